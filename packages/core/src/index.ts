@@ -1,0 +1,61 @@
+export { MQ_ERROR_CODES } from "./errors/error-codes";
+export type { MqErrorCode } from "./errors/error-codes";
+export { MqError } from "./errors/mq-error";
+export type { MqErrorOptions } from "./errors/mq-error";
+export { AbortedError } from "./errors/aborted-error";
+export { DataDirLockedError } from "./errors/data-dir-locked-error";
+export { HandlerError } from "./errors/handler-error";
+export { HostClosedError } from "./errors/host-closed-error";
+export { InvalidArgumentError } from "./errors/invalid-argument-error";
+export { InvalidOptionsError } from "./errors/invalid-options-error";
+export type { OptionIssue } from "./errors/invalid-options-error";
+export { InvalidPayloadError } from "./errors/invalid-payload-error";
+export { JournalCorruptError } from "./errors/journal-corrupt-error";
+export { LeaseLostError } from "./errors/lease-lost-error";
+export { NotFoundError } from "./errors/not-found-error";
+export { PayloadTooLargeError } from "./errors/payload-too-large-error";
+export { PersistenceError } from "./errors/persistence-error";
+export { QueueFullError } from "./errors/queue-full-error";
+export { RecordTooLargeError } from "./errors/record-too-large-error";
+export { TimeoutError } from "./errors/timeout-error";
+export { VersionConflictError } from "./errors/version-conflict-error";
+export { toErrorInfo, toMqError } from "./errors/to-mq-error";
+export type { ErrorInfo } from "./errors/to-mq-error";
+
+export { MAX_PRIORITY, MIN_PRIORITY } from "./message";
+export type {
+  DeadLetter,
+  DeadLetterReason,
+  DedupMode,
+  Delivery,
+  EnqueueItem,
+  EnqueueOptions,
+  EnqueueResult,
+  EnqueueStatus,
+  Message,
+  NackOutcome,
+  QueueStats,
+} from "./message";
+export type { DeadLetterApi, DeadLetterFilter, DeadLetterPage } from "./dead-letter-api";
+export type {
+  BackendEvents,
+  NackOptions,
+  QueueBackend,
+  QueueBackendContractVersion,
+  QueueSettings,
+  ReceiveOptions,
+} from "./queue-backend";
+export type {
+  DurabilityMode,
+  Persistence,
+  PersistenceContractVersion,
+  PersistenceEvents,
+  RecoveryHandler,
+  RecoveryReport,
+  SnapshotData,
+  SnapshotInfo,
+} from "./persistence";
+export { MAX_TIMER_MS, systemClock } from "./clock";
+export type { Clock, TimerHandle } from "./clock";
+export { createIdGenerator, idTime, newId } from "./message-id";
+export { assertValidPayload, MAX_PAYLOAD_DEPTH } from "./payload";

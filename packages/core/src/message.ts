@@ -1,0 +1,136 @@
+import type { ErrorInfo } from "./errors/to-mq-error";
+
+/** Lowest and highest message priority. Higher is delivered first; FIFO within a level. */
+export const MIN_PRIORITY = 0;
+export const MAX_PRIORITY = 9;
+
+/** A stored message. Treat it as immutable: a replacement produces a new object. */
+export interface Message<TPayload = unknown> {
+  /** Unique, time-sortable id. */
+  readonly id: string;
+  readonly queue: string;
+  readonly payload: TPayload;
+  /** Dedup key, if the message was enqueued with one. */
+  readonly key?: string;
+  /** Starts at 1; a `replace` enqueue on the same key bumps it. */
+  readonly version: number;
+  /** 0–9, higher first. */
+  readonly priority: number;
+  /** Wall-clock epoch ms when first enqueued. */
+  readonly enqueuedAt: number;
+  /** Wall-clock epoch ms before which it is not delivered (delay or retry backoff). */
+  readonly availableAt?: number;
+  /** Wall-clock epoch ms after which it is never delivered (TTL). */
+  readonly expiresAt?: number;
+  /** Delivery attempts so far (counted when leased). */
+  readonly attempts: number;
+  readonly correlationId?: string;
+  /** Id of the message whose handler published this one. */
+  readonly causationId?: string;
+  /** String headers; W3C `traceparent` travels here. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Dedup behaviour for a key: replace a pending message in place, or drop duplicates within a window. */
+export type DedupMode = "replace" | "drop";
+
+/** Per-message enqueue options (everything but the destination and payload). */
+export interface EnqueueOptions {
+  /** Dedup key. */
+  readonly key?: string;
+  /** Fail with `VersionConflictError` unless the key's current version is this (0: the key must be new). */
+  readonly expectedVersion?: number;
+  /** 0–9, higher first. @default 0 */
+  readonly priority?: number;
+  /** Hold the message this long before it is delivered. */
+  readonly delayMs?: number;
+  /** Wall-clock epoch ms before which it is not delivered (instead of `delayMs`). */
+  readonly availableAt?: number;
+  /** Drop or dead-letter the message if not delivered within this long. */
+  readonly ttlMs?: number;
+  /** Wall-clock epoch ms after which it expires (instead of `ttlMs`). */
+  readonly expiresAt?: number;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** One message to enqueue: to a queue directly, or to every queue bound to a topic. */
+export type EnqueueItem<TPayload = unknown> = EnqueueOptions & { readonly payload: TPayload } & (
+    | { readonly queue: string; readonly topic?: undefined }
+    | { readonly topic: string; readonly queue?: undefined }
+  );
+
+/** What an enqueue did: a new message, an in-place replacement, or a dropped duplicate. */
+export type EnqueueStatus = "created" | "replaced" | "duplicate";
+
+/** The outcome of one enqueued item. */
+export interface EnqueueResult {
+  /** Message id. For a topic item, the first copy's id (or "" when no queue is bound). */
+  readonly id: string;
+  /** Queue name; for a topic item, the topic name. */
+  readonly queue: string;
+  readonly status: EnqueueStatus;
+  /** The message's version after this enqueue. */
+  readonly version: number;
+  /** For a topic item: one result per bound queue. */
+  readonly copies?: readonly EnqueueResult[];
+}
+
+/** A leased message handed to a consumer. */
+export interface Delivery<TPayload = unknown> {
+  readonly message: Message<TPayload>;
+  /** Opaque lease token; pass it to ack, nack and extend. */
+  readonly receipt: string;
+  /** 1-based attempt number of this delivery (already counted durably). */
+  readonly attempt: number;
+  /** Wall-clock epoch ms at which the lease ends unless extended. */
+  readonly leaseExpiresAt: number;
+}
+
+/** What a nack did with the message. */
+export interface NackOutcome {
+  readonly action: "retried" | "dead-lettered";
+  /** Attempts used so far. */
+  readonly attempts: number;
+  /** For `retried`: wall-clock epoch ms when it is next available. */
+  readonly availableAt?: number;
+}
+
+/** Why a message was dead-lettered. User code may supply its own reasons. */
+export type DeadLetterReason = "max-retries" | "expired" | "rejected" | "poison" | (string & {});
+
+/** A dead-lettered message with everything needed to understand why it died. */
+export interface DeadLetter<TPayload = unknown> {
+  readonly message: Message<TPayload>;
+  readonly queue: string;
+  readonly reason: DeadLetterReason;
+  readonly error?: ErrorInfo;
+  /** Wall-clock epoch ms of every delivery attempt. */
+  readonly attemptTimestamps: readonly number[];
+  readonly deadLetteredAt: number;
+}
+
+/** Counters and gauges for one queue (or, with `queue: "*"`, all queues summed). */
+export interface QueueStats {
+  readonly queue: string;
+  readonly ready: number;
+  readonly delayed: number;
+  readonly inFlight: number;
+  readonly deadLettered: number;
+  /** Encoded payload bytes currently held (ready + delayed + in flight). */
+  readonly bytes: number;
+  readonly capacity: number;
+  readonly maxBytes: number;
+  /** Totals since the host started. */
+  readonly totals: {
+    readonly enqueued: number;
+    readonly replaced: number;
+    readonly duplicates: number;
+    readonly delivered: number;
+    readonly acked: number;
+    readonly retried: number;
+    readonly deadLettered: number;
+    readonly expired: number;
+  };
+}

@@ -1,0 +1,99 @@
+import type { EventEmitter } from "eventemitter3";
+import type { MqError } from "./errors/mq-error";
+
+/**
+ * When an append resolves. See the durability table in the journal README.
+ * - `always`: after its own write + fdatasync.
+ * - `batch`: after the group-commit write + fdatasync that covers it.
+ * - `interval`: after write(); fdatasync runs every `intervalMs`.
+ * - `none`: memory only.
+ */
+export type DurabilityMode = "always" | "batch" | "interval" | "none";
+
+/** A consistent copy of the caller's state, taken synchronously. */
+export interface SnapshotData {
+  /** Small structured header (counters, settings). */
+  readonly meta: unknown;
+  /** The bulk of the state; items must not be mutated after capture. */
+  readonly items: readonly unknown[];
+}
+
+/** The caller's side of recovery and snapshotting. */
+export interface RecoveryHandler {
+  /** Called at most once, first, with the newest valid snapshot. */
+  restore(snapshot: SnapshotData, lsn: number): void;
+  /** Called for every frame after the snapshot, in LSN order. */
+  apply(ops: readonly unknown[], lsn: number): void;
+  /** Returns the current state; called synchronously whenever a snapshot is due. */
+  capture(): SnapshotData;
+}
+
+/** What recovery found and did. */
+export interface RecoveryReport {
+  /** LSN of the snapshot restored, or 0. */
+  readonly snapshotLsn: number;
+  readonly framesReplayed: number;
+  readonly opsReplayed: number;
+  /** Highest LSN recovered (the next append gets lastLsn + 1). */
+  readonly lastLsn: number;
+  /** A torn tail that was cut off. */
+  readonly truncated?: { readonly file: string; readonly offset: number; readonly bytes: number };
+  /** Corrupt frames dropped under `onCorruption: 'skip'`. */
+  readonly skipped: readonly { readonly file: string; readonly offset: number; readonly lsnGap?: readonly [number, number] }[];
+  /** Leftover temp files removed. */
+  readonly tempFilesRemoved: number;
+  readonly durationMs: number;
+}
+
+/** Facts about a written snapshot. */
+export interface SnapshotInfo {
+  readonly lsn: number;
+  readonly items: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+/** Events a persistence adapter emits. */
+export interface PersistenceEvents {
+  /** The adapter failed and stopped; every later call rejects. Emitted once. */
+  error: (error: MqError) => void;
+  snapshot: (info: SnapshotInfo) => void;
+  /** Recovery cut a torn tail. */
+  truncated: (info: { file: string; offset: number; bytes: number }) => void;
+  /** A snapshot attempt failed; the previous snapshot and all segments remain. */
+  snapshotFailed: (error: MqError) => void;
+}
+
+/** Identifies this contract's revision; adapters declare which one they implement. */
+export type PersistenceContractVersion = 1;
+
+/**
+ * Where an embedded engine's state lives: an ordered log of frames (each one
+ * or many operations, applied all-or-nothing) plus periodic snapshots.
+ *
+ * @remarks It does not interpret operations: they are opaque msgpack-encodable
+ * values the caller defines. It does not decide what a snapshot contains: the
+ * caller's `capture()` does. Implementations: the file journal (default) and
+ * the memory journal in `@mq/journal`.
+ */
+export interface Persistence {
+  readonly contractVersion: PersistenceContractVersion;
+  /** `file`, `memory`, or an adapter's own name. */
+  readonly kind: string;
+  readonly durability: DurabilityMode;
+  /** Recover through `handler`, then accept appends. Fails with `JournalCorruptError`, `DataDirLockedError`, `PersistenceError`. */
+  open(handler: RecoveryHandler): Promise<RecoveryReport>;
+  /**
+   * Append one frame holding `ops`; resolves with its LSN once durable as the
+   * mode promises. LSNs are assigned in call order, starting at lastLsn + 1.
+   * A rejection with `PersistenceError` means the outcome is unknown.
+   */
+  append(ops: readonly unknown[]): Promise<number>;
+  /** Write a snapshot of `handler.capture()` now. */
+  snapshot(): Promise<SnapshotInfo>;
+  /** Flush, write a final snapshot (unless disabled), release resources. */
+  close(): Promise<void>;
+  /** Highest LSN assigned so far. */
+  readonly lastLsn: number;
+  readonly events: EventEmitter<PersistenceEvents>;
+}

@@ -1,0 +1,102 @@
+import type { EventEmitter } from "eventemitter3";
+import type { DeadLetterApi } from "./dead-letter-api";
+import type { ErrorInfo } from "./errors/to-mq-error";
+import type { MqError } from "./errors/mq-error";
+import type { DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, NackOutcome, QueueStats } from "./message";
+
+/** Events every backend emits. Listeners must not throw. */
+export interface BackendEvents {
+  /** A message became ready in `queue` (enqueued, delay elapsed, lease expired, retried). */
+  ready: (queue: string) => void;
+  enqueued: (event: { queue: string; id: string; status: EnqueueStatus }) => void;
+  delivered: (event: { queue: string; id: string; attempt: number; enqueuedAt: number }) => void;
+  acked: (event: { queue: string; id: string }) => void;
+  nacked: (event: { queue: string; id: string; attempt: number; action: NackOutcome["action"] }) => void;
+  expired: (event: { queue: string; id: string }) => void;
+  deadLettered: (event: { queue: string; id: string; reason: DeadLetterReason }) => void;
+  leaseExpired: (event: { queue: string; id: string; attempt: number }) => void;
+  error: (error: MqError) => void;
+}
+
+/** Options for {@link QueueBackend.receive}. */
+export interface ReceiveOptions {
+  /** Most messages to lease at once. */
+  readonly max: number;
+  /** Lease length; the message is redelivered if not acked, nacked or extended in time. */
+  readonly leaseMs: number;
+  /** Long poll: wait up to this long for a message when none is ready. @default 0 */
+  readonly waitMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Options for {@link QueueBackend.nack}. */
+export interface NackOptions {
+  /** Delay before the message is ready again. @default 0 */
+  readonly delayMs?: number;
+  /** Why the attempt failed; kept with the dead letter. */
+  readonly reason?: ErrorInfo;
+  /** Dead-letter when attempts reach this (overrides the queue's setting for this nack). */
+  readonly maxAttempts?: number;
+  /** Dead-letter now, whatever the attempt count. */
+  readonly deadLetter?: boolean;
+}
+
+/** Settings a backend applies to one queue. */
+export interface QueueSettings {
+  /** Deliveries before dead-lettering. @default 5 */
+  readonly maxAttempts?: number;
+  /** Most messages held (ready + delayed + in flight). */
+  readonly capacity?: number;
+  /** Most encoded payload bytes held. */
+  readonly maxBytes?: number;
+  /** Largest single encoded payload. */
+  readonly maxPayloadBytes?: number;
+  readonly dedupMode?: "replace" | "drop";
+  /** For `drop` mode: how long a key blocks duplicates. */
+  readonly dedupWindowMs?: number;
+  /** What happens to a message whose TTL passes. @default "drop" */
+  readonly onExpire?: "drop" | "dead-letter";
+  /** Lease length when a caller does not give one. */
+  readonly defaultLeaseMs?: number;
+}
+
+/** Identifies this contract's revision; adapters declare which one they implement. */
+export type QueueBackendContractVersion = 1;
+
+/**
+ * The narrow waist: everything above it (dispatcher, admin, otel, server)
+ * speaks only this. Delivery is at-least-once.
+ *
+ * @remarks It deliberately leaves out handlers, worker pools and retries with
+ * backoff (the dispatcher's job), and how state is stored (an adapter's job).
+ * A receipt from an expired or superseded lease is fenced: using it fails with
+ * `LeaseLostError` and changes nothing.
+ */
+export interface QueueBackend {
+  readonly contractVersion: QueueBackendContractVersion;
+  /** Recover state and start serving. */
+  open(): Promise<void>;
+  /** Stop serving; with `drain`, wait for in-flight leases to settle first. */
+  close(options?: { readonly drain?: boolean }): Promise<void>;
+  /** Enqueue items atomically: all are stored or none. One result per item. */
+  enqueue(items: readonly EnqueueItem[], options?: { readonly signal?: AbortSignal; readonly waitIfFull?: boolean }): Promise<EnqueueResult[]>;
+  /** Lease up to `max` ready messages, highest priority first, FIFO within a priority. */
+  receive(queue: string, options: ReceiveOptions): Promise<Delivery[]>;
+  /** Acknowledge deliveries and, atomically with them, enqueue `publish`. */
+  ack(receipts: readonly string[], publish?: readonly EnqueueItem[]): Promise<void>;
+  /** Report a failed attempt: retry after `delayMs`, or dead-letter when attempts are used up. */
+  nack(receipt: string, options?: NackOptions): Promise<NackOutcome>;
+  /** Extend a lease to end `leaseMs` from now. */
+  extend(receipt: string, leaseMs: number): Promise<void>;
+  /** Apply settings to a queue (merged over the current ones). */
+  configureQueue(queue: string, settings: QueueSettings): Promise<void>;
+  /** Route a topic to a queue: publishing to the topic enqueues a copy there. */
+  bind(topic: string, queue: string): Promise<void>;
+  unbind(topic: string, queue: string): Promise<void>;
+  readonly deadLetters: DeadLetterApi;
+  /** Stats for one queue, or summed over all queues (`queue: "*"`). */
+  stats(queue?: string): Promise<QueueStats>;
+  /** Names of the queues the backend knows. */
+  queues(): Promise<string[]>;
+  readonly events: EventEmitter<BackendEvents>;
+}

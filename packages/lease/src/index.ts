@@ -1,1 +1,3 @@
-export {};
+export { LeaseManager, MAX_LEASE_MS } from "./lease-manager";
+export type { LeaseManagerOptions, ResolvedLeaseManagerOptions } from "./options";
+export type { LeaseSnapshot, LeaseSnapshotLease, LeaseSnapshotSchedule } from "./lease-snapshot";

@@ -1,0 +1,39 @@
+// @ts-check
+// The whole test suite: dependency rules, build, lint, typecheck, every
+// package's tests and published-shape checks. Always ends with the line
+// "N passed, N failed" summed from every vitest report, and exits non-zero if
+// any step failed.
+import { spawnSync } from "node:child_process";
+import { rmSync, readdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", FORCE_COLOR: process.env.FORCE_COLOR ?? "0" };
+const turbo = path.join(root, "node_modules", ".bin", process.platform === "win32" ? "turbo.cmd" : "turbo");
+
+// Stale reports from an earlier run must not be counted.
+for (const group of ["packages", "apps"]) {
+  const dir = path.join(root, group);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir)) rmSync(path.join(dir, name, ".cache", "vitest-report.json"), { force: true });
+}
+
+/** @type {[string, string, string[]][]} */
+const steps = [
+  ["dependency rules", process.execPath, ["tooling/scripts/check-deps.mjs"]],
+  ["build, lint, typecheck", turbo, ["run", "build", "lint", "typecheck", "--output-logs=errors-only"]],
+  ["tests and package checks", turbo, ["run", "test", "test:package", "--concurrency=1", "--continue", "--force", "--output-logs=full"]],
+];
+const failedSteps = [];
+for (const [name, cmd, args] of steps) {
+  console.log(`\n[mq] ${name}`);
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: "inherit" });
+  if (r.status !== 0) {
+    failedSteps.push(name);
+    if (name !== "tests and package checks" && name !== "dependency rules") break;
+  }
+}
+const totals = spawnSync(process.execPath, ["tooling/scripts/test-totals.mjs"], { cwd: root, env, stdio: "inherit" });
+if (failedSteps.length > 0) console.error(`[mq] failed: ${failedSteps.join(", ")}`);
+process.exit(failedSteps.length > 0 || totals.status !== 0 ? 1 : 0);

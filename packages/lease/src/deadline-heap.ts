@@ -9,21 +9,24 @@ const INITIAL_CAPACITY = 64;
  * A binary min-heap of deadlines keyed by slot number, ordered by deadline and
  * then by the order the deadline was set (so ties fire in insertion order).
  *
- * Every field lives in a typed array indexed by slot (struct of arrays): a
- * million live entries cost a few flat buffers instead of a million objects
- * and boxed doubles, and no operation allocates. `#pos` maps a slot to its heap
- * index so removal and deadline changes are O(log n).
+ * Every field lives in a typed array (struct of arrays): a million live
+ * entries cost a few flat buffers instead of a million objects and boxed
+ * doubles, and no operation allocates. The sort keys are stored in heap order
+ * (`#keyDeadline[i]` belongs to `#heap[i]`) so sifting compares neighbours in
+ * memory instead of chasing slots; `#pos` maps a slot back to its heap index
+ * so removal and deadline changes are O(log n).
  */
 export class DeadlineHeap {
   #capacity = 0;
-  #deadline = new Float64Array(0);
-  #seq = new Float64Array(0);
-  #gen = new Float64Array(0);
+  // Indexed by heap position.
+  #heap = new Int32Array(0);
+  #keyDeadline = new Float64Array(0);
+  #keySeq = new Float64Array(0);
+  // Indexed by slot.
   #pos = new Int32Array(0);
+  #gen = new Float64Array(0);
   #kind = new Uint8Array(0);
   #ids: (string | undefined)[] = [];
-  /** Heap order: `#heap[i]` is a slot. */
-  #heap = new Int32Array(0);
   #size = 0;
   /** Slots below `#used` have been handed out at least once; freed ones wait on `#free`. */
   #used = 0;
@@ -51,11 +54,11 @@ export class DeadlineHeap {
   }
 
   deadline(slot: number): number {
-    return this.#deadline[slot] as number;
+    return this.#keyDeadline[this.#pos[slot] as number] as number;
   }
 
   seq(slot: number): number {
-    return this.#seq[slot] as number;
+    return this.#keySeq[this.#pos[slot] as number] as number;
   }
 
   gen(slot: number): number {
@@ -76,33 +79,21 @@ export class DeadlineHeap {
     this.#ids[slot] = id;
     this.#kind[slot] = kind;
     this.#gen[slot] = gen;
-    this.#deadline[slot] = deadline;
-    this.#seq[slot] = this.#nextSeq++;
-    const i = this.#size++;
-    this.#heap[i] = slot;
-    this.#pos[slot] = i;
-    this.#up(i);
+    this.#up(this.#size++, slot, deadline, this.#nextSeq++);
     return slot;
   }
 
   /** Moves `slot` to a new deadline; it now sorts after entries already at that deadline. */
   update(slot: number, deadline: number, gen: number): void {
-    this.#deadline[slot] = deadline;
     this.#gen[slot] = gen;
-    this.#seq[slot] = this.#nextSeq++;
-    const i = this.#pos[slot] as number;
-    if (!this.#up(i)) this.#down(i);
+    this.#place(this.#pos[slot] as number, slot, deadline, this.#nextSeq++);
   }
 
   /** Removes `slot` and frees it for reuse. */
   remove(slot: number): void {
     const i = this.#pos[slot] as number;
-    const last = this.#heap[--this.#size] as number;
-    if (i !== this.#size) {
-      this.#heap[i] = last;
-      this.#pos[last] = i;
-      if (!this.#up(i)) this.#down(i);
-    }
+    const last = --this.#size;
+    if (i !== last) this.#place(i, this.#heap[last] as number, this.#keyDeadline[last] as number, this.#keySeq[last] as number);
     this.#pos[slot] = -1;
     // Drop the id so the heap does not keep a caller's string alive.
     this.#ids[slot] = undefined;
@@ -111,8 +102,11 @@ export class DeadlineHeap {
 
   /** Slots of every live entry, earliest first (allocates; for snapshots). */
   sortedSlots(): number[] {
-    const slots = Array.from(this.#heap.subarray(0, this.#size));
-    return slots.sort((a, b) => (this.#less(a, b) ? -1 : 1));
+    const order = Array.from({ length: this.#size }, (_, i) => i);
+    const d = this.#keyDeadline;
+    const q = this.#keySeq;
+    order.sort((a, b) => (d[a] as number) - (d[b] as number) || (q[a] as number) - (q[b] as number));
+    return order.map((i) => this.#heap[i] as number);
   }
 
   /** Drops every entry and gives the memory back. */
@@ -126,46 +120,73 @@ export class DeadlineHeap {
 
   // ---------------------------------------------------------------------------
 
-  #less(a: number, b: number): boolean {
-    const da = this.#deadline[a] as number;
-    const db = this.#deadline[b] as number;
-    return da < db || (da === db && (this.#seq[a] as number) < (this.#seq[b] as number));
+  /** Puts an entry at heap index `i` (whose old occupant is gone) and sifts it whichever way it must go. */
+  #place(i: number, slot: number, deadline: number, seq: number): void {
+    if (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pd = this.#keyDeadline[parent] as number;
+      if (deadline < pd || (deadline === pd && seq < (this.#keySeq[parent] as number))) {
+        this.#up(i, slot, deadline, seq);
+        return;
+      }
+    }
+    this.#down(i, slot, deadline, seq);
   }
 
-  /** Sifts the entry at heap index `i` up; true if it moved. */
-  #up(i: number): boolean {
+  /** Sifts an entry up from the free heap index `i`. */
+  #up(i: number, slot: number, deadline: number, seq: number): void {
     const heap = this.#heap;
-    const slot = heap[i] as number;
-    const start = i;
+    const kd = this.#keyDeadline;
+    const ks = this.#keySeq;
     while (i > 0) {
       const parent = (i - 1) >> 1;
+      const pd = kd[parent] as number;
+      if (deadline > pd || (deadline === pd && seq > (ks[parent] as number))) break;
       const p = heap[parent] as number;
-      if (!this.#less(slot, p)) break;
       heap[i] = p;
+      kd[i] = pd;
+      ks[i] = ks[parent] as number;
       this.#pos[p] = i;
       i = parent;
     }
     heap[i] = slot;
+    kd[i] = deadline;
+    ks[i] = seq;
     this.#pos[slot] = i;
-    return i !== start;
   }
 
-  #down(i: number): void {
+  /** Sifts an entry down from the free heap index `i`. */
+  #down(i: number, slot: number, deadline: number, seq: number): void {
     const heap = this.#heap;
+    const kd = this.#keyDeadline;
+    const ks = this.#keySeq;
     const size = this.#size;
-    const slot = heap[i] as number;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= size) break;
+      let cd = kd[child] as number;
+      let cs = ks[child] as number;
       const right = child + 1;
-      if (right < size && this.#less(heap[right] as number, heap[child] as number)) child = right;
+      if (right < size) {
+        const rd = kd[right] as number;
+        const rs = ks[right] as number;
+        if (rd < cd || (rd === cd && rs < cs)) {
+          child = right;
+          cd = rd;
+          cs = rs;
+        }
+      }
+      if (deadline < cd || (deadline === cd && seq < cs)) break;
       const c = heap[child] as number;
-      if (!this.#less(c, slot)) break;
       heap[i] = c;
+      kd[i] = cd;
+      ks[i] = cs;
       this.#pos[c] = i;
       i = child;
     }
     heap[i] = slot;
+    kd[i] = deadline;
+    ks[i] = seq;
     this.#pos[slot] = i;
   }
 
@@ -176,32 +197,25 @@ export class DeadlineHeap {
   }
 
   #grow(): void {
-    const old = {
-      deadline: this.#deadline,
-      seq: this.#seq,
-      gen: this.#gen,
-      pos: this.#pos,
-      kind: this.#kind,
-      heap: this.#heap,
-    };
+    const old = [this.#heap, this.#keyDeadline, this.#keySeq, this.#pos, this.#gen, this.#kind] as const;
     this.#allocate(this.#capacity * 2);
-    this.#deadline.set(old.deadline);
-    this.#seq.set(old.seq);
-    this.#gen.set(old.gen);
-    this.#pos.set(old.pos);
-    this.#kind.set(old.kind);
-    this.#heap.set(old.heap);
+    this.#heap.set(old[0]);
+    this.#keyDeadline.set(old[1]);
+    this.#keySeq.set(old[2]);
+    this.#pos.set(old[3]);
+    this.#gen.set(old[4]);
+    this.#kind.set(old[5]);
     // The free list is empty whenever the heap grows, so it need not be copied.
   }
 
   #allocate(capacity: number): void {
     this.#capacity = capacity;
-    this.#deadline = new Float64Array(capacity);
-    this.#seq = new Float64Array(capacity);
-    this.#gen = new Float64Array(capacity);
-    this.#pos = new Int32Array(capacity);
-    this.#kind = new Uint8Array(capacity);
     this.#heap = new Int32Array(capacity);
+    this.#keyDeadline = new Float64Array(capacity);
+    this.#keySeq = new Float64Array(capacity);
+    this.#pos = new Int32Array(capacity);
+    this.#gen = new Float64Array(capacity);
+    this.#kind = new Uint8Array(capacity);
     this.#free = new Int32Array(capacity);
   }
 }

@@ -7,10 +7,17 @@ describe("fencing tokens", () => {
     fc.assert(
       fc.property(fc.string(), fc.nat({ max: Number.MAX_SAFE_INTEGER }), (id, gen) => {
         const token = formatToken(gen, id);
+        expect(token).toBe(`${gen.toString(36)}.${id}`);
         expect(tokenId(token)).toBe(id);
         expect(tokenGeneration(token, tokenDot(token))).toBe(gen);
       }),
     );
+  });
+
+  it("formats generations around the cached high part exactly", () => {
+    for (const gen of [0, 1, 35, 36 ** 5 - 1, 36 ** 5, 36 ** 5 + 1, 2 * 36 ** 5 - 1, 2 ** 47 + 5, 2 ** 47 + 5, 3 * 36 ** 5 + 36, Number.MAX_SAFE_INTEGER]) {
+      expect(formatToken(gen, "x")).toBe(`${gen.toString(36)}.x`);
+    }
   });
 
   it("parses the id from the front, so ids may contain dots", () => {

@@ -1,0 +1,169 @@
+import { HandlerError, HostClosedError, InvalidArgumentError, NotFoundError } from "@mq/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { MemoryBackend } from "../test/support/memory-backend";
+import { fill, realSetup, waitFor } from "../test/support/harness";
+import { createDispatcher } from "./dispatcher";
+import type { Dispatcher, HandlerContext } from "./types";
+
+let running: Dispatcher | undefined;
+afterEach(async () => {
+  await running?.stop({ drainTimeoutMs: 0 });
+  running = undefined;
+});
+
+describe("createDispatcher", () => {
+  it("runs the handler for an enqueued message and acks it", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const seen: unknown[] = [];
+    dispatcher.handle<{ n: number }>("orders", (payload, ctx) => {
+      seen.push({ payload, attempt: ctx.attempt, id: ctx.message.id });
+    });
+    const [id] = await fill(backend, "orders", 1);
+    await waitFor(() => backend.acked.length === 1, "ack");
+    expect(seen).toEqual([{ payload: { n: 0 }, attempt: 1, id }]);
+    expect(backend.acked).toEqual([id]);
+    expect(backend.pending("orders")).toEqual([]);
+    expect(dispatcher.stats("orders")[0]).toMatchObject({ succeeded: 1, failed: 0, running: 0 });
+  });
+
+  it("processes messages enqueued before start", async () => {
+    const backend = new MemoryBackend();
+    await backend.open();
+    await fill(backend, "q", 5);
+    const dispatcher = createDispatcher(backend);
+    running = dispatcher;
+    dispatcher.handle("q", () => undefined);
+    dispatcher.start();
+    dispatcher.start(); // idempotent
+    await waitFor(() => backend.acked.length === 5, "5 acks");
+  });
+
+  it("sets the queue's maxAttempts to maxRetries + 1", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    dispatcher.handle("q", () => undefined, { maxRetries: 7 });
+    await waitFor(() => backend.settingsOf("q") !== undefined, "configureQueue");
+    expect(backend.settingsOf("q")?.maxAttempts).toBe(8);
+  });
+
+  it("accepts an object with handle() and keeps `this`", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    class Handler {
+      readonly seen: number[] = [];
+      handle(payload: { n: number }): void {
+        this.seen.push(payload.n);
+      }
+    }
+    const handler = new Handler();
+    dispatcher.handle("q", handler);
+    await fill(backend, "q", 3);
+    await waitFor(() => backend.acked.length === 3, "acks");
+    expect(handler.seen).toEqual([0, 1, 2]);
+  });
+
+  it("wraps a non-Error throw in HandlerError and reports it", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const failures: unknown[] = [];
+    dispatcher.events.on("failed", (e) => failures.push(e.error));
+    dispatcher.handle(
+      "q",
+      () => {
+        throw { reason: "nope" }; // eslint-disable-line @typescript-eslint/only-throw-error
+      },
+      { maxRetries: 0 },
+    );
+    await fill(backend, "q", 1);
+    await waitFor(() => failures.length === 1, "failure");
+    await waitFor(() => dispatcher.stats("q")[0]!.deadLettered === 1, "dead letter");
+    expect(failures[0]).toMatchObject({ name: HandlerError.name, code: "MQ_HANDLER_FAILED", message: expect.stringContaining('{"reason":"nope"}') });
+    const [letter] = (await backend.deadLetters.list()).items;
+    expect(letter?.error).toMatchObject({ name: "HandlerError", stack: expect.any(String) });
+  });
+
+  it("treats a synchronous throw and a rejected promise alike", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    dispatcher.handle("sync", () => {
+      throw new Error("sync boom");
+    }, { maxRetries: 0 });
+    dispatcher.handle("async", async () => {
+      await Promise.resolve();
+      throw new Error("async boom");
+    }, { maxRetries: 0 });
+    await fill(backend, "sync", 1);
+    await fill(backend, "async", 1);
+    await waitFor(() => dispatcher.stats().every((s) => s.deadLettered === 1), "both dead-lettered");
+    const messages = (await backend.deadLetters.list()).items.map((d) => d.error?.message).sort();
+    expect(messages).toEqual(["async boom", "sync boom"]);
+  });
+
+  it("emits started and succeeded with durations", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const events: string[] = [];
+    dispatcher.events.on("started", (e) => events.push(`started:${e.attempt}:${typeof e.enqueuedAt}`));
+    dispatcher.events.on("succeeded", (e) => events.push(`succeeded:${e.attempt}:${e.durationMs >= 0}:${e.published}`));
+    dispatcher.handle("q", (_p, ctx: HandlerContext) => ctx.publish("next", 1));
+    await fill(backend, "q", 1);
+    await waitFor(() => events.length === 2, "events");
+    expect(events).toEqual(["started:1:number", "succeeded:1:true:1"]);
+  });
+
+  it("survives a throwing event listener", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    dispatcher.events.on("started", () => {
+      throw new Error("listener bug");
+    });
+    dispatcher.handle("q", () => undefined);
+    await fill(backend, "q", 2);
+    await waitFor(() => backend.acked.length === 2, "acks");
+  });
+
+  it("validates handle() arguments", async () => {
+    const { dispatcher } = await realSetup();
+    running = dispatcher;
+    expect(() => dispatcher.handle("", () => undefined)).toThrow(InvalidArgumentError);
+    expect(() => dispatcher.handle("q", 42 as never)).toThrow(InvalidArgumentError);
+    expect(() => dispatcher.handle("q", { token: "x" })).toThrow(/no `resolver`/);
+    dispatcher.handle("q", () => undefined);
+    expect(() => dispatcher.handle("q", () => undefined)).toThrow(/already has a handler/);
+    expect(() => dispatcher.scale("missing", 2)).toThrow(NotFoundError);
+    expect(() => dispatcher.pause("missing")).toThrow(NotFoundError);
+  });
+
+  it("exposes resolved options through handlers() and the registration", async () => {
+    const { dispatcher } = await realSetup();
+    running = dispatcher;
+    const registration = dispatcher.handle("q", () => undefined, { maxParallelism: 4, backoff: 100 });
+    expect(registration.options).toMatchObject({ maxParallelism: 4, backoff: { type: "fixed", baseMs: 100 } });
+    dispatcher.scale("q", 6);
+    expect(registration.options.maxParallelism).toBe(6);
+    expect(dispatcher.handlers().map((h) => [h.queue, h.options.maxParallelism])).toEqual([["q", 6]]);
+  });
+
+  it("unregister stops one queue and frees its name", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const registration = dispatcher.handle("q", () => undefined);
+    await registration.unregister();
+    expect(dispatcher.handlers()).toEqual([]);
+    const seen: number[] = [];
+    dispatcher.handle<{ n: number }>("q", (p) => {
+      seen.push(p.n);
+    });
+    await fill(backend, "q", 1);
+    await waitFor(() => seen.length === 1, "new handler");
+  });
+
+  it("refuses new handlers and restarts after stop", async () => {
+    const { dispatcher } = await realSetup();
+    await dispatcher.stop();
+    await dispatcher.stop(); // idempotent
+    expect(() => dispatcher.handle("q", () => undefined)).toThrow(HostClosedError);
+    expect(() => dispatcher.start()).toThrow(HostClosedError);
+  });
+});

@@ -1,0 +1,269 @@
+import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo, toMqError } from "@mq/core";
+import type { Clock, Delivery, EnqueueItem, ErrorInfo, QueueBackend, TimerHandle } from "@mq/core";
+import { computeBackoff } from "./backoff";
+import { createHandlerContext } from "./handler-context";
+import type { Logger } from "./logger";
+import { handlerFor } from "./resolve-handler";
+import type { HandlerSource } from "./resolve-handler";
+import type { DispatcherEvents, ResolvedHandlerOptions } from "./types";
+
+/** Counters an invocation reports to its pool. */
+export type Outcome = "succeeded" | "failed" | "timedOut" | "retried" | "deadLettered" | "released";
+
+/** What an invocation needs from the pool that runs it. */
+export interface InvocationOwner {
+  readonly queue: string;
+  readonly backend: QueueBackend;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly options: ResolvedHandlerOptions;
+  readonly source: HandlerSource;
+  readonly random: () => number;
+  emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void;
+  record(outcome: Outcome): void;
+  /** A handler that no longer holds a slot is still running (+1) or has finally settled (-1). */
+  abandoned(delta: 1 | -1): void;
+  /** The invocation gave back its slot (its ack or nack is done). */
+  finished(invocation: Invocation): void;
+}
+
+/** Releasing an unfinished delivery must not use up its last attempt: the handler did not fail. */
+const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * One handler run for one delivery: timeout, heartbeat, then ack (with the
+ * buffered publishes) or nack with backoff. The slot is held from `run()`
+ * until the ack or nack settles; a handler that outlives its timeout is
+ * abandoned (its later result is ignored, and the backend fences its receipt).
+ */
+export class Invocation {
+  readonly delivery: Delivery;
+  readonly #owner: InvocationOwner;
+  readonly #controller = new AbortController();
+  readonly #published: EnqueueItem[] = [];
+  #phase: "running" | "settling" = "running";
+  #handlerSettled = false;
+  #isAbandoned = false;
+  #startedAt = 0;
+  #leaseEndsAt: number;
+  #timeoutTimer: TimerHandle; // undefined when not armed
+  #heartbeatTimer: TimerHandle; // undefined when not armed
+
+  constructor(owner: InvocationOwner, delivery: Delivery, receivedAt: number) {
+    this.#owner = owner;
+    this.delivery = delivery;
+    this.#leaseEndsAt = receivedAt + owner.options.leaseMs;
+  }
+
+  /** True while the handler may still publish and its result counts. */
+  get active(): boolean {
+    return this.#phase === "running";
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Starts the handler; never throws, never rejects. */
+  run(): void {
+    const owner = this.#owner;
+    const { message, attempt } = this.delivery;
+    this.#startedAt = owner.clock.monotonic();
+    owner.emit("started", { queue: owner.queue, messageId: message.id, attempt, enqueuedAt: message.enqueuedAt });
+    this.#timeoutTimer = owner.clock.setTimeout(() => this.#onTimeout(), owner.options.timeoutMs);
+    this.#armHeartbeat();
+    const ctx = createHandlerContext(this, owner);
+    const source = owner.source;
+    // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
+    const result =
+      "fixed" in source
+        ? Promise.resolve().then(() => source.fixed(message.payload, ctx))
+        : handlerFor(source, this.delivery).then((invoke) => invoke(message.payload, ctx));
+    result.then(
+      () => this.#onSettled(undefined, true),
+      (error: unknown) => this.#onSettled(error, false),
+    );
+  }
+
+  /** Buffers a message to publish with the ack (called through the context). */
+  addPublish(item: EnqueueItem): void {
+    this.#published.push(item);
+  }
+
+  /** Extends the lease on the handler's request and moves the next heartbeat accordingly. */
+  async extendLease(ms: number): Promise<void> {
+    if (this.#phase !== "running") throw new LeaseLostError(this.delivery.receipt, "the handler already timed out or was stopped");
+    const at = this.#owner.clock.monotonic();
+    await this.#owner.backend.extend(this.delivery.receipt, ms);
+    this.#leaseEndsAt = at + ms;
+    if (this.#phase === "running") this.#armHeartbeat();
+  }
+
+  /** Drain deadline passed: abort the handler and hand its message back, ready at once. */
+  abortForShutdown(): void {
+    if (this.#phase !== "running") return; // already acking or nacking; that finishes on its own
+    this.#leaveRunning();
+    const error = new AbortedError(`handler for "${this.#owner.queue}" (dispatcher stopping)`);
+    this.#controller.abort(error);
+    this.#owner.record("released");
+    void this.#nack({ delayMs: 0, reason: toErrorInfo(error), maxAttempts: NEVER_DEAD_LETTER }, error, false);
+  }
+
+  // ---------------------------------------------------------------------------
+
+  #onTimeout(): void {
+    this.#timeoutTimer = undefined;
+    if (this.#phase !== "running") return;
+    const owner = this.#owner;
+    this.#leaveRunning();
+    const error = new TimeoutError(`handler for "${owner.queue}"`, owner.options.timeoutMs);
+    this.#controller.abort(error);
+    const { message, attempt } = this.delivery;
+    owner.emit("timedOut", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), timeoutMs: owner.options.timeoutMs });
+    owner.record("timedOut");
+    this.#fail(error);
+  }
+
+  #onSettled(error: unknown, ok: boolean): void {
+    this.#handlerSettled = true;
+    if (this.#phase !== "running") {
+      // A late result after timeout or shutdown: the message is already handed back.
+      if (this.#isAbandoned) {
+        this.#isAbandoned = false;
+        this.#owner.abandoned(-1);
+      }
+      this.#owner.logger.debug("late handler result ignored", { queue: this.#owner.queue, messageId: this.delivery.message.id, ok });
+      return;
+    }
+    this.#leaveRunning();
+    if (ok) void this.#ack();
+    else this.#fail(error instanceof Error || MqError.isInstance(error) ? error : new HandlerError(this.#owner.queue, error));
+  }
+
+  /** Leaves the running phase: timers off, and an unsettled handler becomes abandoned. */
+  #leaveRunning(): void {
+    this.#phase = "settling";
+    const clock = this.#owner.clock;
+    if (this.#timeoutTimer !== undefined) clock.clearTimeout(this.#timeoutTimer);
+    if (this.#heartbeatTimer !== undefined) clock.clearTimeout(this.#heartbeatTimer);
+    this.#timeoutTimer = this.#heartbeatTimer = undefined;
+    if (!this.#handlerSettled) {
+      this.#isAbandoned = true;
+      this.#owner.abandoned(1);
+    }
+  }
+
+  async #ack(): Promise<void> {
+    const owner = this.#owner;
+    const { message, attempt, receipt } = this.delivery;
+    try {
+      await owner.backend.ack([receipt], this.#published);
+    } catch (error) {
+      if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
+        // The lease ended before the ack: the message is (or will be) delivered again.
+        this.#report("ack", error);
+        owner.record("failed");
+        owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: toErrorInfo(error) });
+        owner.finished(this);
+        return;
+      }
+      // Nothing was acked or published (the ack is atomic): count the attempt as failed and retry.
+      this.#fail(error);
+      return;
+    }
+    owner.record("succeeded");
+    owner.emit("succeeded", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), published: this.#published.length });
+    owner.finished(this);
+  }
+
+  #fail(error: unknown): void {
+    const owner = this.#owner;
+    const { message, attempt } = this.delivery;
+    const info = toErrorInfo(error);
+    owner.record("failed");
+    owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: info });
+    const delayMs = computeBackoff(owner.options.backoff, attempt, owner.random);
+    void this.#nack({ delayMs, reason: info }, info, true);
+  }
+
+  async #nack(options: { delayMs: number; reason: ErrorInfo; maxAttempts?: number }, error: unknown, report: boolean): Promise<void> {
+    const owner = this.#owner;
+    const { message, attempt, receipt } = this.delivery;
+    try {
+      const outcome = await owner.backend.nack(receipt, options);
+      if (!report) return;
+      const info = options.reason;
+      if (outcome.action === "dead-lettered") {
+        owner.record("deadLettered");
+        owner.emit("deadLettered", { queue: owner.queue, messageId: message.id, attempt, error: info });
+        owner.logger.warn("message dead-lettered", { queue: owner.queue, messageId: message.id, attempt, error: info.message });
+      } else {
+        owner.record("retried");
+        owner.emit("retried", {
+          queue: owner.queue,
+          messageId: message.id,
+          attempt,
+          error: info,
+          delayMs: options.delayMs,
+          ...(outcome.availableAt === undefined ? {} : { availableAt: outcome.availableAt }),
+        });
+      }
+    } catch (nackError) {
+      // A lost lease here means the backend already took the message back (expiry); it is delivered again.
+      this.#report("nack", nackError, error);
+    } finally {
+      owner.finished(this);
+    }
+  }
+
+  #armHeartbeat(): void {
+    const owner = this.#owner;
+    if (!owner.options.autoExtend) return;
+    if (this.#heartbeatTimer !== undefined) owner.clock.clearTimeout(this.#heartbeatTimer);
+    // Beat when a third of the lease has passed, i.e. two thirds remain.
+    const due = this.#leaseEndsAt - (owner.options.leaseMs * 2) / 3 - owner.clock.monotonic();
+    this.#heartbeatTimer = owner.clock.setTimeout(() => this.#beat(), Math.max(0, Math.floor(due)));
+  }
+
+  #beat(): void {
+    this.#heartbeatTimer = undefined;
+    if (this.#phase !== "running") return;
+    const owner = this.#owner;
+    const { leaseMs } = owner.options;
+    const at = owner.clock.monotonic();
+    owner.backend.extend(this.delivery.receipt, leaseMs).then(
+      () => {
+        this.#leaseEndsAt = Math.max(this.#leaseEndsAt, at + leaseMs);
+        if (this.#phase === "running") this.#armHeartbeat();
+      },
+      (error: unknown) => {
+        if (this.#phase !== "running") return;
+        this.#report("extend", error);
+        if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
+          // Someone else may get the message now; tell the handler to stop.
+          this.#controller.abort(error);
+          return;
+        }
+        // A transient failure: try again soon, well before the lease ends.
+        this.#heartbeatTimer = owner.clock.setTimeout(() => this.#beat(), Math.max(1, Math.floor(leaseMs / 6)));
+      },
+    );
+  }
+
+  #elapsed(): number {
+    return this.#owner.clock.monotonic() - this.#startedAt;
+  }
+
+  #report(operation: string, error: unknown, cause?: unknown): void {
+    const owner = this.#owner;
+    const mqError = toMqError(error, `${operation} failed`);
+    owner.emit("error", { queue: owner.queue, operation, error: mqError });
+    owner.logger.warn(`${operation} failed`, {
+      queue: owner.queue,
+      messageId: this.delivery.message.id,
+      attempt: this.delivery.attempt,
+      error: mqError.message,
+      ...(cause === undefined ? {} : { handlerError: toErrorInfo(cause).message }),
+    });
+  }
+}

@@ -1,0 +1,278 @@
+import { InvalidArgumentError, MQ_ERROR_CODES, MqError, toErrorInfo, toMqError } from "@mq/core";
+import type { Clock, Delivery, QueueBackend, TimerHandle } from "@mq/core";
+import type { EventEmitter } from "eventemitter3";
+import { MAX_PARALLELISM } from "./defaults";
+import { Invocation } from "./invocation";
+import type { InvocationOwner, Outcome } from "./invocation";
+import type { Logger } from "./logger";
+import type { HandlerSource } from "./resolve-handler";
+import type { DispatcherEvents, DispatcherQueueStats, ResolvedHandlerOptions } from "./types";
+
+/** Shared by every pool of one dispatcher. */
+export interface PoolDeps {
+  readonly backend: QueueBackend;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly events: EventEmitter<DispatcherEvents>;
+}
+
+interface Buffered {
+  readonly delivery: Delivery;
+  /** Monotonic time the lease was taken (the heartbeat schedule starts from here). */
+  readonly receivedAt: number;
+}
+
+/** Backoff after failed receive/configure calls: quick at first, never a spin. */
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The workers of one queue: at most `parallelism` invocations at once, fed by
+ * batched receives that run only when the backend says the queue may have
+ * messages (its `ready` event) or a previous receive came back full.
+ */
+export class QueuePool implements InvocationOwner {
+  readonly queue: string;
+  readonly source: HandlerSource;
+  readonly backend: QueueBackend;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly #events: EventEmitter<DispatcherEvents>;
+  #options: ResolvedHandlerOptions;
+  #state: "idle" | "configuring" | "running" | "stopping" | "stopped" = "idle";
+  #paused = false;
+  #running = 0;
+  #abandoned = 0;
+  readonly #active = new Set<Invocation>();
+  #buffer: Buffered[] = [];
+  #receiving: Promise<void> | undefined;
+  /** False once a receive came back short with no `ready` since it started. */
+  #hasMore = true;
+  /** Bumped on every `ready`; closes the lost wake-up race around a short receive. */
+  #readyGeneration = 0;
+  #retryTimer: TimerHandle; // undefined when not armed
+  #failures = 0;
+  readonly #pendingReleases = new Set<Promise<void>>();
+  #idleWaiters: (() => void)[] = [];
+  #stopping: Promise<void> | undefined;
+  readonly #counts = { succeeded: 0, failed: 0, timedOut: 0, retried: 0, deadLettered: 0, released: 0 };
+
+  constructor(queue: string, source: HandlerSource, options: ResolvedHandlerOptions, deps: PoolDeps) {
+    this.queue = queue;
+    this.source = source;
+    this.#options = options;
+    this.backend = deps.backend;
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.random = deps.random;
+    this.#events = deps.events;
+  }
+
+  get options(): ResolvedHandlerOptions {
+    return this.#options;
+  }
+
+  /** Configure the queue's attempt limit, then start receiving. Idempotent. */
+  start(): void {
+    if (this.#state !== "idle") return;
+    this.#state = "configuring";
+    this.#configure();
+  }
+
+  /** The backend says `queue` may have ready messages. */
+  onReady(): void {
+    this.#readyGeneration++;
+    this.#hasMore = true;
+    this.#pump();
+  }
+
+  scale(maxParallelism: number): void {
+    const { minParallelism } = this.#options;
+    if (!Number.isInteger(maxParallelism) || maxParallelism < minParallelism || maxParallelism > MAX_PARALLELISM) {
+      throw new InvalidArgumentError("dispatcher", "maxParallelism", `scale("${this.queue}") needs an integer from minParallelism (${minParallelism}) to ${MAX_PARALLELISM}, got ${String(maxParallelism)}`);
+    }
+    this.#options = Object.freeze({ ...this.#options, maxParallelism });
+    this.#pump();
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#releaseBuffer();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#hasMore = true;
+    this.#pump();
+  }
+
+  /** Stop receiving, let running handlers finish until `deadline`, then abort and hand back the rest. */
+  stop(deadline: Promise<void>): Promise<void> {
+    this.#stopping ??= this.#stop(deadline);
+    return this.#stopping;
+  }
+
+  async #stop(deadline: Promise<void>): Promise<void> {
+    this.#state = "stopping";
+    if (this.#retryTimer !== undefined) this.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#releaseBuffer();
+    // A receive in flight hands its deliveries straight back (the state is no longer "running").
+    if (this.#receiving !== undefined) await this.#receiving;
+    await Promise.race([this.#whenIdle(), deadline]);
+    for (const invocation of this.#active) invocation.abortForShutdown();
+    await this.#whenIdle();
+    await Promise.allSettled([...this.#pendingReleases]);
+    this.#state = "stopped";
+  }
+
+  stats(): DispatcherQueueStats {
+    return {
+      queue: this.queue,
+      running: this.#running,
+      parallelism: this.#options.maxParallelism,
+      paused: this.#paused,
+      buffered: this.#buffer.length,
+      ...this.#counts,
+      abandoned: this.#abandoned,
+    };
+  }
+
+  // InvocationOwner -------------------------------------------------------------
+
+  emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void {
+    try {
+      (this.#events.emit as (event: K, payload: unknown) => boolean)(event, payload);
+    } catch (error) {
+      this.logger.error("a dispatcher event listener threw; listeners must not throw", { event, error: toErrorInfo(error).message });
+    }
+  }
+
+  record(outcome: Outcome): void {
+    this.#counts[outcome]++;
+  }
+
+  abandoned(delta: 1 | -1): void {
+    this.#abandoned += delta;
+  }
+
+  finished(invocation: Invocation): void {
+    if (!this.#active.delete(invocation)) return;
+    this.#running--;
+    if (this.#running === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    this.#pump();
+  }
+
+  // ---------------------------------------------------------------------------
+
+  #pump(): void {
+    if (this.#state !== "running" || this.#paused) return;
+    const { maxParallelism, prefetch, leaseMs } = this.#options;
+    while (this.#running < maxParallelism && this.#buffer.length > 0) this.#startInvocation(this.#buffer.shift()!);
+    if (this.#receiving !== undefined || this.#retryTimer !== undefined || !this.#hasMore || maxParallelism === 0) return;
+    const want = maxParallelism - this.#running + prefetch - this.#buffer.length;
+    if (want <= 0) return;
+    const generation = this.#readyGeneration;
+    // Deferred by one tick so a synchronously throwing backend cannot re-enter before #receiving is set.
+    this.#receiving = Promise.resolve().then(() => this.#receive(want, leaseMs, generation));
+  }
+
+  async #receive(want: number, leaseMs: number, generation: number): Promise<void> {
+    let deliveries: Delivery[];
+    try {
+      deliveries = await this.backend.receive(this.queue, { max: want, leaseMs });
+    } catch (error) {
+      this.#receiving = undefined;
+      this.#onBackendError("receive", error, () => this.#pump());
+      return;
+    }
+    this.#receiving = undefined;
+    this.#failures = 0;
+    // A short batch means the queue ran dry, unless a `ready` arrived meanwhile (then look again).
+    if (deliveries.length < want && this.#readyGeneration === generation) this.#hasMore = false;
+    if (this.#state !== "running" || this.#paused) {
+      this.#release(deliveries);
+      return;
+    }
+    const receivedAt = this.clock.monotonic();
+    for (const delivery of deliveries) this.#buffer.push({ delivery, receivedAt });
+    this.#pump();
+  }
+
+  #startInvocation(buffered: Buffered): void {
+    const invocation = new Invocation(this, buffered.delivery, buffered.receivedAt);
+    this.#running++;
+    this.#active.add(invocation);
+    invocation.run();
+  }
+
+  #configure(): void {
+    this.backend.configureQueue(this.queue, { maxAttempts: this.#options.maxRetries + 1 }).then(
+      () => {
+        if (this.#state !== "configuring") return;
+        this.#state = "running";
+        this.#failures = 0;
+        this.#pump();
+      },
+      (error: unknown) => {
+        if (this.#state === "configuring") this.#onBackendError("configureQueue", error, () => this.#configure());
+      },
+    );
+  }
+
+  /** Report a failed backend call and retry it after a growing delay (quietly once stopping). */
+  #onBackendError(operation: string, error: unknown, retry: () => void): void {
+    if (this.#state === "stopping" || this.#state === "stopped") return;
+    const mqError = toMqError(error, `${operation} failed`);
+    this.#failures++;
+    const delay = Math.min(RETRY_MIN_MS * 2 ** (this.#failures - 1), RETRY_MAX_MS);
+    this.emit("error", { queue: this.queue, operation, error: mqError });
+    // A closed backend is expected around shutdown; anything else deserves attention.
+    const level = MqError.hasCode(mqError, MQ_ERROR_CODES.HOST_CLOSED) ? "debug" : "warn";
+    this.logger[level](`${operation} failed; retrying in ${delay} ms`, { queue: this.queue, error: mqError.message });
+    this.#retryTimer = this.clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#hasMore = true;
+      retry();
+    }, delay);
+  }
+
+  #releaseBuffer(): void {
+    if (this.#buffer.length === 0) return;
+    const deliveries = this.#buffer.map((b) => b.delivery);
+    this.#buffer = [];
+    this.#release(deliveries);
+  }
+
+  /** Hand leased-but-unstarted deliveries back, ready at once and without using up an attempt's verdict. */
+  #release(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) {
+      this.#counts.released++;
+      const pending = this.backend
+        .nack(delivery.receipt, { delayMs: 0, maxAttempts: NEVER_DEAD_LETTER })
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            // A lost lease means the backend already took it back; either way it is not ours.
+            this.logger.debug("release failed", { queue: this.queue, messageId: delivery.message.id, error: toErrorInfo(error).message });
+          },
+        )
+        .finally(() => this.#pendingReleases.delete(pending));
+      this.#pendingReleases.add(pending);
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,176 @@
+import type { Clock, Delivery, EnqueueOptions, ErrorInfo, Message, MqError } from "@mq/core";
+import type { EventEmitter } from "eventemitter3";
+import type { Logger } from "./logger";
+
+/** What a handler receives besides its payload. */
+export interface HandlerContext<TPayload = unknown> {
+  /** Aborted on timeout, on a lost lease, or when a stop's drain deadline passes. Pass it on to I/O. */
+  readonly signal: AbortSignal;
+  readonly message: Message<TPayload>;
+  /** 1-based attempt number of this delivery. */
+  readonly attempt: number;
+  /** Lease token of this delivery. */
+  readonly receipt: string;
+  /** Extend the lease to end `ms` from now (rejects with `LeaseLostError` once the lease is gone). */
+  extendLease(ms: number): Promise<void>;
+  /**
+   * Buffer a message to enqueue atomically with this message's ack. It copies
+   * the correlation id, sets `causationId` to this message's id and carries
+   * this message's headers under the explicit ones. Discarded if the handler fails.
+   */
+  publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
+  /** Logger carrying queue, message id and attempt. */
+  readonly log: Logger;
+}
+
+/** A handler function: resolve to ack, throw or reject to fail the attempt. */
+export type HandlerFn<TPayload = unknown> = (payload: TPayload, ctx: HandlerContext<TPayload>) => unknown;
+
+/** An object whose `handle` method is the handler (a class instance from a container, say). */
+export interface HandlerObject<TPayload = unknown> {
+  handle(payload: TPayload, ctx: HandlerContext<TPayload>): unknown;
+}
+
+/** A handler resolved per message through {@link DispatcherOptions.resolver}. */
+export interface HandlerToken {
+  readonly token: string;
+}
+
+/** What `handle()` accepts: a function, an object with `handle()`, or a token for the resolver. */
+export type HandlerSpec<TPayload = unknown> = HandlerFn<TPayload> | HandlerObject<TPayload> | HandlerToken;
+
+/** A handler a resolver may return; its payload type is the resolver's business. */
+// `never` parameters accept a handler of any payload type without `any`.
+export type ResolvedHandler = ((payload: never, ctx: never) => unknown) | { handle(payload: never, ctx: never): unknown };
+
+/** Turns a token into a handler for one delivery (a DI container such as awilix plugs in here). */
+export interface HandlerResolver {
+  resolve(token: string, delivery: Delivery): ResolvedHandler | Promise<ResolvedHandler>;
+}
+
+/** Retry delay policy after a failed attempt. A number is shorthand for a fixed delay. */
+export type BackoffOption = number | { readonly type: "fixed" | "exponential"; readonly baseMs: number; readonly maxMs?: number; readonly jitter?: boolean };
+
+/** Backoff after normalization. */
+export interface BackoffPolicy {
+  readonly type: "fixed" | "exponential";
+  readonly baseMs: number;
+  readonly maxMs: number;
+  readonly jitter: boolean;
+}
+
+/** Per-queue handler options; see `DEFAULT_HANDLER_OPTIONS` for defaults. */
+export interface HandlerOptions {
+  /** Most concurrent invocations. @default 1 */
+  readonly maxParallelism?: number;
+  /** Lowest value `scale()` accepts. @default 1 (or maxParallelism when that is lower) */
+  readonly minParallelism?: number;
+  /** Per-invocation time limit. @default 30_000 */
+  readonly timeoutMs?: number;
+  /** Retries after the first attempt; sets the queue's `maxAttempts` to `maxRetries + 1`. @default 3 */
+  readonly maxRetries?: number;
+  /** Delay before a retry. @default { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true } */
+  readonly backoff?: BackoffOption;
+  /** Heartbeat the lease while the handler runs. @default true */
+  readonly autoExtend?: boolean;
+  /** Lease length per delivery. @default 30_000 with autoExtend, else max(timeoutMs + 5_000, 30_000) */
+  readonly leaseMs?: number;
+  /** Deliveries held beyond the free slots, so a busy queue is fed in batches. @default 8 */
+  readonly prefetch?: number;
+}
+
+/** Handler options with every default applied (exposed for admin views). */
+export interface ResolvedHandlerOptions {
+  readonly maxParallelism: number;
+  readonly minParallelism: number;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly backoff: BackoffPolicy;
+  readonly autoExtend: boolean;
+  readonly leaseMs: number;
+  readonly prefetch: number;
+}
+
+/** Options of {@link createDispatcher}. */
+export interface DispatcherOptions {
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  /** Resolves `{ token }` handlers per message. */
+  readonly resolver?: HandlerResolver;
+  /** How long `stop()` waits for running handlers before aborting them. @default 25_000 */
+  readonly drainTimeoutMs?: number;
+  /** Source of randomness for backoff jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** A registered handler. */
+export interface HandlerRegistration {
+  readonly queue: string;
+  /** Options in force, with defaults applied. */
+  readonly options: ResolvedHandlerOptions;
+  /** Stop this queue's workers (draining like `stop()`) and remove the handler. */
+  unregister(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
+}
+
+/** Live counters for one queue's handler. */
+export interface DispatcherQueueStats {
+  readonly queue: string;
+  /** Invocations holding a worker slot (running, or being acked/nacked). */
+  readonly running: number;
+  /** Current maximum parallelism. */
+  readonly parallelism: number;
+  readonly paused: boolean;
+  /** Deliveries leased ahead and waiting for a slot. */
+  readonly buffered: number;
+  readonly succeeded: number;
+  /** Failed attempts, timeouts included. */
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  /** Deliveries handed back unfinished (pause, stop, drain deadline). */
+  readonly released: number;
+  /** Handlers that timed out or were aborted, ignored their signal and are still running (they hold no slot). */
+  readonly abandoned: number;
+}
+
+interface InvocationEvent {
+  readonly queue: string;
+  readonly messageId: string;
+  readonly attempt: number;
+}
+
+/** Events the dispatcher emits. Listeners must not throw (a throw is logged and ignored). */
+export interface DispatcherEvents {
+  started: (event: InvocationEvent & { readonly enqueuedAt: number }) => void;
+  succeeded: (event: InvocationEvent & { readonly durationMs: number; readonly published: number }) => void;
+  /** Any failed attempt (throw, rejection, timeout, failed ack). */
+  failed: (event: InvocationEvent & { readonly durationMs: number; readonly error: ErrorInfo }) => void;
+  retried: (event: InvocationEvent & { readonly error: ErrorInfo; readonly delayMs: number; readonly availableAt?: number }) => void;
+  deadLettered: (event: InvocationEvent & { readonly error: ErrorInfo }) => void;
+  timedOut: (event: InvocationEvent & { readonly durationMs: number; readonly timeoutMs: number }) => void;
+  /** Trouble talking to the backend (receive, configure, ack, nack, extend). */
+  error: (event: { readonly queue: string; readonly operation: string; readonly error: MqError }) => void;
+}
+
+/** Runs handlers for queues of one backend: worker pools, timeouts, retries, scaling. */
+export interface Dispatcher {
+  /** Register the handler of `queue`; its workers start at once if the dispatcher is started. */
+  handle<TPayload = unknown>(queue: string, handler: HandlerSpec<TPayload>, options?: HandlerOptions): HandlerRegistration;
+  /** Start every registered queue's workers. Idempotent; call it after `backend.open()`. */
+  start(): void;
+  /** Change a queue's parallelism at runtime; scaling down lets running handlers finish. */
+  scale(queue: string, maxParallelism: number): void;
+  /** Stop starting handlers for `queue` (running ones finish; leased-ahead ones are released). */
+  pause(queue: string): void;
+  resume(queue: string): void;
+  /** Stop taking messages, wait for running handlers up to the drain deadline, release the rest, then resolve. */
+  stop(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
+  /** Counters for one queue, or all. */
+  stats(queue?: string): DispatcherQueueStats[];
+  /** Registered handlers with their resolved options. */
+  handlers(): HandlerRegistration[];
+  readonly events: EventEmitter<DispatcherEvents>;
+}

@@ -87,6 +87,13 @@ describe("snapshot() / restore()", () => {
     expect(later.manager.size).toBe(1);
   });
 
+  it("restores a snapshot holding the longest lease", () => {
+    const { manager } = recordingManager();
+    const token = manager.acquire("forever", 2 ** 53);
+    manager.restore(manager.snapshot());
+    expect(manager.isCurrent(token)).toBe(true);
+  });
+
   it("an empty snapshot restores to nothing, with no timer", () => {
     const { manager, clock } = recordingManager();
     manager.acquire("x", 5);

@@ -44,7 +44,8 @@ export function assertSnapshot(value: unknown): asserts value is LeaseSnapshot {
     const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
     if (typeof e.id !== "string") fail(`leases[${i}].id: expected a string`);
     if (typeof e.token !== "string" || tokenId(e.token) !== e.id) fail(`leases[${i}].token: not a token for id ${JSON.stringify(e.id)}`);
-    if (!isWallTime(e.deadline)) fail(`leases[${i}].deadline: expected a finite epoch ms`);
+    // Only finite: a lease of up to 2^53 ms legitimately ends past the last Date.
+    if (!Number.isFinite(e.deadline)) fail(`leases[${i}].deadline: expected a finite epoch ms`);
     if (leaseIds.has(e.id as string)) fail(`leases[${i}].id: duplicate id ${JSON.stringify(e.id)}`);
     leaseIds.add(e.id as string);
   });
@@ -52,7 +53,7 @@ export function assertSnapshot(value: unknown): asserts value is LeaseSnapshot {
   (s.schedules as unknown[]).forEach((entry, i) => {
     const e = (typeof entry === "object" && entry !== null ? entry : {}) as Record<string, unknown>;
     if (typeof e.id !== "string") fail(`schedules[${i}].id: expected a string`);
-    if (!isWallTime(e.at)) fail(`schedules[${i}].at: expected a finite epoch ms`);
+    if (!Number.isFinite(e.at)) fail(`schedules[${i}].at: expected a finite epoch ms`);
     if (scheduleIds.has(e.id as string)) fail(`schedules[${i}].id: duplicate id ${JSON.stringify(e.id)}`);
     scheduleIds.add(e.id as string);
   });

@@ -18,16 +18,19 @@ export class RingBuffer<T> implements Iterable<T> {
   #slots: (T | undefined)[];
   #mask: number;
   #head = 0;
+  #tail = 0;
   #size = 0;
+  // min(capacity, slots.length): the one bound push checks on the fast path.
+  #limit: number;
   readonly #capacity: number;
-  readonly #maxSlots: number;
 
   /** @param capacity the most items the ring holds at once, enforced exactly (an integer from 1 to 2^30). */
   constructor(capacity: number) {
     this.#capacity = checkInteger("capacity", capacity, 1, MAX_RING_CAPACITY, "pass the most items the ring may hold at once");
-    this.#maxSlots = nextPowerOfTwo(capacity);
-    this.#slots = packedArray(Math.min(this.#maxSlots, INITIAL_SLOTS));
+    // Storage doubles from INITIAL_SLOTS up to nextPowerOfTwo(capacity) at most.
+    this.#slots = packedArray(Math.min(nextPowerOfTwo(capacity), INITIAL_SLOTS));
     this.#mask = this.#slots.length - 1;
+    this.#limit = Math.min(capacity, this.#slots.length);
   }
 
   /** The capacity as given to the constructor. */
@@ -52,15 +55,28 @@ export class RingBuffer<T> implements Iterable<T> {
 
   /** Appends `item`; throws {@link RingFullError} when the ring is full. */
   push(item: T): void {
-    if (!this.tryPush(item)) throw new RingFullError(this.#capacity);
+    // Same body as tryPush, not a call to it: this is the hottest path.
+    const size = this.#size;
+    if (size === this.#limit) {
+      if (size === this.#capacity) throw new RingFullError(this.#capacity);
+      this.#grow();
+    }
+    const tail = this.#tail;
+    this.#slots[tail] = item;
+    this.#tail = (tail + 1) & this.#mask;
+    this.#size = size + 1;
   }
 
   /** Appends `item` and returns true, or returns false when the ring is full. */
   tryPush(item: T): boolean {
     const size = this.#size;
-    if (size === this.#capacity) return false;
-    if (size === this.#slots.length) this.#grow();
-    this.#slots[(this.#head + size) & this.#mask] = item;
+    if (size === this.#limit) {
+      if (size === this.#capacity) return false;
+      this.#grow();
+    }
+    const tail = this.#tail;
+    this.#slots[tail] = item;
+    this.#tail = (tail + 1) & this.#mask;
     this.#size = size + 1;
     return true;
   }
@@ -95,6 +111,7 @@ export class RingBuffer<T> implements Iterable<T> {
     const slots = this.#slots;
     for (let i = 0, at = this.#head; i < this.#size; i++, at = (at + 1) & this.#mask) slots[at] = undefined;
     this.#head = 0;
+    this.#tail = 0;
     this.#size = 0;
   }
 
@@ -109,13 +126,17 @@ export class RingBuffer<T> implements Iterable<T> {
 
   // -------------------------------------------------------------------------
 
+  // Called only when size === slots.length < capacity: the ring is full in its
+  // current storage, so every slot is occupied and order starts at head.
   #grow(): void {
     const old = this.#slots;
-    const next = packedArray<T>(Math.min(old.length * 2, this.#maxSlots));
+    const next = packedArray<T>(old.length * 2);
     for (let i = 0; i < this.#size; i++) next[i] = old[(this.#head + i) & this.#mask];
     this.#slots = next;
     this.#mask = next.length - 1;
     this.#head = 0;
+    this.#tail = this.#size;
+    this.#limit = Math.min(this.#capacity, next.length);
   }
 }
 

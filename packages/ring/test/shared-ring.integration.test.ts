@@ -40,6 +40,17 @@ describe("SharedRing across worker threads", () => {
     expect(producerResults).toHaveLength(producers);
   });
 
+  it("with 2 slots, 4 producers and 4 consumers sleep and wake constantly and lose nothing", async () => {
+    const producers = 4;
+    const perProducer = 15_000;
+    const { seen, producerResults, consumerResults } = await run({ producers, consumers: 4, perProducer, slots: 2 });
+    expect(sum(consumerResults, "damaged")).toBe(0);
+    expect(sum(consumerResults, "received")).toBe(producers * perProducer);
+    expect(sum(consumerResults, "outOfOrder")).toBe(0);
+    expect(countWhere(seen, (n) => n !== 1)).toBe(0);
+    expect(producerResults.reduce((total, r) => total + r.foundFull, 0)).toBeGreaterThan(0);
+  });
+
   it("1 producer and 1 consumer preserve FIFO order exactly", async () => {
     const { seen, consumerResults } = await run({ producers: 1, consumers: 1, perProducer: 100_000, slots: 64 });
     expect(consumerResults[0]).toEqual({ received: 100_000, damaged: 0, outOfOrder: 0, gaps: 0 });

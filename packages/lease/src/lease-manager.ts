@@ -33,7 +33,7 @@ export class LeaseManager {
    * token from an earlier manager (say, before a restart) is not current in
    * this one by coincidence.
    */
-  #generation = randomGenerationStart();
+  #generation = randomBelow(2 ** 48);
   #timer: TimerHandle;
   #armed = false;
   /** Monotonic time the armed timer was aimed at; an earlier deadline needs re-arming. */
@@ -174,12 +174,15 @@ export class LeaseManager {
     this.#reset();
     const now = this.#clock.now();
     const mono = this.#clock.monotonic();
+    let maxGen = -1;
     for (const lease of snapshot.leases) {
       const gen = tokenGeneration(lease.token, tokenDot(lease.token));
       this.#leases.set(lease.id, this.#heap.insert(lease.id, KIND_LEASE, gen, mono + (lease.deadline - now)));
-      // New tokens must never equal a restored one.
-      if (gen >= this.#generation) this.#generation = gen + 1;
+      maxGen = Math.max(maxGen, gen);
     }
+    // New tokens must never equal a restored one, nor (very likely) one the
+    // snapshot's process issued after taking it: skip a random gap past them.
+    if (maxGen >= this.#generation) this.#generation = maxGen + 1 + randomBelow(2 ** 47);
     for (const s of snapshot.schedules) this.#schedules.set(s.id, this.#heap.insert(s.id, KIND_SCHEDULE, 0, mono + (s.at - now)));
     this.#rearm();
   }
@@ -313,7 +316,8 @@ function assertMs(ms: number): void {
   }
 }
 
-function randomGenerationStart(): number {
+/** A random integer in [0, limit), limit a power of two from 2^32 to 2^53. */
+function randomBelow(limit: number): number {
   const words = globalThis.crypto.getRandomValues(new Uint32Array(2));
-  return ((words[0] as number) & 0xffff) * 2 ** 32 + (words[1] as number);
+  return ((words[0] as number) % (limit / 2 ** 32)) * 2 ** 32 + (words[1] as number);
 }

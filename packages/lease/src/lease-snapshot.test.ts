@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "@mq/core";
 import { createManualClock } from "@mq/core/testing";
 import type { LeaseSnapshot } from "./lease-snapshot";
+import { tokenDot, tokenGeneration } from "./token";
 import { DAY, recordingManager } from "../test/recorder";
 
 function populated() {
@@ -85,6 +86,17 @@ describe("snapshot() / restore()", () => {
     later.clock.advance(0);
     expect(later.fired.map((f) => f.id)).toEqual(["b.with.dots", "c", "s0", "s1", "a"]);
     expect(later.manager.size).toBe(1);
+  });
+
+  it("new tokens after a restore come after every restored generation", () => {
+    const high = 2 ** 50;
+    const restored = `${high.toString(36)}.a`;
+    const { manager } = recordingManager();
+    manager.restore({ version: 1, takenAt: 0, leases: [{ id: "a", token: restored, deadline: 1e13 }], schedules: [] });
+    expect(manager.isCurrent(restored)).toBe(true);
+    const fresh = manager.acquire("a", 10);
+    expect(tokenGeneration(fresh, tokenDot(fresh))).toBeGreaterThan(high);
+    expect(manager.isCurrent(restored)).toBe(false);
   });
 
   it("restores a snapshot holding the longest lease", () => {

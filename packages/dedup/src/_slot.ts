@@ -12,25 +12,29 @@ export class Slot {
   messageId: string;
   version: number;
   state: DedupState;
-  mode: DedupMode;
   acceptedAt: number;
-  /** Window the slot was accepted with; meaningful in drop mode only. */
-  windowMs: number;
-  /** `acceptedAt + windowMs` in drop mode; Infinity in replace mode, which never ages out. */
-  expiresAt: number;
+  // Mode, window and expiry are not stored: a slot is in drop mode exactly
+  // when it is on a list, and the list knows the window. That keeps a slot at
+  // eight fields, which matters at millions of keys.
   list: DropList | null = null;
   prev: Slot | null = null;
   next: Slot | null = null;
 
-  constructor(key: string, messageId: string, version: number, mode: DedupMode, acceptedAt: number, windowMs: number) {
+  constructor(key: string, messageId: string, version: number, acceptedAt: number) {
     this.key = key;
     this.messageId = messageId;
     this.version = version;
     this.state = "pending";
-    this.mode = mode;
     this.acceptedAt = acceptedAt;
-    this.windowMs = windowMs;
-    this.expiresAt = mode === "drop" ? acceptedAt + windowMs : Infinity;
+  }
+
+  get mode(): DedupMode {
+    return this.list === null ? "replace" : "drop";
+  }
+
+  /** `acceptedAt + windowMs` in drop mode; Infinity in replace mode, which never ages out. */
+  get expiresAt(): number {
+    return this.list === null ? Infinity : this.acceptedAt + this.list.windowMs;
   }
 }
 

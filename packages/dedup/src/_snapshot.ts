@@ -1,12 +1,14 @@
 import { InvalidArgumentError } from "@mq/core";
 import { Slot } from "./_slot";
+import type { DropList } from "./_slot";
 import type { DedupSnapshot, DedupSnapshotEntry } from "./types";
 
 /** The snapshot layout this version writes and reads. */
 export const SNAPSHOT_FORMAT = 1;
 
 export function toSnapshotEntry(slot: Slot): DedupSnapshotEntry {
-  return [slot.key, slot.messageId, slot.version, slot.state, slot.mode, slot.acceptedAt, slot.mode === "drop" ? slot.windowMs : null];
+  const list = slot.list;
+  return [slot.key, slot.messageId, slot.version, slot.state, list === null ? "replace" : "drop", slot.acceptedAt, list === null ? null : list.windowMs];
 }
 
 /** Checks the envelope; returns the entries to restore. */
@@ -18,8 +20,8 @@ export function readSnapshot(snapshot: DedupSnapshot): readonly unknown[] {
   return s.entries as readonly unknown[];
 }
 
-/** Rebuilds one slot, rejecting anything snapshot() could not have written. */
-export function fromSnapshotEntry(value: unknown, index: number): Slot {
+/** Rebuilds one slot (a drop one pushed onto `listFor(windowMs)`), rejecting anything snapshot() could not have written. */
+export function fromSnapshotEntry(value: unknown, index: number, listFor: (windowMs: number) => DropList): Slot {
   const bad = (why: string): never => {
     throw new InvalidArgumentError("dedup", `snapshot.entries[${index}]`, why);
   };
@@ -33,13 +35,14 @@ export function fromSnapshotEntry(value: unknown, index: number): Slot {
   if (mode === "replace") {
     if (windowMs !== null) return bad("windowMs must be null in replace mode");
     if (state === "released") return bad("a replace-mode entry is removed on release, never released");
-    const slot = new Slot(key, messageId, version, mode, acceptedAt, 0);
+    const slot = new Slot(key, messageId, version, acceptedAt);
     slot.state = state;
     return slot;
   }
   if (mode !== "drop") return bad("mode must be replace or drop");
   if (typeof windowMs !== "number" || !Number.isFinite(windowMs) || windowMs < 0) return bad("windowMs must be a finite number >= 0");
-  const slot = new Slot(key, messageId, version, mode, acceptedAt, windowMs);
+  const slot = new Slot(key, messageId, version, acceptedAt);
   slot.state = state;
+  listFor(windowMs).push(slot);
   return slot;
 }

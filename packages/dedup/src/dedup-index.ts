@@ -100,32 +100,30 @@ export class DedupIndex {
     checkVersion(version, "version", 1);
     checkMode(mode);
     checkTime(now, "now");
+    let window = -1; // stays -1 in replace mode
     if (mode === "drop") {
       checkWindow(windowMs);
+      window = windowMs;
       const list = this.#lists.get(windowMs);
       if (list !== undefined) this.#sweepList(list, now, SWEEP_PER_ACCEPT);
     }
-    const window = windowMs ?? 0;
     let slot = this.#slots.get(key);
     if (slot === undefined) {
       this.#ensureRoom(key, now);
-      slot = new Slot(key, messageId, version, mode, now, window);
+      slot = new Slot(key, messageId, version, now);
       this.#slots.set(key, slot);
     } else {
       const list = slot.list;
       // Staying in the same window's list: unlink without dropping the
       // (possibly now empty) list, which gets the slot back just below.
-      if (list !== null && mode === "drop" && list.windowMs === window) list.unlink(slot);
+      if (list !== null && list.windowMs === window) list.unlink(slot);
       else if (list !== null) this.#unlink(slot);
       slot.messageId = messageId;
       slot.version = version;
       slot.state = "pending";
-      slot.mode = mode;
       slot.acceptedAt = now;
-      slot.windowMs = window;
-      slot.expiresAt = mode === "drop" ? now + window : Infinity;
     }
-    if (mode === "drop") this.#listFor(window).push(slot);
+    if (window >= 0) this.#listFor(window).push(slot);
   }
 
   /** Marks the key's message as leased; a no-op unless the key still points to `messageId` and it is pending. */
@@ -150,7 +148,7 @@ export class DedupIndex {
     checkTime(now, "now");
     const slot = this.#slots.get(key);
     if (slot === undefined || slot.messageId !== messageId) return;
-    if (slot.mode === "replace" || now >= slot.expiresAt) this.#remove(slot);
+    if (slot.list === null || now >= slot.expiresAt) this.#remove(slot);
     else slot.state = "released";
   }
 
@@ -170,7 +168,7 @@ export class DedupIndex {
       mode: slot.mode,
       acceptedAt: slot.acceptedAt,
     };
-    return slot.mode === "drop" ? { ...entry, expiresAt: slot.expiresAt } : entry;
+    return slot.list === null ? entry : { ...entry, expiresAt: slot.expiresAt };
   }
 
   /**
@@ -200,15 +198,15 @@ export class DedupIndex {
     const raw = readSnapshot(snapshot);
     const slots = new Map<string, Slot>();
     const lists = new Map<number, DropList>();
+    const listFor = (windowMs: number): DropList => {
+      let list = lists.get(windowMs);
+      if (list === undefined) lists.set(windowMs, (list = new DropList(windowMs)));
+      return list;
+    };
     for (let i = 0; i < raw.length; i++) {
-      const slot = fromSnapshotEntry(raw[i], i);
+      const slot = fromSnapshotEntry(raw[i], i, listFor);
       if (slots.has(slot.key)) throw new InvalidArgumentError("dedup", `snapshot.entries[${i}]`, "key appears twice");
       slots.set(slot.key, slot);
-      if (slot.mode === "drop") {
-        let list = lists.get(slot.windowMs);
-        if (list === undefined) lists.set(slot.windowMs, (list = new DropList(slot.windowMs)));
-        list.push(slot);
-      }
     }
     this.clear();
     for (const [key, slot] of slots) this.#slots.set(key, slot);

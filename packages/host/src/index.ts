@@ -1,1 +1,48 @@
-export {};
+export { createQueueHost } from "./create-queue-host";
+export { QueueHost } from "./queue-host";
+export type { HostEnqueueOptions, HostReceiveOptions } from "./queue-host";
+export type { QueueHostOptions, ResolvedHostOptions } from "./options";
+export type { Transaction } from "./transaction";
+export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
+export type { ResolvedQueueSettings } from "./engine/queue-state";
+export { Engine } from "./engine/engine";
+export type { EngineOptions } from "./engine/engine";
+
+export {
+  AbortedError,
+  DataDirLockedError,
+  HandlerError,
+  HostClosedError,
+  InvalidArgumentError,
+  InvalidOptionsError,
+  InvalidPayloadError,
+  JournalCorruptError,
+  LeaseLostError,
+  MQ_ERROR_CODES,
+  MqError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PersistenceError,
+  QueueFullError,
+  TimeoutError,
+  VersionConflictError,
+} from "@mq/core";
+export type {
+  DeadLetter,
+  DeadLetterApi,
+  Delivery,
+  DurabilityMode,
+  EnqueueItem,
+  EnqueueOptions,
+  EnqueueResult,
+  Message,
+  NackOutcome,
+  Persistence,
+  QueueBackend,
+  QueueSettings,
+  QueueStats,
+  RecoveryReport,
+} from "@mq/core";
+export type { HandlerContext, HandlerOptions, HandlerResolver, HandlerSpec } from "@mq/dispatcher";
+export { createFilePersistence } from "@mq/journal";
+export { createMemoryPersistence, createMemoryStore } from "@mq/journal/memory";

@@ -1,0 +1,352 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { MQ_ERROR_CODES } from "../errors/error-codes";
+import { MqError } from "../errors/mq-error";
+import type { Delivery } from "../message";
+import type { QueueBackend } from "../queue-backend";
+
+/** A backend under test, plus how to restart it on the same storage and clean up. */
+export interface BackendFixture {
+  readonly backend: QueueBackend;
+  /** Close (if not closed) and open a new backend on the same storage. */
+  readonly restart?: () => Promise<QueueBackend>;
+  readonly cleanup?: () => Promise<void>;
+}
+
+/** What differs between backends. */
+export interface BackendConformanceOptions {
+  /** Leases survive a restart (shared backends) instead of ending at once (embedded, Decision 4). */
+  readonly leasesSurviveRestart?: boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
+function expectCode(error: unknown, code: string): void {
+  expect(MqError.isInstance(error), `expected an MqError with code ${code}, got ${String(error)}`).toBe(true);
+  expect((error as MqError).code).toBe(code);
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected the promise to reject");
+}
+
+/**
+ * The behaviour every {@link QueueBackend} must show, as a vitest suite. An
+ * adapter's test file calls it with a factory that opens a fresh backend on
+ * empty storage for each test.
+ */
+export function runBackendConformance(name: string, makeBackend: () => Promise<BackendFixture>, options: BackendConformanceOptions = {}): void {
+  describe(`QueueBackend conformance: ${name}`, () => {
+    let fixture: BackendFixture | undefined;
+    let current: QueueBackend | undefined;
+    const open = async (): Promise<QueueBackend> => {
+      fixture = await makeBackend();
+      current = fixture.backend;
+      return current;
+    };
+    const restart = async (): Promise<QueueBackend> => {
+      if (fixture?.restart === undefined) throw new Error("fixture has no restart");
+      current = await fixture.restart();
+      return current;
+    };
+
+    afterEach(async () => {
+      await current?.close().catch(() => undefined);
+      await fixture?.cleanup?.();
+      fixture = undefined;
+      current = undefined;
+    });
+
+    it("delivers an enqueued message and forgets it once acked", async () => {
+      const b = await open();
+      const [r] = await b.enqueue([{ queue: "q", payload: { n: 1 }, correlationId: "c-1", headers: { traceparent: "00-abc-def-01" } }]);
+      expect(r?.status).toBe("created");
+      const [d] = await b.receive("q", { max: 10, leaseMs: 5_000 });
+      expect(d?.message).toMatchObject({ id: r?.id, queue: "q", payload: { n: 1 }, correlationId: "c-1", headers: { traceparent: "00-abc-def-01" }, attempts: 1 });
+      expect(d?.attempt).toBe(1);
+      await b.ack([d!.receipt]);
+      expect(await b.receive("q", { max: 10, leaseMs: 5_000 })).toEqual([]);
+      const s = await b.stats("q");
+      expect([s.ready, s.inFlight, s.delayed]).toEqual([0, 0, 0]);
+    });
+
+    it("delivers higher priorities first and FIFO within a priority", async () => {
+      const b = await open();
+      await b.enqueue([
+        { queue: "q", payload: "low-1", priority: 1 },
+        { queue: "q", payload: "high-1", priority: 9 },
+        { queue: "q", payload: "low-2", priority: 1 },
+        { queue: "q", payload: "mid", priority: 5 },
+        { queue: "q", payload: "high-2", priority: 9 },
+      ]);
+      const got = await b.receive("q", { max: 10, leaseMs: 5_000 });
+      expect(got.map((d) => d.message.payload)).toEqual(["high-1", "high-2", "mid", "low-1", "low-2"]);
+    });
+
+    it("rejects a batch with one bad item whole", async () => {
+      const b = await open();
+      const err = await rejection(b.enqueue([{ queue: "q", payload: 1 }, { queue: "q", payload: 2, priority: 42 }]));
+      expectCode(err, MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expect((await b.stats("q")).ready).toBe(0);
+    });
+
+    it("rejects payloads that cannot be stored faithfully", async () => {
+      const b = await open();
+      expectCode(await rejection(b.enqueue([{ queue: "q", payload: { f: () => 1 } }])), MQ_ERROR_CODES.INVALID_PAYLOAD);
+      expectCode(await rejection(b.enqueue([{ queue: "", payload: 1 }])), MQ_ERROR_CODES.INVALID_ARGUMENT);
+    });
+
+    it("long-polls: a waiting receive is woken by the enqueue", async () => {
+      const b = await open();
+      const waiting = b.receive("q", { max: 1, leaseMs: 5_000, waitMs: 5_000 });
+      await sleep(20);
+      await b.enqueue([{ queue: "q", payload: "late" }]);
+      const got = await waiting;
+      expect(got.map((d) => d.message.payload)).toEqual(["late"]);
+      expect(await b.receive("q", { max: 1, leaseMs: 5_000, waitMs: 30 })).toEqual([]);
+    });
+
+    it("redelivers after a lease expires, with the attempt counted, and fences the old receipt", async () => {
+      const b = await open();
+      await b.enqueue([{ queue: "q", payload: "x" }]);
+      const [first] = await b.receive("q", { max: 1, leaseMs: 50 });
+      let second: Delivery | undefined;
+      await eventually(async () => {
+        [second] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+        return second !== undefined;
+      });
+      expect(second?.attempt).toBe(2);
+      expect(second?.message.id).toBe(first?.message.id);
+      expectCode(await rejection(b.ack([first!.receipt])), MQ_ERROR_CODES.LEASE_LOST);
+      await b.ack([second!.receipt]);
+    });
+
+    it("extends a lease", async () => {
+      const b = await open();
+      await b.enqueue([{ queue: "q", payload: "x" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 80 });
+      await b.extend(d!.receipt, 5_000);
+      await sleep(150);
+      expect(await b.receive("q", { max: 1, leaseMs: 1_000 })).toEqual([]);
+      await b.ack([d!.receipt]);
+    });
+
+    it("fences unknown receipts without changing anything", async () => {
+      const b = await open();
+      expectCode(await rejection(b.ack(["not-a-receipt"])), MQ_ERROR_CODES.LEASE_LOST);
+      expectCode(await rejection(b.nack("1.nope")), MQ_ERROR_CODES.LEASE_LOST);
+      expectCode(await rejection(b.extend("1.nope", 1_000)), MQ_ERROR_CODES.LEASE_LOST);
+    });
+
+    it("retries a nacked message after its delay and dead-letters it when attempts run out", async () => {
+      const b = await open();
+      await b.configureQueue("q", { maxAttempts: 2 });
+      const [r] = await b.enqueue([{ queue: "q", payload: "poison" }]);
+      const [d1] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+      const o1 = await b.nack(d1!.receipt, { delayMs: 100, reason: { name: "Error", message: "first" } });
+      expect(o1.action).toBe("retried");
+      expect(await b.receive("q", { max: 1, leaseMs: 5_000 })).toEqual([]);
+      let d2: Delivery | undefined;
+      await eventually(async () => {
+        [d2] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+        return d2 !== undefined;
+      });
+      expect(d2?.attempt).toBe(2);
+      const o2 = await b.nack(d2!.receipt, { reason: { name: "TypeError", message: "second", stack: "TypeError: second\n  at x" } });
+      expect(o2.action).toBe("dead-lettered");
+      const letter = await b.deadLetters.get(r!.id);
+      expect(letter).toMatchObject({ queue: "q", reason: "max-retries", error: { name: "TypeError", message: "second" } });
+      expect(letter?.attemptTimestamps).toHaveLength(2);
+      expect(await b.deadLetters.count({ queue: "q" })).toBe(1);
+    });
+
+    it("lists, replays and purges dead letters", async () => {
+      const b = await open();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const [r] = await b.enqueue([{ queue: "q", payload: i }]);
+        ids.push(r!.id);
+        const [d] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+        await b.nack(d!.receipt, { deadLetter: true, reason: { name: "Error", message: `bad ${i}` } });
+      }
+      const page1 = await b.deadLetters.list({ limit: 2 });
+      expect(page1.items.map((l) => l.message.id)).toEqual(ids.slice(0, 2));
+      const page2 = await b.deadLetters.list({ limit: 10, ...(page1.nextCursor === undefined ? {} : { cursor: page1.nextCursor }) });
+      expect(page2.items.map((l) => l.message.id)).toEqual(ids.slice(2));
+      expect(page1.items[0]?.reason).toBe("rejected");
+      const replayed = await b.deadLetters.replay(ids[0]!);
+      expect(replayed.replayed).toBe(1);
+      const [again] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+      expect(again?.message.payload).toBe(0);
+      expect(again?.attempt).toBe(1);
+      expect(await b.deadLetters.purge({ queue: "q" })).toBe(4);
+      expect(await b.deadLetters.count()).toBe(0);
+      expectCode(await rejection(b.deadLetters.replay("missing")), MQ_ERROR_CODES.NOT_FOUND);
+    });
+
+    it("replaces a pending message with the same key in place, and creates a new one while it is in flight", async () => {
+      const b = await open();
+      const [a] = await b.enqueue([{ queue: "q", payload: { v: 1 }, key: "K" }]);
+      const [a2] = await b.enqueue([{ queue: "q", payload: { v: 2 }, key: "K" }]);
+      expect(a2).toMatchObject({ id: a?.id, status: "replaced", version: 2 });
+      const [d] = await b.receive("q", { max: 10, leaseMs: 5_000 });
+      expect(d?.message).toMatchObject({ payload: { v: 2 }, version: 2, key: "K" });
+      const [c] = await b.enqueue([{ queue: "q", payload: { v: 3 }, key: "K" }]);
+      expect(c?.status).toBe("created");
+      expect(c?.id).not.toBe(a?.id);
+      expect(c?.version).toBe(3);
+      await b.ack([d!.receipt]);
+      const [e] = await b.enqueue([{ queue: "q", payload: { v: 4 }, key: "K" }]);
+      expect(e).toMatchObject({ id: c?.id, status: "replaced", version: 4 });
+      const got = await b.receive("q", { max: 10, leaseMs: 5_000 });
+      expect(got.map((x) => x.message.payload)).toEqual([{ v: 4 }]);
+    });
+
+    it("drops duplicates within the window in drop mode", async () => {
+      const b = await open();
+      await b.configureQueue("q", { dedupMode: "drop", dedupWindowMs: 60_000 });
+      const [a] = await b.enqueue([{ queue: "q", payload: 1, key: "K" }]);
+      const [dup] = await b.enqueue([{ queue: "q", payload: 2, key: "K" }]);
+      expect(dup).toMatchObject({ id: a?.id, status: "duplicate" });
+      const got = await b.receive("q", { max: 10, leaseMs: 5_000 });
+      expect(got.map((x) => x.message.payload)).toEqual([1]);
+      await b.ack([got[0]!.receipt]);
+      const [afterAck] = await b.enqueue([{ queue: "q", payload: 3, key: "K" }]);
+      expect(afterAck?.status).toBe("duplicate");
+    });
+
+    it("checks an expected version", async () => {
+      const b = await open();
+      await b.enqueue([{ queue: "q", payload: 1, key: "K" }]);
+      expectCode(await rejection(b.enqueue([{ queue: "q", payload: 2, key: "K", expectedVersion: 5 }])), MQ_ERROR_CODES.VERSION_CONFLICT);
+      const [ok] = await b.enqueue([{ queue: "q", payload: 2, key: "K", expectedVersion: 1 }]);
+      expect(ok?.version).toBe(2);
+    });
+
+    it("holds delayed messages until due and never delivers expired ones", async () => {
+      const b = await open();
+      await b.enqueue([
+        { queue: "q", payload: "later", delayMs: 150 },
+        { queue: "q", payload: "stale", ttlMs: 1 },
+      ]);
+      await sleep(20);
+      expect(await b.receive("q", { max: 10, leaseMs: 5_000 })).toEqual([]);
+      let got: Delivery[] = [];
+      await eventually(async () => {
+        got = await b.receive("q", { max: 10, leaseMs: 5_000 });
+        return got.length > 0;
+      });
+      expect(got.map((d) => d.message.payload)).toEqual(["later"]);
+    });
+
+    it("acks and publishes atomically", async () => {
+      const b = await open();
+      await b.configureQueue("full", { capacity: 1 });
+      await b.enqueue([{ queue: "full", payload: "occupant" }, { queue: "q", payload: "parent" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+      expectCode(await rejection(b.ack([d!.receipt], [{ queue: "full", payload: "child" }])), MQ_ERROR_CODES.QUEUE_FULL);
+      await b.ack([d!.receipt], [{ queue: "next", payload: "child", causationId: d!.message.id }]);
+      const [child] = await b.receive("next", { max: 1, leaseMs: 5_000 });
+      expect(child?.message).toMatchObject({ payload: "child", causationId: d!.message.id });
+    });
+
+    it("fans a topic out to every bound queue", async () => {
+      const b = await open();
+      await b.bind("orders", "billing");
+      await b.bind("orders", "shipping");
+      const [r] = await b.enqueue([{ topic: "orders", payload: { id: 7 } }]);
+      expect(r?.copies?.map((c) => c.queue).sort()).toEqual(["billing", "shipping"]);
+      for (const q of ["billing", "shipping"]) expect((await b.receive(q, { max: 5, leaseMs: 5_000 })).map((d) => d.message.payload)).toEqual([{ id: 7 }]);
+      await b.unbind("orders", "shipping");
+      await b.enqueue([{ topic: "orders", payload: { id: 8 } }]);
+      expect(await b.receive("shipping", { max: 5, leaseMs: 5_000 })).toEqual([]);
+    });
+
+    it("enforces capacity and payload size", async () => {
+      const b = await open();
+      await b.configureQueue("q", { capacity: 2, maxPayloadBytes: 64 });
+      await b.enqueue([{ queue: "q", payload: 1 }, { queue: "q", payload: 2 }]);
+      expectCode(await rejection(b.enqueue([{ queue: "q", payload: 3 }])), MQ_ERROR_CODES.QUEUE_FULL);
+      expectCode(await rejection(b.enqueue([{ queue: "other", payload: 1 }, { queue: "q", payload: 4 }])), MQ_ERROR_CODES.QUEUE_FULL);
+      expect((await b.stats("other")).ready).toBe(0);
+      await b.configureQueue("big", { maxPayloadBytes: 64 });
+      expectCode(await rejection(b.enqueue([{ queue: "big", payload: "x".repeat(100) }])), MQ_ERROR_CODES.PAYLOAD_TOO_LARGE);
+    });
+
+    it("waits for room when asked, and gives up on abort", async () => {
+      const b = await open();
+      await b.configureQueue("q", { capacity: 1 });
+      await b.enqueue([{ queue: "q", payload: 1 }]);
+      const waiting = b.enqueue([{ queue: "q", payload: 2 }], { waitIfFull: true });
+      await sleep(20);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+      await b.ack([d!.receipt]);
+      const [r] = await waiting;
+      expect(r?.status).toBe("created");
+      const controller = new AbortController();
+      const aborted = b.enqueue([{ queue: "q", payload: 3 }], { waitIfFull: true, signal: controller.signal });
+      controller.abort();
+      expectCode(await rejection(aborted), MQ_ERROR_CODES.ABORTED);
+    });
+
+    it("emits events for transitions", async () => {
+      const b = await open();
+      const seen: string[] = [];
+      b.events.on("enqueued", (e) => seen.push(`enqueued:${e.status}`));
+      b.events.on("acked", () => seen.push("acked"));
+      b.events.on("ready", (q) => seen.push(`ready:${q}`));
+      await b.enqueue([{ queue: "q", payload: 1 }]);
+      await sleep(5);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+      await b.ack([d!.receipt]);
+      expect(seen).toEqual(expect.arrayContaining(["enqueued:created", "ready:q", "acked"]));
+    });
+
+    it("refuses work once closed", async () => {
+      const b = await open();
+      await b.close();
+      expectCode(await rejection(b.enqueue([{ queue: "q", payload: 1 }])), MQ_ERROR_CODES.HOST_CLOSED);
+      expectCode(await rejection(b.receive("q", { max: 1, leaseMs: 1_000 })), MQ_ERROR_CODES.HOST_CLOSED);
+    });
+
+    it("keeps enqueued messages, dead letters and bindings across a restart, and never redelivers acked ones", async () => {
+      const b = await open();
+      if (fixture?.restart === undefined) return;
+      await b.bind("t", "q");
+      await b.enqueue([{ queue: "q", payload: "acked" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      await b.ack([d!.receipt]);
+      await b.enqueue([{ queue: "q", payload: "kept", priority: 3 }, { queue: "q", payload: "first", priority: 8 }]);
+      await b.enqueue([{ queue: "q", payload: "held" }]);
+      const [held] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      expect(held?.message.payload).toBe("first");
+      await b.enqueue([{ queue: "dlq-src", payload: "dead" }]);
+      const [dead] = await b.receive("dlq-src", { max: 1, leaseMs: 60_000 });
+      await b.nack(dead!.receipt, { deadLetter: true });
+      const b2 = await restart();
+      expect(await b2.deadLetters.count()).toBe(1);
+      const got = await b2.receive("q", { max: 10, leaseMs: 60_000 });
+      const payloads = got.map((x) => x.message.payload);
+      expect(payloads).not.toContain("acked");
+      if (options.leasesSurviveRestart === true) expect(payloads).toEqual(["kept", "held"]);
+      else {
+        expect(payloads).toEqual(["first", "kept", "held"]);
+        expect(got.find((x) => x.message.payload === "first")?.attempt).toBe(2);
+      }
+      await b2.enqueue([{ topic: "t", payload: "via-topic" }]);
+      expect((await b2.receive("q", { max: 10, leaseMs: 60_000 })).map((x) => x.message.payload)).toEqual(["via-topic"]);
+    });
+  });
+}

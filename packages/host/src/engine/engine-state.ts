@@ -1,0 +1,362 @@
+import type { DeadLetter, QueueSettings, SnapshotData } from "@mq/core";
+import { DedupIndex, type DedupSnapshot } from "@mq/dedup";
+import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
+import type { LeaseManager } from "@mq/lease";
+import { decodePayload, encodePayload } from "../payload-codec";
+import { dedupKey, toMessage, type Entry } from "./entry";
+import type { Op, ReplaceFields } from "./ops";
+import { QueueState, type ResolvedQueueSettings } from "./queue-state";
+
+/** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
+export const TTL_PREFIX = "\u0000ttl:";
+
+interface SnapshotMeta {
+  readonly v: 1;
+  readonly configured: [string, QueueSettings][];
+  readonly bindings: [string, string[]][];
+  readonly dedup: DedupSnapshot;
+  readonly deadLetters: DeadLetterSnapshot;
+}
+
+/** What the state machine needs from its owner. */
+export interface EngineStateContext {
+  readonly leases: LeaseManager;
+  settingsFor(queue: string, configured: QueueSettings | undefined): ResolvedQueueSettings;
+  now(): number;
+  /** A message became ready in a queue (live mode only). */
+  onReady(queue: QueueState): void;
+}
+
+/**
+ * All of the engine's state and the one place that changes it: `apply(op)`.
+ * The live path and journal replay both go through `apply`, so recovery
+ * rebuilds exactly what the live engine had.
+ */
+export class EngineState {
+  readonly entries = new Map<string, Entry>();
+  readonly queues = new Map<string, QueueState>();
+  readonly bindings = new Map<string, Set<string>>();
+  readonly configured = new Map<string, QueueSettings>();
+  readonly dedup = new DedupIndex();
+  readonly deadLetters: DeadLetterStore;
+  readonly #ctx: EngineStateContext;
+  /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
+  #replayOrder: Map<string, Entry> | undefined;
+
+  constructor(ctx: EngineStateContext, deadLetterLimit: number) {
+    this.#ctx = ctx;
+    this.deadLetters = new DeadLetterStore({ maxEntries: deadLetterLimit });
+  }
+
+  get replaying(): boolean {
+    return this.#replayOrder !== undefined;
+  }
+
+  /** The queue's state, created with its settings on first use. */
+  queue(name: string): QueueState {
+    let q = this.queues.get(name);
+    if (q === undefined) {
+      q = new QueueState(name, this.#ctx.settingsFor(name, this.configured.get(name)));
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Re-resolves every queue's settings (after options or configure ops change). */
+  refreshSettings(): void {
+    for (const q of this.queues.values()) q.settings = this.#ctx.settingsFor(q.name, this.configured.get(q.name));
+  }
+
+  apply(op: Op): void {
+    switch (op[0]) {
+      case "create":
+        return this.#create(op[1], op[2]);
+      case "replace":
+        return this.#replace(op[1]);
+      case "lease":
+        return this.#lease(op[1], op[2], op[3]);
+      case "ack":
+        return this.#ack(op[1], op[2]);
+      case "retry":
+        return this.#retry(op[1], op[2]);
+      case "dead":
+        return this.#dead(op[1], op[2], op[3], op[4]);
+      case "expire":
+        return this.#expire(op[1], op[2]);
+      case "revive":
+        return this.#revive(op[1], op[2], op[3]);
+      case "purge":
+        for (const id of op[1]) this.deadLetters.remove(id);
+        return;
+      case "bind": {
+        let set = this.bindings.get(op[1]);
+        if (set === undefined) this.bindings.set(op[1], (set = new Set()));
+        set.add(op[2]);
+        return;
+      }
+      case "unbind":
+        this.bindings.get(op[1])?.delete(op[2]);
+        if (this.bindings.get(op[1])?.size === 0) this.bindings.delete(op[1]);
+        return;
+      case "configure": {
+        this.configured.set(op[1], { ...this.configured.get(op[1]), ...op[2] });
+        const q = this.queues.get(op[1]);
+        if (q !== undefined) q.settings = this.#ctx.settingsFor(op[1], this.configured.get(op[1]));
+        return;
+      }
+    }
+  }
+
+  // ---- recovery ----------------------------------------------------------
+
+  beginRecovery(): void {
+    this.#replayOrder = new Map();
+  }
+
+  restore(snapshot: SnapshotData): void {
+    const meta = snapshot.meta as SnapshotMeta;
+    for (const [name, settings] of meta.configured) this.configured.set(name, settings);
+    for (const [topic, queues] of meta.bindings) this.bindings.set(topic, new Set(queues));
+    this.dedup.restore(meta.dedup);
+    this.deadLetters.restore(meta.deadLetters);
+    for (const item of snapshot.items) {
+      const entry = item as Entry;
+      if (entry.state === "gone" || this.entries.has(entry.id)) continue;
+      this.#insert(entry, entry.state);
+    }
+  }
+
+  /**
+   * Ends recovery: every lease of the previous life is void, so in-flight
+   * messages become ready (their attempt already counted). Returns those that
+   * have used up their attempts, for the caller to dead-letter.
+   */
+  finishRecovery(): Entry[] {
+    const order = this.#replayOrder ?? new Map<string, Entry>();
+    const exhausted: Entry[] = [];
+    for (const entry of this.entries.values()) {
+      if (entry.state !== "in-flight") continue;
+      const q = this.queue(entry.queue);
+      q.inFlight--;
+      q.ready++;
+      entry.state = "ready";
+      order.set(entry.id, entry);
+      if (entry.attempts >= q.settings.maxAttempts) exhausted.push(entry);
+      else if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
+    }
+    this.#replayOrder = undefined;
+    for (const q of this.queues.values()) q.clearLanes();
+    for (const entry of order.values()) if (entry.state === "ready") this.queue(entry.queue).pushReady(entry);
+    return exhausted;
+  }
+
+  capture(): SnapshotData {
+    const items: Entry[] = [];
+    for (const q of this.queues.values()) for (const entry of q.readyEntries()) items.push(entry);
+    for (const entry of this.entries.values()) if (entry.state === "delayed" || entry.state === "in-flight") items.push(entry);
+    const meta: SnapshotMeta = {
+      v: 1,
+      configured: [...this.configured],
+      bindings: [...this.bindings].map(([topic, queues]) => [topic, [...queues]]),
+      dedup: this.dedup.snapshot(),
+      deadLetters: this.deadLetters.snapshot(),
+    };
+    return { meta, items };
+  }
+
+  /** Builds the dead letter for an entry that is about to be removed. */
+  deadLetterOf(entry: Entry, reason: string, error: DeadLetter["error"], at: number): DeadLetter {
+    const message = toMessage(entry, decodePayload(entry.payload));
+    return {
+      message,
+      queue: entry.queue,
+      reason,
+      ...(error === undefined ? {} : { error }),
+      attemptTimestamps: entry.attemptTimestamps.slice(),
+      deadLetteredAt: at,
+    };
+  }
+
+  // ---- operations --------------------------------------------------------
+
+  #create(entry: Entry, stamp: { mode: "replace" | "drop"; windowMs: number } | undefined): void {
+    if (this.entries.has(entry.id)) return;
+    // Journal decoding hands back fresh objects, but a live op shares the caller's; copy so state owns it.
+    const own: Entry = { ...entry, attemptTimestamps: entry.attemptTimestamps.slice() };
+    const dueNow = own.availableAt <= this.#ctx.now();
+    this.#insert(own, dueNow ? "ready" : "delayed");
+    if (own.key !== undefined && stamp !== undefined) {
+      this.dedup.accept(dedupKey(own.queue, own.key), { messageId: own.id, version: own.version, mode: stamp.mode, now: own.enqueuedAt, windowMs: stamp.windowMs });
+    }
+    if (!this.replaying) this.queue(own.queue).totals.enqueued++;
+  }
+
+  #insert(entry: Entry, state: "ready" | "delayed" | "in-flight"): void {
+    const q = this.queue(entry.queue);
+    entry.state = state;
+    this.entries.set(entry.id, entry);
+    q.bytes += entry.payload.byteLength;
+    if (state === "ready") this.#makeReady(q, entry, false);
+    else if (state === "delayed") {
+      q.delayed++;
+      this.#ctx.leases.schedule(entry.id, entry.availableAt);
+    } else q.inFlight++;
+    if (entry.expiresAt !== undefined) this.#ctx.leases.schedule(TTL_PREFIX + entry.id, entry.expiresAt);
+  }
+
+  /** Marks an entry ready and queues it (the caller has already removed it from its previous gauge). */
+  #makeReady(q: QueueState, entry: Entry, requeued: boolean): void {
+    entry.state = "ready";
+    q.ready++;
+    if (this.#replayOrder !== undefined) {
+      if (requeued) this.#replayOrder.delete(entry.id);
+      this.#replayOrder.set(entry.id, entry);
+      return;
+    }
+    q.pushReady(entry);
+    this.#ctx.onReady(q);
+  }
+
+  #replace(f: ReplaceFields): void {
+    const entry = this.entries.get(f.id);
+    if (entry === undefined || entry.state === "gone") return;
+    const q = this.queue(entry.queue);
+    q.bytes += f.payload.byteLength - entry.payload.byteLength;
+    entry.payload = f.payload;
+    entry.version = f.version;
+    if (f.headers !== undefined) entry.headers = f.headers;
+    if (f.expiresAt !== entry.expiresAt && f.expiresAt !== undefined) {
+      entry.expiresAt = f.expiresAt;
+      this.#ctx.leases.schedule(TTL_PREFIX + entry.id, f.expiresAt);
+    }
+    if (entry.key !== undefined) {
+      this.dedup.accept(dedupKey(entry.queue, entry.key), { messageId: entry.id, version: f.version, mode: "replace", now: f.at, windowMs: 0 });
+    }
+    if (!this.replaying) q.totals.replaced++;
+  }
+
+  /** Delivery: the entry is in flight with its attempt counted (the live path already took it off its lane). */
+  #lease(id: string, attempts: number, at: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state === "gone") return;
+    const q = this.queue(entry.queue);
+    if (entry.state === "ready") {
+      q.ready--;
+      this.#replayOrder?.delete(id);
+    } else if (entry.state === "delayed") {
+      q.delayed--;
+      this.#ctx.leases.unschedule(id);
+    } else q.inFlight--;
+    entry.state = "in-flight";
+    q.inFlight++;
+    if (entry.attempts < attempts) {
+      entry.attempts = attempts;
+      entry.attemptTimestamps.push(at);
+    }
+    if (entry.key !== undefined) this.dedup.markInFlight(dedupKey(entry.queue, entry.key), id);
+    if (!this.replaying) q.totals.delivered++;
+  }
+
+  #ack(id: string, at: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    this.#remove(entry, at);
+    if (!this.replaying) this.queue(entry.queue).totals.acked++;
+  }
+
+  /** Back to the queue after a failed attempt: ready now, or delayed until `availableAt`. */
+  #retry(id: string, availableAt: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state === "gone") return;
+    const q = this.queue(entry.queue);
+    this.#leaveGauge(q, entry);
+    entry.availableAt = availableAt;
+    if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
+    if (availableAt <= this.#ctx.now()) this.#makeReady(q, entry, true);
+    else {
+      entry.state = "delayed";
+      q.delayed++;
+      this.#ctx.leases.schedule(id, availableAt);
+    }
+    if (!this.replaying) q.totals.retried++;
+  }
+
+  /** In-memory only: a lease ran out, so the message is ready again (its attempt was already counted). */
+  requeueExpiredLease(entry: Entry): void {
+    const q = this.queue(entry.queue);
+    q.inFlight--;
+    if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
+    this.#makeReady(q, entry, true);
+  }
+
+  /** In-memory only: a delay elapsed. */
+  releaseDelayed(entry: Entry): void {
+    const q = this.queue(entry.queue);
+    q.delayed--;
+    this.#makeReady(q, entry, true);
+  }
+
+  #dead(id: string, reason: string, error: DeadLetter["error"], at: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    const letter = this.deadLetterOf(entry, reason, error, at);
+    this.#remove(entry, at);
+    this.deadLetters.add(letter);
+    if (!this.replaying) this.queue(entry.queue).totals.deadLettered++;
+  }
+
+  #expire(id: string, at: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    this.#remove(entry, at);
+    if (!this.replaying) this.queue(entry.queue).totals.expired++;
+  }
+
+  #revive(ids: readonly string[], at: number, targetQueue: string | undefined): void {
+    for (const id of ids) {
+      if (this.entries.has(id)) continue;
+      for (const message of this.deadLetters.take(id)) {
+        const entry: Entry = {
+          id: message.id,
+          queue: targetQueue ?? message.queue,
+          payload: encodePayload(message.payload),
+          key: message.key,
+          version: message.version,
+          priority: message.priority,
+          enqueuedAt: message.enqueuedAt,
+          availableAt: at,
+          expiresAt: undefined,
+          attempts: 0,
+          attemptTimestamps: [],
+          correlationId: message.correlationId,
+          causationId: message.causationId,
+          headers: message.headers === undefined ? undefined : { ...message.headers },
+          state: "ready",
+        };
+        this.#insert(entry, "ready");
+      }
+    }
+  }
+
+  #leaveGauge(q: QueueState, entry: Entry): void {
+    if (entry.state === "ready") {
+      q.ready--;
+      this.#replayOrder?.delete(entry.id);
+    } else if (entry.state === "delayed") {
+      q.delayed--;
+      this.#ctx.leases.unschedule(entry.id);
+    } else if (entry.state === "in-flight") q.inFlight--;
+  }
+
+  #remove(entry: Entry, at: number): void {
+    const q = this.queue(entry.queue);
+    this.#leaveGauge(q, entry);
+    entry.state = "gone";
+    q.bytes -= entry.payload.byteLength;
+    this.entries.delete(entry.id);
+    const token = this.#ctx.leases.tokenOf(entry.id);
+    if (token !== undefined) this.#ctx.leases.release(token);
+    if (entry.expiresAt !== undefined) this.#ctx.leases.unschedule(TTL_PREFIX + entry.id);
+    if (entry.key !== undefined) this.dedup.release(dedupKey(entry.queue, entry.key), entry.id, at);
+  }
+}

@@ -1,0 +1,501 @@
+import {
+  AbortedError,
+  HostClosedError,
+  InvalidArgumentError,
+  LeaseLostError,
+  MqError,
+  PersistenceError,
+  QueueFullError,
+  toMqError,
+  type BackendEvents,
+  type Clock,
+  type DeadLetterApi,
+  type Delivery,
+  type EnqueueItem,
+  type EnqueueResult,
+  type NackOptions,
+  type NackOutcome,
+  type Persistence,
+  type QueueBackend,
+  type QueueSettings,
+  type QueueStats,
+  type ReceiveOptions,
+  type RecoveryReport,
+} from "@mq/core";
+import { LeaseManager } from "@mq/lease";
+import { EventEmitter } from "eventemitter3";
+import { decodePayload } from "../payload-codec";
+import { createDeadLetterApi } from "./dead-letter-api";
+import { EngineState, TTL_PREFIX } from "./engine-state";
+import { toMessage, type Entry } from "./entry";
+import { planEnqueue } from "./enqueue-planner";
+import type { Op } from "./ops";
+import type { QueueState, ResolvedQueueSettings } from "./queue-state";
+import { ReceiveWaiters } from "./receive-waiters";
+import { assertArray, assertDuration, assertName, assertPositiveInt } from "./validate";
+import { validateQueueSettings } from "./queue-settings";
+
+/** Most messages one receive may lease. */
+export const MAX_RECEIVE_BATCH = 10_000;
+
+/** What the engine is built from. */
+export interface EngineOptions {
+  readonly persistence: Persistence;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  /** Settings for a queue, given its runtime-configured overrides. */
+  readonly settingsFor: (queue: string, configured: QueueSettings | undefined) => ResolvedQueueSettings;
+  readonly deadLetterLimit: number;
+  /** Queues to create at open, so they show up before first use. */
+  readonly knownQueues: readonly string[];
+}
+
+type Status = "new" | "opening" | "open" | "closing" | "closed";
+
+/**
+ * The embedded queue engine: a {@link QueueBackend} on in-memory structures
+ * (priority lanes, dedup index, lease heap, dead-letter store), with every
+ * change that must survive a crash written through a {@link Persistence}.
+ */
+export class Engine implements QueueBackend {
+  readonly contractVersion = 1 as const;
+  readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
+  readonly deadLetters: DeadLetterApi;
+  readonly #options: EngineOptions;
+  readonly #persistence: Persistence;
+  readonly #clock: Clock;
+  readonly #leases: LeaseManager;
+  readonly #state: EngineState;
+  readonly #waiters: ReceiveWaiters;
+  readonly #pendingReady = new Set<QueueState>();
+  #spaceWaiters: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+  #status: Status = "new";
+  #failure: MqError | undefined;
+  #recovery: RecoveryReport | undefined;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    this.#persistence = options.persistence;
+    this.#clock = options.clock;
+    this.#leases = new LeaseManager({
+      clock: options.clock,
+      onExpire: (id) => this.#onLeaseExpired(id),
+      onDue: (id) => this.#onDue(id),
+    });
+    this.#state = new EngineState(
+      {
+        leases: this.#leases,
+        settingsFor: options.settingsFor,
+        now: () => this.#clock.now(),
+        onReady: (q) => this.#markReady(q),
+      },
+      options.deadLetterLimit,
+    );
+    this.#waiters = new ReceiveWaiters(options.clock);
+    this.deadLetters = createDeadLetterApi({
+      store: this.#state.deadLetters,
+      assertOpen: () => this.#assertOpen("deadLetters"),
+      commit: (ops) => this.#commit(ops),
+      now: () => this.#clock.now(),
+    });
+  }
+
+  /** What recovery found at the last open. */
+  get recovery(): RecoveryReport | undefined {
+    return this.#recovery;
+  }
+
+  get status(): Status {
+    return this.#status;
+  }
+
+  async open(): Promise<void> {
+    if (this.#status === "open") return;
+    if (this.#status !== "new") throw new HostClosedError("host", `cannot open from state ${this.#status}; create a new host`);
+    this.#status = "opening";
+    this.#persistence.events.on("error", (error) => this.#fail(error));
+    this.#state.beginRecovery();
+    try {
+      this.#recovery = await this.#persistence.open({
+        restore: (snapshot) => this.#state.restore(snapshot),
+        apply: (ops) => {
+          for (const op of ops) this.#state.apply(op as Op);
+        },
+        capture: () => this.#state.capture(),
+      });
+    } catch (error) {
+      this.#status = "closed";
+      this.#leases.close();
+      throw error;
+    }
+    for (const name of this.#options.knownQueues) this.#state.queue(name);
+    const exhausted = this.#state.finishRecovery();
+    this.#status = "open";
+    if (exhausted.length > 0) {
+      const at = this.#clock.now();
+      // Their deliveries never settled because the process died each time: the message likely kills it.
+      await this.#commit(exhausted.map((e): Op => ["dead", e.id, "poison", { name: "DeliveryAbandoned", message: `attempt ${e.attempts} of ${e.attempts} ended with the process` }, at]));
+    }
+    for (const q of this.#state.queues.values()) if (q.ready > 0) this.#markReady(q);
+  }
+
+  async close(options: { readonly drain?: boolean } = {}): Promise<void> {
+    if (this.#status === "closed" || this.#status === "closing") return;
+    if (this.#status === "new") {
+      this.#status = "closed";
+      this.#leases.close();
+      return;
+    }
+    this.#status = "closing";
+    if (options.drain === true && this.#failure === undefined) await this.#drained();
+    const closed = new HostClosedError("host", "closing");
+    this.#waiters.rejectAll(closed);
+    for (const wake of this.#spaceWaiters) wake();
+    this.#spaceWaiters = [];
+    this.#leases.close();
+    try {
+      if (this.#failure === undefined) await this.#persistence.close();
+    } finally {
+      this.#status = "closed";
+    }
+  }
+
+  async enqueue(items: readonly EnqueueItem[], options: { readonly signal?: AbortSignal; readonly waitIfFull?: boolean } = {}): Promise<EnqueueResult[]> {
+    for (;;) {
+      this.#assertOpen("enqueue");
+      try {
+        const plan = planEnqueue(this.#state, items, this.#clock.now(), this.#options.newId);
+        if (plan.ops.length > 0) await this.#commit(plan.ops);
+        this.#countDuplicates(plan.results);
+        this.#emitEnqueued(plan.results);
+        return plan.results;
+      } catch (error) {
+        if (!(options.waitIfFull === true && error instanceof QueueFullError)) throw error;
+        await this.#waitForSpace(options.signal);
+      }
+    }
+  }
+
+  async receive(queue: string, options: ReceiveOptions): Promise<Delivery[]> {
+    this.#assertOpen("receive");
+    assertName("queue", queue);
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError("receive", "options", "must be an object with max and leaseMs");
+    assertPositiveInt("receive", "max", options.max, MAX_RECEIVE_BATCH);
+    assertDuration("receive", "leaseMs", options.leaseMs, { min: 1, timer: true });
+    const waitMs = options.waitMs ?? 0;
+    assertDuration("receive", "waitMs", waitMs, { timer: true });
+    if (options.signal?.aborted === true) throw new AbortedError("receive", options.signal.reason);
+    const q = this.#state.queue(queue);
+    const wait = { max: options.max, leaseMs: options.leaseMs, waitMs, signal: options.signal };
+    // Register before the first await, so a wake-up, abort or deadline right after the call is not missed.
+    if (q.ready === 0 && waitMs > 0) return this.#waiters.wait(queue, wait);
+    const got = await this.#leaseBatch(q, options.max, options.leaseMs);
+    if (got.length > 0 || waitMs === 0) return got;
+    return this.#waiters.wait(queue, wait);
+  }
+
+  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+    this.#assertOpen("ack");
+    assertArray("ack", "receipts", receipts);
+    const unique = [...new Set(receipts)];
+    const entries = unique.map((r) => this.#entryForReceipt(r));
+    const now = this.#clock.now();
+    const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
+    for (const r of unique) this.#leases.release(r);
+    const ops: Op[] = entries.map((e): Op => ["ack", e.id, now]);
+    if (plan !== undefined) ops.push(...plan.ops);
+    await this.#commit(ops);
+    if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
+    if (plan !== undefined) {
+      this.#countDuplicates(plan.results);
+      this.#emitEnqueued(plan.results);
+    }
+    this.#afterRemoval();
+  }
+
+  async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
+    this.#assertOpen("nack");
+    const entry = this.#entryForReceipt(receipt);
+    const delayMs = options.delayMs ?? 0;
+    assertDuration("nack", "delayMs", delayMs);
+    if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, 1_000_000);
+    const q = this.#state.queue(entry.queue);
+    const limit = options.maxAttempts ?? q.settings.maxAttempts;
+    const now = this.#clock.now();
+    this.#leases.release(receipt);
+    const attempts = entry.attempts;
+    if (options.deadLetter === true || attempts >= limit) {
+      const reason = options.deadLetter === true ? "rejected" : "max-retries";
+      await this.#commit([["dead", entry.id, reason, options.reason, now]]);
+      this.#emitNacked(entry, "dead-lettered");
+      if (this.events.listenerCount("deadLettered") > 0) this.events.emit("deadLettered", { queue: entry.queue, id: entry.id, reason });
+      this.#afterRemoval();
+      return { action: "dead-lettered", attempts };
+    }
+    const availableAt = now + delayMs;
+    await this.#commit([["retry", entry.id, availableAt]]);
+    this.#emitNacked(entry, "retried");
+    return { action: "retried", attempts, availableAt };
+  }
+
+  async extend(receipt: string, leaseMs: number): Promise<void> {
+    this.#assertOpen("extend");
+    assertDuration("extend", "leaseMs", leaseMs, { min: 1, timer: true });
+    this.#entryForReceipt(receipt);
+    this.#leases.extend(receipt, leaseMs);
+    return Promise.resolve();
+  }
+
+  async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
+    this.#assertOpen("configureQueue");
+    assertName("queue", queue);
+    const valid = validateQueueSettings(settings, `queues.${queue}`);
+    await this.#commit([["configure", queue, valid]]);
+  }
+
+  async bind(topic: string, queue: string): Promise<void> {
+    this.#assertOpen("bind");
+    assertName("topic", topic);
+    assertName("queue", queue);
+    if (this.#state.bindings.get(topic)?.has(queue) === true) return;
+    await this.#commit([["bind", topic, queue]]);
+  }
+
+  async unbind(topic: string, queue: string): Promise<void> {
+    this.#assertOpen("unbind");
+    if (this.#state.bindings.get(topic)?.has(queue) !== true) return;
+    await this.#commit([["unbind", topic, queue]]);
+  }
+
+  /** Queues bound to a topic. */
+  bindings(topic: string): string[] {
+    return [...(this.#state.bindings.get(topic) ?? [])];
+  }
+
+  stats(queue?: string): Promise<QueueStats> {
+    if (queue !== undefined) {
+      assertName("queue", queue);
+      return Promise.resolve(this.#state.queue(queue).stats(this.#state.deadLetters.count({ queue })));
+    }
+    const all = [...this.#state.queues.values()].map((q) => q.stats(0));
+    const sum = (pick: (s: QueueStats) => number): number => all.reduce((n, s) => n + pick(s), 0);
+    const totals = {} as Record<keyof QueueStats["totals"], number>;
+    for (const key of ["enqueued", "replaced", "duplicates", "delivered", "acked", "retried", "deadLettered", "expired"] as const) {
+      totals[key] = sum((s) => s.totals[key]);
+    }
+    return Promise.resolve({
+      queue: "*",
+      ready: sum((s) => s.ready),
+      delayed: sum((s) => s.delayed),
+      inFlight: sum((s) => s.inFlight),
+      deadLettered: this.#state.deadLetters.size,
+      bytes: sum((s) => s.bytes),
+      capacity: sum((s) => s.capacity),
+      maxBytes: sum((s) => s.maxBytes),
+      totals,
+    });
+  }
+
+  queues(): Promise<string[]> {
+    return Promise.resolve([...this.#state.queues.keys()].sort());
+  }
+
+  /** Counts of the engine's internal structures, for leak checks and admin views. */
+  internals(): { entries: number; leases: number; scheduled: number; dedupKeys: number; deadLetters: number; receiveWaiters: number } {
+    return {
+      entries: this.#state.entries.size,
+      leases: this.#leases.size,
+      scheduled: this.#leases.scheduledCount,
+      dedupKeys: this.#state.dedup.size,
+      deadLetters: this.#state.deadLetters.size,
+      receiveWaiters: this.#waiters.size,
+    };
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  #assertOpen(operation: string): void {
+    if (this.#failure !== undefined) throw new PersistenceError(`${operation} refused: the journal failed earlier (${this.#failure.message}); restart the process to recover`, "FAIL_STOPPED", { cause: this.#failure });
+    if (this.#status !== "open") throw new HostClosedError("host", this.#status === "new" ? "not started" : this.#status);
+  }
+
+  /** Applies `ops` to memory and appends them as one journal frame, in the same tick, so LSN order is apply order. */
+  #commit(ops: readonly Op[]): Promise<number> {
+    if (this.#failure !== undefined) return Promise.reject(new PersistenceError("the journal failed earlier; restart the process to recover", "FAIL_STOPPED", { cause: this.#failure }));
+    try {
+      for (const op of ops) this.#state.apply(op);
+    } catch (error) {
+      // A half-applied frame leaves memory ahead of the journal: stop rather than serve it.
+      const failure = toMqError(error, "applying a state change failed");
+      this.#fail(failure);
+      return Promise.reject(failure);
+    }
+    return this.#persistence.append(ops).catch((error: unknown) => {
+      const failure = MqError.isInstance(error) ? error : new PersistenceError(`append failed: ${String(error)}`, "EIO", { cause: error });
+      this.#fail(failure);
+      throw failure;
+    });
+  }
+
+  #fail(error: MqError): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#waiters.rejectAll(error);
+    if (this.events.listenerCount("error") > 0) this.events.emit("error", error);
+  }
+
+  #entryForReceipt(receipt: string): Entry {
+    if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError("ack", "receipt", "must be the receipt string of a delivery");
+    const id = this.#leases.idOf(receipt);
+    if (id === undefined) throw new LeaseLostError(receipt, "not a receipt this host issued");
+    if (!this.#leases.isCurrent(receipt)) throw new LeaseLostError(receipt);
+    const entry = this.#state.entries.get(id);
+    if (entry === undefined || entry.state !== "in-flight") throw new LeaseLostError(receipt);
+    return entry;
+  }
+
+  /** Leases up to `max` ready messages of `q`, durably counting each attempt before handing them out. */
+  #leaseBatch(q: QueueState, max: number, leaseMs: number): Promise<Delivery[]> {
+    const now = this.#clock.now();
+    const ops: Op[] = [];
+    const taken: Entry[] = [];
+    while (taken.length < max) {
+      const entry = q.shiftReady();
+      if (entry === undefined) break;
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+        ops.push(this.#expiryOp(q, entry, now));
+        continue;
+      }
+      ops.push(["lease", entry.id, entry.attempts + 1, now]);
+      taken.push(entry);
+    }
+    if (ops.length === 0) return Promise.resolve([]);
+    const committed = this.#commit(ops);
+    const deliveries = taken.map((entry): Delivery => {
+      const receipt = this.#leases.acquire(entry.id, leaseMs);
+      return { message: toMessage(entry, decodePayload(entry.payload)), receipt, attempt: entry.attempts, leaseExpiresAt: now + leaseMs };
+    });
+    if (this.events.listenerCount("delivered") > 0) {
+      for (const d of deliveries) this.events.emit("delivered", { queue: q.name, id: d.message.id, attempt: d.attempt, enqueuedAt: d.message.enqueuedAt });
+    }
+    if (taken.length < ops.length) this.#afterRemoval();
+    return committed.then(() => deliveries);
+  }
+
+  #expiryOp(q: QueueState, entry: Entry, now: number): Op {
+    if (this.events.listenerCount("expired") > 0) this.events.emit("expired", { queue: q.name, id: entry.id });
+    return q.settings.onExpire === "dead-letter" ? ["dead", entry.id, "expired", undefined, now] : ["expire", entry.id, now];
+  }
+
+  #onLeaseExpired(id: string): void {
+    const entry = this.#state.entries.get(id);
+    if (entry === undefined || entry.state !== "in-flight" || this.#status !== "open") return;
+    const q = this.#state.queue(entry.queue);
+    if (this.events.listenerCount("leaseExpired") > 0) this.events.emit("leaseExpired", { queue: q.name, id, attempt: entry.attempts });
+    if (entry.attempts >= q.settings.maxAttempts) {
+      const error = { name: "LeaseExpired", message: `lease of attempt ${entry.attempts} expired without ack or nack` };
+      this.#commit([["dead", id, "max-retries", error, this.#clock.now()]]).then(
+        () => {
+          if (this.events.listenerCount("deadLettered") > 0) this.events.emit("deadLettered", { queue: q.name, id, reason: "max-retries" });
+          this.#afterRemoval();
+        },
+        () => undefined, // the failure is already reported through #fail
+      );
+      return;
+    }
+    this.#state.requeueExpiredLease(entry);
+  }
+
+  #onDue(id: string): void {
+    if (this.#status !== "open") return;
+    if (id.startsWith(TTL_PREFIX)) {
+      const entry = this.#state.entries.get(id.slice(TTL_PREFIX.length));
+      // In-flight messages are checked again if they come back to the queue.
+      if (entry === undefined || entry.state === "in-flight" || entry.state === "gone") return;
+      const q = this.#state.queue(entry.queue);
+      this.#commit([this.#expiryOp(q, entry, this.#clock.now())]).then(
+        () => this.#afterRemoval(),
+        () => undefined,
+      );
+      return;
+    }
+    const entry = this.#state.entries.get(id);
+    if (entry?.state === "delayed") this.#state.releaseDelayed(entry);
+  }
+
+  /** Coalesces "messages became ready" per queue into one wake-up per tick. */
+  #markReady(q: QueueState): void {
+    if (this.#pendingReady.size === 0) queueMicrotask(() => this.#flushReady());
+    this.#pendingReady.add(q);
+  }
+
+  #flushReady(): void {
+    const queues = [...this.#pendingReady];
+    this.#pendingReady.clear();
+    for (const q of queues) {
+      if (q.ready === 0) continue;
+      this.#waiters.serve(q.name, () => q.ready > 0, (max, leaseMs) => this.#leaseBatch(q, max, leaseMs));
+      if (q.ready > 0 && this.events.listenerCount("ready") > 0) this.events.emit("ready", q.name);
+    }
+  }
+
+  #afterRemoval(): void {
+    if (this.#spaceWaiters.length > 0) {
+      const wake = this.#spaceWaiters;
+      this.#spaceWaiters = [];
+      for (const w of wake) w();
+    }
+    if (this.#drainWaiters.length > 0 && this.#inFlightTotal() === 0) {
+      const wake = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const w of wake) w();
+    }
+  }
+
+  #inFlightTotal(): number {
+    let n = 0;
+    for (const q of this.#state.queues.values()) n += q.inFlight;
+    return n;
+  }
+
+  #drained(): Promise<void> {
+    if (this.#inFlightTotal() === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #waitForSpace(signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) return Promise.reject(new AbortedError("enqueue", signal.reason));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#spaceWaiters = this.#spaceWaiters.filter((w) => w !== wake);
+        reject(new AbortedError("enqueue", signal?.reason));
+      };
+      const wake = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#spaceWaiters.push(wake);
+    });
+  }
+
+  #countDuplicates(results: readonly EnqueueResult[]): void {
+    for (const r of results) {
+      if (r.copies !== undefined) this.#countDuplicates(r.copies);
+      else if (r.status === "duplicate") this.#state.queue(r.queue).totals.duplicates++;
+    }
+  }
+
+  #emitEnqueued(results: readonly EnqueueResult[]): void {
+    if (this.events.listenerCount("enqueued") === 0) return;
+    for (const r of results) {
+      if (r.copies !== undefined) for (const c of r.copies) this.events.emit("enqueued", { queue: c.queue, id: c.id, status: c.status });
+      else this.events.emit("enqueued", { queue: r.queue, id: r.id, status: r.status });
+    }
+  }
+
+  #emitNacked(entry: Entry, action: NackOutcome["action"]): void {
+    if (this.events.listenerCount("nacked") > 0) this.events.emit("nacked", { queue: entry.queue, id: entry.id, attempt: entry.attempts, action });
+  }
+}

@@ -1,0 +1,166 @@
+import {
+  assertValidPayload,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  QueueFullError,
+  VersionConflictError,
+  type EnqueueItem,
+  type EnqueueResult,
+} from "@mq/core";
+import { encodePayload } from "../payload-codec";
+import { dedupKey, type Entry } from "./entry";
+import type { EngineState } from "./engine-state";
+import type { Op } from "./ops";
+import {
+  assertArray,
+  assertDuration,
+  assertHeaders,
+  assertKey,
+  assertName,
+  assertOptionalString,
+  assertPriority,
+  assertTimestamp,
+} from "./validate";
+
+/** The journal operations and results for a batch of enqueue items, checked as a whole. */
+export interface EnqueuePlan {
+  readonly ops: Op[];
+  readonly results: EnqueueResult[];
+}
+
+interface PlannedKey {
+  readonly entry: Entry;
+  readonly mode: "replace" | "drop";
+}
+
+/**
+ * Turns enqueue items into journal operations without changing any state:
+ * validation, payload encoding, size and capacity checks and dedup decisions
+ * all happen here, so a batch is rejected whole or applied whole.
+ */
+export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], now: number, newId: () => string): EnqueuePlan {
+  assertArray("enqueue", "items", items);
+  const ops: Op[] = [];
+  const results: EnqueueResult[] = [];
+  const batchKeys = new Map<string, PlannedKey>();
+  const added = new Map<string, { count: number; bytes: number }>();
+
+  const planOne = (queue: string, item: EnqueueItem, payload: Uint8Array): EnqueueResult => {
+    const q = state.queue(queue);
+    if (payload.byteLength > q.settings.maxPayloadBytes) throw new PayloadTooLargeError(queue, payload.byteLength, q.settings.maxPayloadBytes);
+    const growth = added.get(queue) ?? { count: 0, bytes: 0 };
+    added.set(queue, growth);
+    const { mode, windowMs } = { mode: q.settings.dedupMode, windowMs: q.settings.dedupWindowMs };
+
+    if (item.key !== undefined) {
+      const dk = dedupKey(queue, item.key);
+      const planned = batchKeys.get(dk);
+      if (planned !== undefined) {
+        if (item.expectedVersion !== undefined && item.expectedVersion !== planned.entry.version) {
+          throw new VersionConflictError(item.key, item.expectedVersion, planned.entry.version);
+        }
+        if (planned.mode === "drop") return { id: planned.entry.id, queue, status: "duplicate", version: planned.entry.version };
+        growth.bytes += payload.byteLength - planned.entry.payload.byteLength;
+        checkRoom(queue, growth);
+        planned.entry.payload = payload;
+        planned.entry.version++;
+        if (item.headers !== undefined) planned.entry.headers = { ...item.headers };
+        return { id: planned.entry.id, queue, status: "replaced", version: planned.entry.version };
+      }
+      const decision = state.dedup.decide(dk, {
+        mode,
+        windowMs,
+        now,
+        ...(item.expectedVersion === undefined ? {} : { expectedVersion: item.expectedVersion }),
+      });
+      if (decision.action === "duplicate") return { id: decision.messageId ?? "", queue, status: "duplicate", version: decision.version };
+      const existing = decision.messageId === undefined ? undefined : state.entries.get(decision.messageId);
+      if (decision.action === "replace" && existing !== undefined && (existing.state === "ready" || existing.state === "delayed")) {
+        growth.bytes += payload.byteLength - existing.payload.byteLength;
+        checkRoom(queue, growth);
+        ops.push(["replace", { id: existing.id, payload, version: decision.version, at: now, headers: item.headers === undefined ? undefined : { ...item.headers }, expiresAt: expiryOf(item, now) }]);
+        return { id: existing.id, queue, status: "replaced", version: decision.version };
+      }
+      const entry = newEntry(queue, item, payload, now, newId(), decision.action === "create" ? decision.version : 1);
+      growth.count++;
+      growth.bytes += payload.byteLength;
+      checkRoom(queue, growth);
+      batchKeys.set(dk, { entry, mode });
+      ops.push(["create", entry, { mode, windowMs }]);
+      return { id: entry.id, queue, status: "created", version: entry.version };
+    }
+
+    const entry = newEntry(queue, item, payload, now, newId(), 1);
+    growth.count++;
+    growth.bytes += payload.byteLength;
+    checkRoom(queue, growth);
+    ops.push(["create", entry, undefined]);
+    return { id: entry.id, queue, status: "created", version: 1 };
+  };
+
+  const checkRoom = (queue: string, growth: { count: number; bytes: number }): void => {
+    const q = state.queue(queue);
+    if (q.count + growth.count > q.settings.capacity) throw new QueueFullError(queue, "messages", q.settings.capacity);
+    if (q.bytes + growth.bytes > q.settings.maxBytes) throw new QueueFullError(queue, "bytes", q.settings.maxBytes);
+  };
+
+  for (const item of items) {
+    validateItem(item);
+    const payload = encodePayload(item.payload);
+    if (item.topic !== undefined) {
+      const copies = [...(state.bindings.get(item.topic) ?? [])].map((queue) => planOne(queue, item, payload));
+      results.push({ id: copies[0]?.id ?? "", queue: item.topic, status: "created", version: 1, copies });
+    } else {
+      results.push(planOne(item.queue, item, payload));
+    }
+  }
+  return { ops, results };
+}
+
+function validateItem(item: EnqueueItem): void {
+  if (typeof item !== "object" || item === null) throw new InvalidArgumentError("enqueue", "item", "must be an object with queue (or topic) and payload");
+  if (item.topic !== undefined) {
+    assertName("topic", item.topic);
+    if ((item as { queue?: unknown }).queue !== undefined) throw new InvalidArgumentError("enqueue", "item", "give either queue or topic, not both");
+  } else assertName("queue", item.queue);
+  assertValidPayload(item.payload);
+  if (item.key !== undefined) assertKey(item.key);
+  if (item.expectedVersion !== undefined && (!Number.isInteger(item.expectedVersion) || item.expectedVersion < 0)) {
+    throw new InvalidArgumentError("enqueue", "expectedVersion", "must be an integer ≥ 0");
+  }
+  if (item.expectedVersion !== undefined && item.key === undefined) throw new InvalidArgumentError("enqueue", "expectedVersion", "needs a key");
+  if (item.priority !== undefined) assertPriority(item.priority);
+  if (item.delayMs !== undefined) assertDuration("enqueue", "delayMs", item.delayMs);
+  if (item.availableAt !== undefined) assertTimestamp("availableAt", item.availableAt);
+  if (item.ttlMs !== undefined) assertDuration("enqueue", "ttlMs", item.ttlMs, { min: 1 });
+  if (item.expiresAt !== undefined) assertTimestamp("expiresAt", item.expiresAt);
+  if (item.delayMs !== undefined && item.availableAt !== undefined) throw new InvalidArgumentError("enqueue", "delayMs", "give delayMs or availableAt, not both");
+  if (item.ttlMs !== undefined && item.expiresAt !== undefined) throw new InvalidArgumentError("enqueue", "ttlMs", "give ttlMs or expiresAt, not both");
+  assertOptionalString("correlationId", item.correlationId);
+  assertOptionalString("causationId", item.causationId);
+  assertHeaders(item.headers);
+}
+
+function expiryOf(item: EnqueueItem, now: number): number | undefined {
+  return item.expiresAt ?? (item.ttlMs === undefined ? undefined : now + item.ttlMs);
+}
+
+function newEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: number, id: string, version: number): Entry {
+  return {
+    id,
+    queue,
+    payload,
+    key: item.key,
+    version,
+    priority: item.priority ?? 0,
+    enqueuedAt: now,
+    availableAt: item.availableAt ?? now + (item.delayMs ?? 0),
+    expiresAt: expiryOf(item, now),
+    attempts: 0,
+    attemptTimestamps: [],
+    correlationId: item.correlationId,
+    causationId: item.causationId,
+    headers: item.headers === undefined ? undefined : { ...item.headers },
+    state: "ready",
+  };
+}

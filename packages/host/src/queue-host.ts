@@ -1,0 +1,230 @@
+import {
+  newId,
+  systemClock,
+  type BackendEvents,
+  type DeadLetterApi,
+  type Delivery,
+  type EnqueueItem,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type NackOptions,
+  type NackOutcome,
+  type QueueBackend,
+  type QueueSettings,
+  type QueueStats,
+  type RecoveryReport,
+} from "@mq/core";
+import {
+  createDispatcher,
+  type Dispatcher,
+  type DispatcherQueueStats,
+  type HandlerOptions,
+  type HandlerRegistration,
+  type HandlerResolver,
+  type HandlerSpec,
+} from "@mq/dispatcher";
+import type { EventEmitter } from "eventemitter3";
+import { createPersistence } from "./create-persistence";
+import { DEFAULT_QUEUE_SETTINGS } from "./defaults";
+import { Engine } from "./engine/engine";
+import type { ResolvedQueueSettings } from "./engine/queue-state";
+import { resolveHostOptions, type QueueHostOptions, type ResolvedHostOptions } from "./options";
+import { createTransaction, type Transaction } from "./transaction";
+
+/** Options of {@link QueueHost.enqueue}: the message options plus how to behave when the queue is full. */
+export interface HostEnqueueOptions extends EnqueueOptions {
+  /** Wait for room instead of failing with QueueFullError. */
+  readonly waitIfFull?: boolean;
+  /** Cancels a waiting enqueue. */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link QueueHost.receive}; `max` defaults to 1 and `leaseMs` to the queue's `defaultLeaseMs`. */
+export interface HostReceiveOptions {
+  readonly max?: number;
+  readonly leaseMs?: number;
+  readonly waitMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * An embedded queue host: the engine, its persistence and a dispatcher
+ * behind one object. Create it with {@link createQueueHost}.
+ */
+export class QueueHost {
+  /** The engine as a {@link QueueBackend}, for code that takes any backend. */
+  readonly backend: QueueBackend;
+  /** Validated options with defaults filled in. */
+  readonly options: ResolvedHostOptions;
+  readonly #engine: Engine;
+  readonly #dispatcher: Dispatcher;
+  #started = false;
+
+  constructor(options: QueueHostOptions = {}, resolver?: HandlerResolver) {
+    this.options = resolveHostOptions(options);
+    const resolved = this.options;
+    const clock = options.clock ?? systemClock;
+    this.#engine = new Engine({
+      persistence: createPersistence(options, resolved),
+      clock,
+      newId,
+      settingsFor: (queue, configured) => this.#settingsFor(queue, configured),
+      deadLetterLimit: resolved.maxDeadLetters,
+      knownQueues: Object.keys(resolved.queues),
+    });
+    this.backend = this.#engine;
+    this.#dispatcher = createDispatcher(this.#engine, {
+      clock,
+      drainTimeoutMs: resolved.drainTimeoutMs,
+      ...(resolver === undefined ? {} : { resolver }),
+    });
+  }
+
+  /** Engine events: ready, enqueued, delivered, acked, nacked, expired, deadLettered, leaseExpired, error. */
+  get events(): EventEmitter<BackendEvents> {
+    return this.#engine.events;
+  }
+
+  /** Handler events (started, succeeded, failed, retried, deadLettered, timedOut) and worker stats. */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  /** Inspect, replay and purge dead letters. */
+  get deadLetters(): DeadLetterApi {
+    return this.#engine.deadLetters;
+  }
+
+  /** What recovery found when the host started. */
+  get recovery(): RecoveryReport | undefined {
+    return this.#engine.recovery;
+  }
+
+  /** Recovers state from the data folder and starts handlers. */
+  async start(): Promise<RecoveryReport | undefined> {
+    await this.#engine.open();
+    this.#started = true;
+    this.#dispatcher.start();
+    return this.#engine.recovery;
+  }
+
+  /** Stops handlers (waiting up to `drainTimeoutMs`), writes a final snapshot and closes the journal. */
+  async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    if (this.#started) await this.#dispatcher.stop(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs });
+    await this.#engine.close();
+  }
+
+  /** Enqueues one message to a queue. */
+  async enqueue<TPayload>(queue: string, payload: TPayload, options: HostEnqueueOptions = {}): Promise<EnqueueResult> {
+    const { waitIfFull, signal, ...message } = options;
+    const [result] = await this.#engine.enqueue([{ ...message, queue, payload }], waitOptions(waitIfFull, signal));
+    return result!;
+  }
+
+  /** Enqueues many messages atomically: all are stored or none. */
+  enqueueBatch(items: readonly EnqueueItem[], options: { readonly waitIfFull?: boolean; readonly signal?: AbortSignal } = {}): Promise<EnqueueResult[]> {
+    return this.#engine.enqueue(items, waitOptions(options.waitIfFull, options.signal));
+  }
+
+  /** Enqueues a copy into every queue bound to `topic`, atomically; `result.copies` has one result per queue. */
+  async publish<TPayload>(topic: string, payload: TPayload, options: HostEnqueueOptions = {}): Promise<EnqueueResult> {
+    const { waitIfFull, signal, ...message } = options;
+    const [result] = await this.#engine.enqueue([{ ...message, topic, payload }], waitOptions(waitIfFull, signal));
+    return result!;
+  }
+
+  /** Routes `topic` to `queue`. */
+  bind(topic: string, queue: string): Promise<void> {
+    return this.#engine.bind(topic, queue);
+  }
+
+  unbind(topic: string, queue: string): Promise<void> {
+    return this.#engine.unbind(topic, queue);
+  }
+
+  /** Runs `fn`, then commits its enqueues, publishes and acks as one atomic change. Nothing commits if `fn` throws. */
+  async transaction<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    const { tx, items, receipts, seal } = createTransaction();
+    const value = await fn(tx);
+    seal();
+    if (items.length > 0 || receipts.length > 0) await this.#engine.ack(receipts, items);
+    return value;
+  }
+
+  /** Leases up to `max` messages; with `waitMs`, waits for one to arrive. */
+  receive<TPayload = unknown>(queue: string, options: HostReceiveOptions = {}): Promise<Delivery<TPayload>[]> {
+    const leaseMs = options.leaseMs ?? this.#settingsFor(queue, undefined).defaultLeaseMs;
+    return this.#engine.receive(queue, { ...options, max: options.max ?? 1, leaseMs }) as Promise<Delivery<TPayload>[]>;
+  }
+
+  /** Acknowledges deliveries; `publish` items commit atomically with the ack. */
+  ack(receipts: string | readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+    return this.#engine.ack(typeof receipts === "string" ? [receipts] : receipts, publish);
+  }
+
+  /** Reports a failed attempt: retried after `delayMs`, or dead-lettered when attempts are used up. */
+  nack(receipt: string, options?: NackOptions): Promise<NackOutcome> {
+    return this.#engine.nack(receipt, options);
+  }
+
+  /** Extends a lease to end `leaseMs` from now. */
+  extend(receipt: string, leaseMs: number): Promise<void> {
+    return this.#engine.extend(receipt, leaseMs);
+  }
+
+  /** Stats for one queue, or summed over all (`queue: "*"`). */
+  stats(queue?: string): Promise<QueueStats> {
+    return this.#engine.stats(queue);
+  }
+
+  /** Names of the known queues. */
+  queues(): Promise<string[]> {
+    return this.#engine.queues();
+  }
+
+  /** Changes a queue's settings at runtime (journaled, so they survive restarts). */
+  configureQueue(queue: string, settings: QueueSettings): Promise<void> {
+    return this.#engine.configureQueue(queue, settings);
+  }
+
+  /** Runs `handler` for every message of `queue`, with the given parallelism, timeout, retries and backoff. */
+  handle<TPayload = unknown>(queue: string, handler: HandlerSpec<TPayload>, options: HandlerOptions = {}): HandlerRegistration {
+    return this.#dispatcher.handle(queue, handler, options);
+  }
+
+  /** Changes a handler's parallelism while running. */
+  scale(queue: string, maxParallelism: number): void {
+    this.#dispatcher.scale(queue, maxParallelism);
+  }
+
+  pause(queue: string): void {
+    this.#dispatcher.pause(queue);
+  }
+
+  resume(queue: string): void {
+    this.#dispatcher.resume(queue);
+  }
+
+  /** Worker stats per handled queue. */
+  workers(queue?: string): DispatcherQueueStats[] {
+    return this.#dispatcher.stats(queue);
+  }
+
+  /** Sizes of internal structures (for leak checks). */
+  internals(): ReturnType<Engine["internals"]> {
+    return this.#engine.internals();
+  }
+
+  #settingsFor(queue: string, configured: QueueSettings | undefined): ResolvedQueueSettings {
+    return {
+      ...DEFAULT_QUEUE_SETTINGS,
+      ...this.options.defaults,
+      ...this.options.queues[queue],
+      ...configured,
+    };
+  }
+}
+
+function waitOptions(waitIfFull: boolean | undefined, signal: AbortSignal | undefined): { waitIfFull?: boolean; signal?: AbortSignal } {
+  return { ...(waitIfFull === undefined ? {} : { waitIfFull }), ...(signal === undefined ? {} : { signal }) };
+}

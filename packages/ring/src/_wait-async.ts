@@ -1,5 +1,7 @@
 import { AbortedError } from "./errors/aborted-error";
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type WaitAsyncResult = { async: false; value: "not-equal" | "timed-out" } | { async: true; value: Promise<"ok" | "timed-out"> };
 type WaitAsync = (array: Int32Array, index: number, value: number, timeoutMs?: number) => WaitAsyncResult;
 
@@ -19,7 +21,9 @@ export async function waitAsync(array: Int32Array, index: number, expected: numb
   try {
     await new Promise<void>((resolve, reject) => {
       result.value.then(() => resolve(), reject);
-      if (Number.isFinite(timeoutMs)) timer = setTimeout(resolve, timeoutMs);
+      // Clamped: setTimeout fires at once for delays over 2^31 - 1 ms; the caller
+      // re-arms until its own deadline passes.
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(resolve, Math.min(timeoutMs, MAX_TIMER_MS));
       if (signal !== undefined) {
         onAbort = () => {
           // The abandoned waitAsync stays registered until notified; wake everyone

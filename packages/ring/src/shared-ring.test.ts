@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "./errors/invalid-argument-error";
 import { RecordTooLargeError } from "./errors/record-too-large-error";
 import { RingError } from "./errors/ring-error";
 import { TimeoutError } from "./errors/timeout-error";
+import { H_DEQUEUE, H_ENQUEUE, HEADER_BYTES, strideBytes } from "./_shared-ring-layout";
 import { SharedRing } from "./shared-ring";
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
@@ -48,6 +49,28 @@ describe("SharedRing in one thread", () => {
       for (let i = 0; i < 3; i++) expect(ring.tryRead()?.[0]).toBe(read++ & 255);
     }
     expect(written - read).toBe(1);
+  });
+
+  it("keeps order and capacity when the Int32 positions wrap around", () => {
+    const ring = SharedRing.create({ slots: 4, slotSize: 4 });
+    // Move both positions to just below 2^31, as if 2^31 - 6 records had passed.
+    const words = new Int32Array(ring.buffer);
+    const start = 2 ** 31 - 6;
+    words[H_ENQUEUE] = start;
+    words[H_DEQUEUE] = start;
+    for (let i = 0; i < 4; i++) {
+      const pos = (start + i) | 0;
+      words[HEADER_BYTES / 4 + (pos & 3) * (strideBytes(4) / 4)] = pos;
+    }
+    let written = 0;
+    let read = 0;
+    for (let round = 0; round < 10; round++) {
+      while (ring.tryWrite(bytes(written & 255))) written++;
+      expect(ring.size).toBe(4);
+      for (let i = 0; i < 3; i++) expect(ring.tryRead()).toEqual(bytes(read++ & 255));
+    }
+    expect(words[H_ENQUEUE]).toBeLessThan(0); // really wrapped
+    expect(ring.size).toBe(1);
   });
 
   it("rejects a record larger than slotSize with a typed error and writes nothing", async () => {
@@ -120,6 +143,22 @@ describe("SharedRing in one thread", () => {
     await pending;
     expect(ring.tryRead()).toEqual(bytes(2));
     expect(ring.tryRead()).toEqual(bytes(3));
+  });
+
+  it("waits with a timeout beyond the 24.8-day timer limit without a timer overflow", async () => {
+    const ring = SharedRing.create({ slots: 2, slotSize: 4 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const pending = ring.read({ timeoutMs: 2 ** 40 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      ring.tryWrite(bytes(8));
+      await expect(pending).resolves.toEqual(bytes(8));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
   });
 
   it("times out an awaited read on an empty ring with TimeoutError", async () => {

@@ -1,7 +1,8 @@
 import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo, toMqError } from "@mq/core";
-import type { Clock, Delivery, EnqueueItem, ErrorInfo, QueueBackend, TimerHandle } from "@mq/core";
+import type { Clock, Delivery, EnqueueItem, ErrorInfo, QueueBackend } from "@mq/core";
 import { computeBackoff } from "./backoff";
-import { createHandlerContext } from "./handler-context";
+import { InvocationContext } from "./handler-context";
+import type { Timed } from "./invocation-timers";
 import type { Logger } from "./logger";
 import { handlerFor } from "./resolve-handler";
 import type { HandlerSource } from "./resolve-handler";
@@ -19,10 +20,14 @@ export interface InvocationOwner {
   readonly options: ResolvedHandlerOptions;
   readonly source: HandlerSource;
   readonly random: () => number;
+  /** True when someone listens to `event` (so payloads are only built when needed). */
+  listening(event: keyof DispatcherEvents): boolean;
   emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void;
   record(outcome: Outcome): void;
   /** A handler that no longer holds a slot is still running (+1) or has finally settled (-1). */
   abandoned(delta: 1 | -1): void;
+  /** Some invocation needs a heartbeat at monotonic time `at`. */
+  heartbeatDue(at: number): void;
   /** The invocation gave back its slot (its ack or nack is done). */
   finished(invocation: Invocation): void;
 }
@@ -35,24 +40,29 @@ const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
  * buffered publishes) or nack with backoff. The slot is held from `run()`
  * until the ack or nack settles; a handler that outlives its timeout is
  * abandoned (its later result is ignored, and the backend fences its receipt).
+ * Timers live in the pool ({@link InvocationTimers}), not here.
  */
-export class Invocation {
+export class Invocation implements Timed {
   readonly delivery: Delivery;
   readonly #owner: InvocationOwner;
-  readonly #controller = new AbortController();
-  readonly #published: EnqueueItem[] = [];
+  #published: EnqueueItem[] | undefined;
   #phase: "running" | "settling" = "running";
   #handlerSettled = false;
   #isAbandoned = false;
   #startedAt = 0;
+  #deadline = 0;
   #leaseEndsAt: number;
-  #timeoutTimer: TimerHandle; // undefined when not armed
-  #heartbeatTimer: TimerHandle; // undefined when not armed
+  #nextBeat: number;
+  // Created on first use of ctx.signal: AbortController is costly in Node, and most fast handlers never look.
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
 
   constructor(owner: InvocationOwner, delivery: Delivery, receivedAt: number) {
     this.#owner = owner;
     this.delivery = delivery;
     this.#leaseEndsAt = receivedAt + owner.options.leaseMs;
+    this.#nextBeat = this.#beatAfter(this.#leaseEndsAt);
   }
 
   /** True while the handler may still publish and its result counts. */
@@ -60,7 +70,19 @@ export class Invocation {
     return this.#phase === "running";
   }
 
+  get deadline(): number {
+    return this.#deadline;
+  }
+
+  get nextBeat(): number {
+    return this.#nextBeat;
+  }
+
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortReason);
+    }
     return this.#controller.signal;
   }
 
@@ -69,10 +91,9 @@ export class Invocation {
     const owner = this.#owner;
     const { message, attempt } = this.delivery;
     this.#startedAt = owner.clock.monotonic();
-    owner.emit("started", { queue: owner.queue, messageId: message.id, attempt, enqueuedAt: message.enqueuedAt });
-    this.#timeoutTimer = owner.clock.setTimeout(() => this.#onTimeout(), owner.options.timeoutMs);
-    this.#armHeartbeat();
-    const ctx = createHandlerContext(this, owner);
+    this.#deadline = this.#startedAt + owner.options.timeoutMs;
+    if (owner.listening("started")) owner.emit("started", { queue: owner.queue, messageId: message.id, attempt, enqueuedAt: message.enqueuedAt });
+    const ctx = new InvocationContext(this, owner);
     const source = owner.source;
     // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
     const result =
@@ -87,7 +108,7 @@ export class Invocation {
 
   /** Buffers a message to publish with the ack (called through the context). */
   addPublish(item: EnqueueItem): void {
-    this.#published.push(item);
+    (this.#published ??= []).push(item);
   }
 
   /** Extends the lease on the handler's request and moves the next heartbeat accordingly. */
@@ -96,7 +117,9 @@ export class Invocation {
     const at = this.#owner.clock.monotonic();
     await this.#owner.backend.extend(this.delivery.receipt, ms);
     this.#leaseEndsAt = at + ms;
-    if (this.#phase === "running") this.#armHeartbeat();
+    if (this.#phase !== "running" || !this.#owner.options.autoExtend || this.#nextBeat === Number.POSITIVE_INFINITY) return;
+    this.#nextBeat = this.#beatAfter(this.#leaseEndsAt);
+    this.#owner.heartbeatDue(this.#nextBeat);
   }
 
   /** Drain deadline passed: abort the handler and hand its message back, ready at once. */
@@ -104,25 +127,53 @@ export class Invocation {
     if (this.#phase !== "running") return; // already acking or nacking; that finishes on its own
     this.#leaveRunning();
     const error = new AbortedError(`handler for "${this.#owner.queue}" (dispatcher stopping)`);
-    this.#controller.abort(error);
+    this.#abort(error);
     this.#owner.record("released");
     void this.#nack({ delayMs: 0, reason: toErrorInfo(error), maxAttempts: NEVER_DEAD_LETTER }, error, false);
   }
 
-  // ---------------------------------------------------------------------------
-
-  #onTimeout(): void {
-    this.#timeoutTimer = undefined;
+  /** Called by the timers when `deadline` has passed. */
+  timeOut(): void {
     if (this.#phase !== "running") return;
     const owner = this.#owner;
     this.#leaveRunning();
     const error = new TimeoutError(`handler for "${owner.queue}"`, owner.options.timeoutMs);
-    this.#controller.abort(error);
+    this.#abort(error);
     const { message, attempt } = this.delivery;
     owner.emit("timedOut", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), timeoutMs: owner.options.timeoutMs });
     owner.record("timedOut");
     this.#fail(error);
   }
+
+  /** Called by the timers when `nextBeat` has passed: extend the lease by `leaseMs`. */
+  beat(): void {
+    if (this.#phase !== "running" || this.#nextBeat === Number.POSITIVE_INFINITY) return;
+    const owner = this.#owner;
+    const { leaseMs } = owner.options;
+    const at = owner.clock.monotonic();
+    this.#nextBeat = Number.POSITIVE_INFINITY; // one heartbeat in flight at a time
+    owner.backend.extend(this.delivery.receipt, leaseMs).then(
+      () => {
+        this.#leaseEndsAt = Math.max(this.#leaseEndsAt, at + leaseMs);
+        this.#nextBeat = this.#beatAfter(this.#leaseEndsAt);
+        if (this.#phase === "running") owner.heartbeatDue(this.#nextBeat);
+      },
+      (error: unknown) => {
+        if (this.#phase !== "running") return;
+        this.#report("extend", error);
+        if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
+          // Someone else may get the message now; tell the handler to stop.
+          this.#abort(error);
+          return;
+        }
+        // A transient failure: try again soon, well before the lease ends.
+        this.#nextBeat = owner.clock.monotonic() + Math.max(1, Math.floor(leaseMs / 6));
+        owner.heartbeatDue(this.#nextBeat);
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------------------
 
   #onSettled(error: unknown, ok: boolean): void {
     this.#handlerSettled = true;
@@ -140,13 +191,9 @@ export class Invocation {
     else this.#fail(error instanceof Error || MqError.isInstance(error) ? error : new HandlerError(this.#owner.queue, error));
   }
 
-  /** Leaves the running phase: timers off, and an unsettled handler becomes abandoned. */
+  /** Leaves the running phase; an unsettled handler becomes abandoned. */
   #leaveRunning(): void {
     this.#phase = "settling";
-    const clock = this.#owner.clock;
-    if (this.#timeoutTimer !== undefined) clock.clearTimeout(this.#timeoutTimer);
-    if (this.#heartbeatTimer !== undefined) clock.clearTimeout(this.#heartbeatTimer);
-    this.#timeoutTimer = this.#heartbeatTimer = undefined;
     if (!this.#handlerSettled) {
       this.#isAbandoned = true;
       this.#owner.abandoned(1);
@@ -172,7 +219,9 @@ export class Invocation {
       return;
     }
     owner.record("succeeded");
-    owner.emit("succeeded", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), published: this.#published.length });
+    if (owner.listening("succeeded")) {
+      owner.emit("succeeded", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), published: this.#published?.length ?? 0 });
+    }
     owner.finished(this);
   }
 
@@ -216,38 +265,16 @@ export class Invocation {
     }
   }
 
-  #armHeartbeat(): void {
-    const owner = this.#owner;
-    if (!owner.options.autoExtend) return;
-    if (this.#heartbeatTimer !== undefined) owner.clock.clearTimeout(this.#heartbeatTimer);
-    // Beat when a third of the lease has passed, i.e. two thirds remain.
-    const due = this.#leaseEndsAt - (owner.options.leaseMs * 2) / 3 - owner.clock.monotonic();
-    this.#heartbeatTimer = owner.clock.setTimeout(() => this.#beat(), Math.max(0, Math.floor(due)));
+  /** Beat when a third of the lease has passed, i.e. two thirds remain. */
+  #beatAfter(leaseEndsAt: number): number {
+    return leaseEndsAt - (this.#owner.options.leaseMs * 2) / 3;
   }
 
-  #beat(): void {
-    this.#heartbeatTimer = undefined;
-    if (this.#phase !== "running") return;
-    const owner = this.#owner;
-    const { leaseMs } = owner.options;
-    const at = owner.clock.monotonic();
-    owner.backend.extend(this.delivery.receipt, leaseMs).then(
-      () => {
-        this.#leaseEndsAt = Math.max(this.#leaseEndsAt, at + leaseMs);
-        if (this.#phase === "running") this.#armHeartbeat();
-      },
-      (error: unknown) => {
-        if (this.#phase !== "running") return;
-        this.#report("extend", error);
-        if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
-          // Someone else may get the message now; tell the handler to stop.
-          this.#controller.abort(error);
-          return;
-        }
-        // A transient failure: try again soon, well before the lease ends.
-        this.#heartbeatTimer = owner.clock.setTimeout(() => this.#beat(), Math.max(1, Math.floor(leaseMs / 6)));
-      },
-    );
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
   }
 
   #elapsed(): number {

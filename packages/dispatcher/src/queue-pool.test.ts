@@ -171,6 +171,16 @@ describe("worker pool", () => {
     await waitFor(() => seen.length === 1, "message handled");
   });
 
+  it("keeps receiving when the backend caps a batch below the requested max", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const original = backend.receive.bind(backend);
+    backend.receive = (queue: string, options: ReceiveOptions) => original(queue, { ...options, max: Math.min(options.max, 2) });
+    await fill(backend, "q", 25); // all ready before the handler exists: no further ready events
+    dispatcher.handle("q", () => undefined, { maxParallelism: 8 });
+    await waitFor(() => backend.acked.length === 25, "all acked");
+  });
+
   it("backs off after receive errors instead of spinning, then recovers", async () => {
     const { clock, backend, dispatcher } = await manualSetup();
     running = dispatcher;

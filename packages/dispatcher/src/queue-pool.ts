@@ -4,6 +4,7 @@ import type { EventEmitter } from "eventemitter3";
 import { MAX_PARALLELISM } from "./defaults";
 import { Invocation } from "./invocation";
 import type { InvocationOwner, Outcome } from "./invocation";
+import { InvocationTimers } from "./invocation-timers";
 import type { Logger } from "./logger";
 import type { HandlerSource } from "./resolve-handler";
 import type { DispatcherEvents, DispatcherQueueStats, ResolvedHandlerOptions } from "./types";
@@ -46,10 +47,12 @@ export class QueuePool implements InvocationOwner {
   #paused = false;
   #running = 0;
   #abandoned = 0;
+  /** Invocations holding a slot, in start order (the timers rely on that order). */
   readonly #active = new Set<Invocation>();
+  readonly #timers: InvocationTimers;
   #buffer: Buffered[] = [];
   #receiving: Promise<void> | undefined;
-  /** False once a receive came back short with no `ready` since it started. */
+  /** False once a receive came back empty with no `ready` since it started. */
   #hasMore = true;
   /** Bumped on every `ready`; closes the lost wake-up race around a short receive. */
   #readyGeneration = 0;
@@ -69,6 +72,7 @@ export class QueuePool implements InvocationOwner {
     this.logger = deps.logger;
     this.random = deps.random;
     this.#events = deps.events;
+    this.#timers = new InvocationTimers(deps.clock, this.#active);
   }
 
   get options(): ResolvedHandlerOptions {
@@ -145,6 +149,14 @@ export class QueuePool implements InvocationOwner {
 
   // InvocationOwner -------------------------------------------------------------
 
+  listening(event: keyof DispatcherEvents): boolean {
+    return this.#events.listenerCount(event) > 0;
+  }
+
+  heartbeatDue(at: number): void {
+    this.#timers.heartbeatDue(at);
+  }
+
   emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void {
     try {
       (this.#events.emit as (event: K, payload: unknown) => boolean)(event, payload);
@@ -164,6 +176,7 @@ export class QueuePool implements InvocationOwner {
   finished(invocation: Invocation): void {
     if (!this.#active.delete(invocation)) return;
     this.#running--;
+    if (this.#active.size === 0) this.#timers.idle();
     if (this.#running === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
@@ -197,8 +210,9 @@ export class QueuePool implements InvocationOwner {
     }
     this.#receiving = undefined;
     this.#failures = 0;
-    // A short batch means the queue ran dry, unless a `ready` arrived meanwhile (then look again).
-    if (deliveries.length < want && this.#readyGeneration === generation) this.#hasMore = false;
+    // Only an empty batch proves the queue ran dry (a backend may cap a batch below `max`),
+    // and not even that if a `ready` arrived meanwhile: then look again.
+    if (deliveries.length === 0 && this.#readyGeneration === generation) this.#hasMore = false;
     if (this.#state !== "running" || this.#paused) {
       this.#release(deliveries);
       return;
@@ -213,6 +227,7 @@ export class QueuePool implements InvocationOwner {
     this.#running++;
     this.#active.add(invocation);
     invocation.run();
+    this.#timers.started(invocation, this.#options.autoExtend);
   }
 
   #configure(): void {

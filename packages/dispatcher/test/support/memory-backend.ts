@@ -48,6 +48,7 @@ export class MemoryBackend implements QueueBackend {
   failReceives: { count: number; error: Error } = { count: 0, error: new Error("receive failed") };
   readonly #clock: Clock;
   readonly #entries = new Map<string, Entry>();
+  readonly #ready = new Map<string, ReadyList>();
   readonly #leases = new Map<string, Entry>();
   readonly #settings = new Map<string, QueueSettings>();
   readonly #bindings = new Map<string, Set<string>>();
@@ -82,12 +83,11 @@ export class MemoryBackend implements QueueBackend {
       throw this.failReceives.error;
     }
     const maxAttempts = this.#maxAttempts(queue);
-    const ready = [...this.#entries.values()]
-      .filter((e) => e.state === "ready" && e.message.queue === queue)
-      .sort((a, b) => b.message.priority - a.message.priority || a.seq - b.seq);
+    const ready = this.#readyList(queue);
     const out: Delivery[] = [];
-    for (const entry of ready) {
-      if (out.length >= options.max) break;
+    while (out.length < options.max) {
+      const entry = ready.shift();
+      if (entry === undefined) break;
       // The attempt limit is enforced at lease time too, so a message whose handler keeps crashing ends.
       if (entry.message.attempts >= maxAttempts) {
         this.#deadLetter(entry, "max-retries", entry.lastError);
@@ -250,8 +250,7 @@ export class MemoryBackend implements QueueBackend {
 
   #schedule(entry: Entry, delayMs: number): void {
     if (delayMs <= 0) {
-      entry.state = "ready";
-      this.events.emit("ready", entry.message.queue);
+      this.#makeReady(entry);
       return;
     }
     entry.state = "delayed";
@@ -259,9 +258,23 @@ export class MemoryBackend implements QueueBackend {
     entry.timer = this.#clock.setTimeout(() => {
       entry.timer = undefined;
       if (this.#entries.get(entry.message.id) !== entry || entry.state !== "delayed") return;
-      entry.state = "ready";
-      this.events.emit("ready", entry.message.queue);
+      this.#makeReady(entry);
     }, delayMs);
+  }
+
+  #makeReady(entry: Entry): void {
+    entry.state = "ready";
+    this.#readyList(entry.message.queue).insert(entry);
+    this.events.emit("ready", entry.message.queue);
+  }
+
+  #readyList(queue: string): ReadyList {
+    let list = this.#ready.get(queue);
+    if (list === undefined) {
+      list = new ReadyList();
+      this.#ready.set(queue, list);
+    }
+    return list;
   }
 
   #armLease(entry: Entry, leaseMs: number): void {
@@ -314,4 +327,36 @@ export class MemoryBackend implements QueueBackend {
   #assertOpen(): void {
     if (!this.#open) throw new HostClosedError("memory-backend", "closed");
   }
+}
+
+/** Ready entries of one queue: priority first, then enqueue order. Appends and takes from the front in O(1). */
+class ReadyList {
+  #items: Entry[] = [];
+  #head = 0;
+
+  insert(entry: Entry): void {
+    const items = this.#items;
+    const last = items[items.length - 1];
+    if (last === undefined || this.#head === items.length || before(last, entry)) {
+      items.push(entry);
+      return;
+    }
+    let i = items.length;
+    while (i > this.#head && before(entry, items[i - 1]!)) i--;
+    items.splice(i, 0, entry);
+  }
+
+  shift(): Entry | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const entry = this.#items[this.#head++];
+    if (this.#head > 1_024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return entry;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.message.priority > b.message.priority || (a.message.priority === b.message.priority && a.seq < b.seq);
 }

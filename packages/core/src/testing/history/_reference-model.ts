@@ -224,7 +224,7 @@ export class ReferenceModel {
 
   #emit(ev: EvInput): void {
     this.#now += 1_000n; // every line gets its own instant, as real writes do
-    this.events.push({ ...ev, t: this.#now, wall: wall(this.#now) } as Ev);
+    this.events.push({ ...ev, t: this.#now, wall: wall(this.#now) });
   }
 
   #item(it: ModelItem, opQueue: string): EvItem {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ReferenceModel, type ModelItem, type ModelOutcome } from "./_reference-model";
 import { checkHistory } from "./check-history";
-import type { Ev } from "./events";
+import type { Ev, EvOf } from "./events";
 import { formatHistoryReport } from "./report";
 
 // 2,000 random histories per property in CI; MQ_LONG=1 runs 10,000.
@@ -121,6 +121,50 @@ describe("checkHistory finds no violation in histories of a correct queue", () =
     );
   });
 
+  it(`catches mutations of ${String(RUNS / 4)} random histories: a lost ack, a redelivery after ack, a phantom`, () => {
+    let mutated = 0;
+    fc.assert(
+      fc.property(fc.array(cmd, { minLength: 1, maxLength: 40, size: "max" }), fc.nat(), (cmds, pick) => {
+        const events = run(cmds);
+        const cfg = { mode: "batch" as const, maxRetries: MAX_RETRIES, dedupWindowMs: WINDOW_MS };
+        const final = events.at(-1) as EvOf<"final">;
+        const ended = new Set([...final.dlq.map((e) => e.id), ...final.expired.map((e) => e.id)]);
+        // Ids created by a settled enqueue, acked, and not also dead-lettered or expired.
+        const created = new Set(events.flatMap((e) => (e.k === "enq.ok" ? e.results.filter((r) => r.result === "created").map((r) => r.id) : [])));
+        const okAcks = new Set(events.flatMap((e) => (e.k === "ack.ok" ? [e.aop] : [])));
+        const ackedReceipts = new Map(events.flatMap((e) => (e.k === "ack.invoke" && okAcks.has(e.aop) ? e.receipts.map((r) => [r, e.aop] as const) : [])));
+        const candidates = events.flatMap((e) => (e.k === "recv.ok" ? e.d.filter((d) => created.has(d.id) && !ended.has(d.id) && ackedReceipts.has(d.receipt)) : []));
+        const victim = candidates[pick % Math.max(1, candidates.length)];
+        if (victim === undefined) return;
+        mutated++;
+        // 1. Every delivery of the id vanishes: the acknowledged enqueue is lost.
+        const gone = new Set(events.flatMap((e) => (e.k === "recv.ok" ? e.d.filter((d) => d.id === victim.id).map((d) => d.receipt) : [])));
+        const lost = events.map((e): Ev => {
+          if (e.k === "recv.ok") return { ...e, d: e.d.filter((d) => d.id !== victim.id) };
+          if (e.k === "ack.invoke") return { ...e, receipts: e.receipts.filter((r) => !gone.has(r)) };
+          return e;
+        });
+        expect(checkHistory(lost, cfg).counts.lost).toBeGreaterThanOrEqual(1);
+        // 2. The id comes back after its ack completed.
+        const ackOk = events.find((e) => e.k === "ack.ok" && e.aop === ackedReceipts.get(victim.receipt)) as Ev;
+        const again: Ev[] = [
+          { k: "recv.invoke", t: ackOk.t + 1n, rop: "rX", consumer: "cX", queue: "q0" },
+          { k: "recv.ok", t: ackOk.t + 2n, rop: "rX", d: [{ ...victim, receipt: "rcX", attempt: victim.attempt + 1 }] },
+        ];
+        const redelivered = checkHistory(sortByT([...events, ...again]), cfg);
+        expect(redelivered.counts.redeliveredAfterAck).toBeGreaterThanOrEqual(1);
+        // 3. A delivery no one enqueued.
+        const phantom: Ev[] = [
+          { k: "recv.invoke", t: ackOk.t + 1n, rop: "rP", consumer: "cX", queue: "q0" },
+          { k: "recv.ok", t: ackOk.t + 2n, rop: "rP", d: [{ ...victim, id: "mP", tok: "p:none", receipt: "rcP" }] },
+        ];
+        expect(checkHistory(sortByT([...events, ...phantom]), cfg).counts.phantom).toBe(1);
+      }),
+      { numRuns: RUNS / 4 },
+    );
+    expect(mutated).toBeGreaterThan(RUNS / 8);
+  });
+
   it(`accepts ${String(RUNS / 4)} strict histories (one consumer, max = 1, no failures) with order checks on`, () => {
     const strictCmd: fc.Arbitrary<{ enqueue: boolean; prio: number; batch: number; wait: number }> = fc.record({
       enqueue: fc.boolean(),
@@ -182,3 +226,7 @@ describe("checkHistory finds no violation in histories of a correct queue", () =
     expect(report.valid).toBe(false);
   });
 });
+
+function sortByT(events: Ev[]): Ev[] {
+  return events.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
+}

@@ -1,16 +1,20 @@
 import { MAX_TIMER_MS } from "@mq/core";
 import type { Clock, TimerHandle } from "@mq/core";
 
+/** Something whose lease the heartbeat sweep keeps alive. */
+export interface Heartbeating {
+  /** Monotonic time of its next heartbeat (Infinity when none is due: one in flight, or done). */
+  readonly nextBeat: number;
+  beat(): void;
+}
+
 /** What the timers need from a running invocation. */
-export interface Timed {
+export interface Timed extends Heartbeating {
   /** Still running (not acking, nacking or abandoned). */
   readonly active: boolean;
   /** Monotonic time at which it times out. */
   readonly deadline: number;
-  /** Monotonic time of its next heartbeat (Infinity while one is in flight). */
-  readonly nextBeat: number;
   timeOut(): void;
-  beat(): void;
 }
 
 /**
@@ -22,20 +26,22 @@ export interface Timed {
 export class InvocationTimers {
   readonly #clock: Clock;
   readonly #running: ReadonlySet<Timed>;
+  readonly #held: () => Iterable<Heartbeating>;
   #timeoutTimer: TimerHandle; // undefined when not armed
   #heartbeatTimer: TimerHandle; // undefined when not armed
   #heartbeatAt = Number.POSITIVE_INFINITY;
 
-  /** `running` must iterate in start order (a Set in insertion order does). */
-  constructor(clock: Clock, running: ReadonlySet<Timed>) {
+  /** `running` must iterate in start order (a Set in insertion order does); `held` are prefetched deliveries. */
+  constructor(clock: Clock, running: ReadonlySet<Timed>, held: () => Iterable<Heartbeating>) {
     this.#clock = clock;
     this.#running = running;
+    this.#held = held;
   }
 
   /** An invocation started: make sure its timeout and first heartbeat are covered. */
-  started(invocation: Timed, heartbeat: boolean): void {
+  started(invocation: Timed): void {
     if (this.#timeoutTimer === undefined) this.#armTimeout(invocation.deadline);
-    if (heartbeat) this.heartbeatDue(invocation.nextBeat);
+    this.heartbeatDue(invocation.nextBeat);
   }
 
   /** Some invocation needs a heartbeat at `at` (monotonic): arm earlier if needed. */
@@ -49,7 +55,7 @@ export class InvocationTimers {
     this.#heartbeatTimer = this.#clock.setTimeout(() => this.#sweepHeartbeats(), this.#delay(at));
   }
 
-  /** Nothing is running: disarm, so an idle queue holds no timers. */
+  /** Nothing is running or held: disarm, so an idle queue holds no timers. */
   idle(): void {
     if (this.#timeoutTimer !== undefined) this.#clock.clearTimeout(this.#timeoutTimer);
     if (this.#heartbeatTimer !== undefined) this.#clock.clearTimeout(this.#heartbeatTimer);
@@ -81,11 +87,12 @@ export class InvocationTimers {
     this.#heartbeatAt = Number.POSITIVE_INFINITY;
     const now = this.#clock.monotonic();
     let next = Number.POSITIVE_INFINITY;
-    for (const invocation of this.#running) {
-      if (!invocation.active) continue;
-      const due = invocation.nextBeat;
-      if (due <= now) invocation.beat();
-      else if (due < next) next = due;
+    for (const source of [this.#running, this.#held()]) {
+      for (const item of source) {
+        const due = item.nextBeat;
+        if (due <= now) item.beat();
+        else if (due < next) next = due;
+      }
     }
     this.heartbeatDue(next);
   }

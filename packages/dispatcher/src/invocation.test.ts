@@ -128,6 +128,30 @@ describe("lease heartbeats", () => {
     expect(clock.pendingTimers).toBe(0); // heartbeat and timeout timers stopped
   });
 
+  it("also keep prefetched deliveries alive while they wait for a slot", async () => {
+    const { clock, backend, dispatcher } = await manualSetup();
+    running = dispatcher;
+    const attempts: number[] = [];
+    const expired: string[] = [];
+    backend.events.on("leaseExpired", (e) => expired.push(e.id));
+    dispatcher.handle(
+      "q",
+      async (_p, ctx: HandlerContext) => {
+        attempts.push(ctx.attempt);
+        await sleepOn(clock, 250);
+      },
+      { leaseMs: 100, maxParallelism: 1, prefetch: 3 },
+    );
+    await fill(backend, "q", 4);
+    await flush();
+    expect(dispatcher.stats("q")[0]).toMatchObject({ running: 1, buffered: 3 });
+    await advance(clock, 1_100, 5); // the last one waits 750 ms, 7.5 leases
+    expect(expired).toEqual([]);
+    expect(attempts).toEqual([1, 1, 1, 1]);
+    expect(backend.acked).toHaveLength(4);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it("without autoExtend the lease expires and the message is delivered again", async () => {
     const { clock, backend, dispatcher } = await manualSetup();
     running = dispatcher;

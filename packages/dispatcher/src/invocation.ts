@@ -2,6 +2,7 @@ import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, Ti
 import type { Clock, Delivery, EnqueueItem, ErrorInfo, QueueBackend } from "@mq/core";
 import { computeBackoff } from "./backoff";
 import { InvocationContext } from "./handler-context";
+import { beatAfter } from "./held-delivery";
 import type { Timed } from "./invocation-timers";
 import type { Logger } from "./logger";
 import { handlerFor } from "./resolve-handler";
@@ -58,11 +59,12 @@ export class Invocation implements Timed {
   #abortReason: unknown;
   #aborted = false;
 
-  constructor(owner: InvocationOwner, delivery: Delivery, receivedAt: number) {
+  /** `leaseEndsAt`: monotonic time the delivery's lease ends unless extended. */
+  constructor(owner: InvocationOwner, delivery: Delivery, leaseEndsAt: number) {
     this.#owner = owner;
     this.delivery = delivery;
-    this.#leaseEndsAt = receivedAt + owner.options.leaseMs;
-    this.#nextBeat = this.#beatAfter(this.#leaseEndsAt);
+    this.#leaseEndsAt = leaseEndsAt;
+    this.#nextBeat = owner.options.autoExtend ? beatAfter(leaseEndsAt, owner.options.leaseMs) : Number.POSITIVE_INFINITY;
   }
 
   /** True while the handler may still publish and its result counts. */
@@ -75,7 +77,7 @@ export class Invocation implements Timed {
   }
 
   get nextBeat(): number {
-    return this.#nextBeat;
+    return this.#phase === "running" ? this.#nextBeat : Number.POSITIVE_INFINITY;
   }
 
   get signal(): AbortSignal {
@@ -118,7 +120,7 @@ export class Invocation implements Timed {
     await this.#owner.backend.extend(this.delivery.receipt, ms);
     this.#leaseEndsAt = at + ms;
     if (this.#phase !== "running" || !this.#owner.options.autoExtend || this.#nextBeat === Number.POSITIVE_INFINITY) return;
-    this.#nextBeat = this.#beatAfter(this.#leaseEndsAt);
+    this.#nextBeat = beatAfter(this.#leaseEndsAt, this.#owner.options.leaseMs);
     this.#owner.heartbeatDue(this.#nextBeat);
   }
 
@@ -155,7 +157,7 @@ export class Invocation implements Timed {
     owner.backend.extend(this.delivery.receipt, leaseMs).then(
       () => {
         this.#leaseEndsAt = Math.max(this.#leaseEndsAt, at + leaseMs);
-        this.#nextBeat = this.#beatAfter(this.#leaseEndsAt);
+        this.#nextBeat = beatAfter(this.#leaseEndsAt, leaseMs);
         if (this.#phase === "running") owner.heartbeatDue(this.#nextBeat);
       },
       (error: unknown) => {
@@ -263,11 +265,6 @@ export class Invocation implements Timed {
     } finally {
       owner.finished(this);
     }
-  }
-
-  /** Beat when a third of the lease has passed, i.e. two thirds remain. */
-  #beatAfter(leaseEndsAt: number): number {
-    return leaseEndsAt - (this.#owner.options.leaseMs * 2) / 3;
   }
 
   #abort(reason: unknown): void {

@@ -4,6 +4,7 @@ import type { EventEmitter } from "eventemitter3";
 import { MAX_PARALLELISM } from "./defaults";
 import { Invocation } from "./invocation";
 import type { InvocationOwner, Outcome } from "./invocation";
+import { HeldDelivery } from "./held-delivery";
 import { InvocationTimers } from "./invocation-timers";
 import type { Logger } from "./logger";
 import type { HandlerSource } from "./resolve-handler";
@@ -16,12 +17,6 @@ export interface PoolDeps {
   readonly logger: Logger;
   readonly random: () => number;
   readonly events: EventEmitter<DispatcherEvents>;
-}
-
-interface Buffered {
-  readonly delivery: Delivery;
-  /** Monotonic time the lease was taken (the heartbeat schedule starts from here). */
-  readonly receivedAt: number;
 }
 
 /** Backoff after failed receive/configure calls: quick at first, never a spin. */
@@ -50,7 +45,8 @@ export class QueuePool implements InvocationOwner {
   /** Invocations holding a slot, in start order (the timers rely on that order). */
   readonly #active = new Set<Invocation>();
   readonly #timers: InvocationTimers;
-  #buffer: Buffered[] = [];
+  /** Prefetched deliveries waiting for a slot, oldest first. */
+  #buffer: HeldDelivery[] = [];
   #receiving: Promise<void> | undefined;
   /** False once a receive came back empty with no `ready` since it started. */
   #hasMore = true;
@@ -72,7 +68,7 @@ export class QueuePool implements InvocationOwner {
     this.logger = deps.logger;
     this.random = deps.random;
     this.#events = deps.events;
-    this.#timers = new InvocationTimers(deps.clock, this.#active);
+    this.#timers = new InvocationTimers(deps.clock, this.#active, () => this.#buffer);
   }
 
   get options(): ResolvedHandlerOptions {
@@ -176,7 +172,7 @@ export class QueuePool implements InvocationOwner {
   finished(invocation: Invocation): void {
     if (!this.#active.delete(invocation)) return;
     this.#running--;
-    if (this.#active.size === 0) this.#timers.idle();
+    if (this.#active.size === 0 && this.#buffer.length === 0) this.#timers.idle();
     if (this.#running === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
@@ -191,6 +187,7 @@ export class QueuePool implements InvocationOwner {
     if (this.#state !== "running" || this.#paused) return;
     const { maxParallelism, prefetch, leaseMs } = this.#options;
     while (this.#running < maxParallelism && this.#buffer.length > 0) this.#startInvocation(this.#buffer.shift()!);
+    if (maxParallelism === 0) this.#releaseBuffer(); // scaled to zero: do not sit on leases
     if (this.#receiving !== undefined || this.#retryTimer !== undefined || !this.#hasMore || maxParallelism === 0) return;
     const want = maxParallelism - this.#running + prefetch - this.#buffer.length;
     if (want <= 0) return;
@@ -218,16 +215,20 @@ export class QueuePool implements InvocationOwner {
       return;
     }
     const receivedAt = this.clock.monotonic();
-    for (const delivery of deliveries) this.#buffer.push({ delivery, receivedAt });
+    for (const delivery of deliveries) this.#buffer.push(new HeldDelivery(this, delivery, receivedAt));
+    // Held deliveries are heartbeated from the start; the earliest due is the first one's.
+    if (this.#buffer.length > 0) this.#timers.heartbeatDue(this.#buffer[0]!.nextBeat);
     this.#pump();
   }
 
-  #startInvocation(buffered: Buffered): void {
-    const invocation = new Invocation(this, buffered.delivery, buffered.receivedAt);
+  #startInvocation(held: HeldDelivery): void {
+    held.held = false;
+    if (held.lost) return; // its lease ended while it waited; the backend delivers it again
+    const invocation = new Invocation(this, held.delivery, held.leaseEndsAt);
     this.#running++;
     this.#active.add(invocation);
     invocation.run();
-    this.#timers.started(invocation, this.#options.autoExtend);
+    this.#timers.started(invocation);
   }
 
   #configure(): void {
@@ -263,7 +264,10 @@ export class QueuePool implements InvocationOwner {
 
   #releaseBuffer(): void {
     if (this.#buffer.length === 0) return;
-    const deliveries = this.#buffer.map((b) => b.delivery);
+    const deliveries = this.#buffer.map((held) => {
+      held.held = false;
+      return held.delivery;
+    });
     this.#buffer = [];
     this.#release(deliveries);
   }

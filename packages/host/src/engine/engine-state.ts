@@ -2,7 +2,7 @@ import type { DeadLetter, QueueSettings, SnapshotData } from "@mq/core";
 import { DedupIndex, type DedupSnapshot } from "@mq/dedup";
 import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
-import { decodePayload, encodePayload } from "../payload-codec";
+import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
 import type { Op, ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
@@ -122,6 +122,8 @@ export class EngineState {
     for (const item of snapshot.items) {
       const entry = item as Entry;
       if (entry.state === "gone" || this.entries.has(entry.id)) continue;
+      // Decoded bytes are views into the snapshot's read buffer: keep only the payload.
+      entry.payload = ownBytes(entry.payload);
       this.#insert(entry, entry.state);
     }
   }
@@ -182,7 +184,12 @@ export class EngineState {
   #create(entry: Entry, stamp: { mode: "replace" | "drop"; windowMs: number } | undefined): void {
     if (this.entries.has(entry.id)) return;
     // Journal decoding hands back fresh objects, but a live op shares the caller's; copy so state owns it.
-    const own: Entry = { ...entry, attemptTimestamps: entry.attemptTimestamps.slice() };
+    const own: Entry = {
+      ...entry,
+      // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
+      payload: this.replaying ? ownBytes(entry.payload) : entry.payload,
+      attemptTimestamps: entry.attemptTimestamps.slice(),
+    };
     const dueNow = own.availableAt <= this.#ctx.now();
     this.#insert(own, dueNow ? "ready" : "delayed");
     if (own.key !== undefined && stamp !== undefined) {
@@ -222,7 +229,7 @@ export class EngineState {
     if (entry === undefined || entry.state === "gone") return;
     const q = this.queue(entry.queue);
     q.bytes += f.payload.byteLength - entry.payload.byteLength;
-    entry.payload = f.payload;
+    entry.payload = this.replaying ? ownBytes(f.payload) : f.payload;
     entry.version = f.version;
     if (f.headers !== undefined) entry.headers = f.headers;
     if (f.expiresAt !== entry.expiresAt && f.expiresAt !== undefined) {

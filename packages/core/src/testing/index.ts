@@ -4,3 +4,13 @@ export { RecordingHandler, runPersistenceConformance } from "./persistence-confo
 export type { PersistenceConformanceContext, PersistenceFactory } from "./persistence-conformance";
 export { runBackendConformance } from "./backend-conformance";
 export type { BackendConformanceOptions, BackendFixture } from "./backend-conformance";
+export { createEventLog, serializeEvent } from "./history/event-log";
+export type { EventLog } from "./history/event-log";
+export { parseEventLog, readEventLogs } from "./history/read-log";
+export { checkHistory } from "./history/check-history";
+export type { CheckHistoryConfig } from "./history/history-index";
+export { formatHistoryReport, HISTORY_CLASSES } from "./history/report";
+export type { HistoryClass, HistoryExample, HistoryReport, HistoryViolation } from "./history/report";
+export { classifyError } from "./history/classify-error";
+export type { ErrorOutcome } from "./history/classify-error";
+export type { Ev, EvDeadLetter, EvDelivered, EvEnqueueResult, EvInput, EvItem, EvKind, EvOf } from "./history/events";

@@ -6,7 +6,7 @@ import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from "./defaults";
 import { FilterCounts } from "./filter-counts";
 import { resolveOptions } from "./options";
 import type { DeadLetterStoreOptions, ResolvedDeadLetterStoreOptions } from "./options";
-import { assertValidSnapshot, letterId } from "./snapshot";
+import { assertValidSnapshot, invalidSnapshot, letterId } from "./snapshot";
 import type { DeadLetterSnapshot } from "./snapshot";
 
 /** Events a {@link DeadLetterStore} emits. */
@@ -46,8 +46,8 @@ export class DeadLetterStore {
   readonly options: ResolvedDeadLetterStoreOptions;
 
   readonly #maxEntries: number;
-  readonly #byId = new Map<string, Slot>();
-  readonly #counts = new FilterCounts();
+  #byId = new Map<string, Slot>();
+  #counts = new FilterCounts();
   // Ascending seq; dead slots are skipped and swept out by #maybeCompact.
   #order: Slot[] = [];
   // Every slot before #head is dead.
@@ -122,16 +122,22 @@ export class DeadLetterStore {
     const after = options.cursor === undefined ? 0 : decodeCursor(options.cursor, this.#nextSeq - 1);
     const filter = pickFilter(options);
     const items: DeadLetter[] = [];
-    if (this.count(filter) === 0) return { items };
+    let ahead = this.count(filter);
+    if (ahead === 0) return { items };
+    const start = this.#seek(after);
+    // Past the cursor the count of matches still ahead is unknown, so the scan runs on;
+    // from the oldest entry they all lie ahead, and it stops at the last one.
+    if (start > this.#skipDeadHead()) ahead = Number.POSITIVE_INFINITY;
     const order = this.#order;
     let lastSeq = after;
-    for (let i = this.#seek(after); i < order.length; i++) {
+    for (let i = start; i < order.length; i++) {
       const slot = order[i] as Slot;
       if (!slot.live || !matches(slot.letter, filter)) continue;
       // One match past a full page proves there is a next page.
       if (items.length === limit) return { items, nextCursor: encodeCursor(lastSeq) };
       items.push(slot.letter);
       lastSeq = slot.seq;
+      if (--ahead === 0) break;
     }
     return { items };
   }
@@ -194,15 +200,23 @@ export class DeadLetterStore {
    */
   restore(snapshot: DeadLetterSnapshot): void {
     assertValidSnapshot(snapshot);
-    this.#reset();
-    const order: Slot[] = [];
-    for (let i = 0; i < snapshot.seqs.length; i++) {
+    // Built aside and swapped in whole, so a snapshot that fails half way changes nothing.
+    const byId = new Map<string, Slot>();
+    const counts = new FilterCounts();
+    const order: Slot[] = new Array<Slot>(snapshot.seqs.length);
+    for (let i = 0; i < order.length; i++) {
       const slot: Slot = { seq: snapshot.seqs[i] as number, letter: snapshot.letters[i] as DeadLetter, live: true };
-      order.push(slot);
-      this.#byId.set(slot.letter.message.id, slot);
-      this.#counts.add(slot.letter);
+      const id = slot.letter.message.id;
+      if (byId.has(id)) invalidSnapshot(`letters[${i}] repeats message id ${id}`);
+      byId.set(id, slot);
+      counts.add(slot.letter);
+      order[i] = slot;
     }
+    this.#byId = byId;
+    this.#counts = counts;
     this.#order = order;
+    this.#head = 0;
+    this.#dead = 0;
     this.#nextSeq = snapshot.nextSeq;
     this.#dropped = snapshot.droppedCount;
     const dropped: DeadLetter[] = [];
@@ -236,11 +250,17 @@ export class DeadLetterStore {
     this.#counts.remove(slot.letter);
   }
 
+  // Moves #head to the oldest live slot (or the end) and returns it.
+  #skipDeadHead(): number {
+    const order = this.#order;
+    while (this.#head < order.length && !(order[this.#head] as Slot).live) this.#head++;
+    return this.#head;
+  }
+
   // Only called while the store is non-empty, so a live slot exists at or after #head.
   #dropOldest(): DeadLetter {
-    const order = this.#order;
-    while (!(order[this.#head] as Slot).live) this.#head++;
-    const slot = order[this.#head++] as Slot;
+    const slot = this.#order[this.#skipDeadHead()] as Slot;
+    this.#head++;
     this.#unlink(slot);
     this.#dropped++;
     return slot.letter;
@@ -298,12 +318,10 @@ export class DeadLetterStore {
 
 // ---------------------------------------------------------------------------
 
-// Normalizes a filter: undefined when it selects everything, so callers take the fast path.
+// Undefined when a filter selects everything, so callers take the fast path; no copy, counts are hot.
 function pickFilter(filter: DeadLetterFilter | undefined): DeadLetterFilter | undefined {
-  if (filter === undefined) return undefined;
-  const { queue, reason } = filter;
-  if (queue === undefined && reason === undefined) return undefined;
-  return { ...(queue === undefined ? {} : { queue }), ...(reason === undefined ? {} : { reason }) };
+  if (filter === undefined || (filter.queue === undefined && filter.reason === undefined)) return undefined;
+  return filter;
 }
 
 function matches(letter: DeadLetter, filter: DeadLetterFilter | undefined): boolean {

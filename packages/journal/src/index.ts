@@ -1,1 +1,13 @@
-export {};
+export { createFilePersistence } from "./file-persistence";
+export type { FilePersistence } from "./file-persistence";
+export type { FilePersistenceOptions, ResolvedFileOptions } from "./options";
+export { FILE_DEFAULTS } from "./defaults";
+export { DURABILITY_TABLE } from "./durability";
+export type { DurabilityRow } from "./durability";
+export { createFailpoints, failpointsFromEnv, parseFailpointSpec, FAILPOINT_ENV, FAILPOINT_NAMES } from "./failpoints";
+export type { FailpointHook, FailpointName } from "./failpoints";
+export { createFaultFs } from "./fs/fault-fs";
+export type { FaultFs, FaultFsOptions, FaultRule, PowerLossOptions, TrashMode } from "./fs/fault-fs";
+export { nodeFs } from "./fs/node-fs";
+export type { DirEntry, EntryType, FsOp, JournalFs, OpenMode } from "./fs/journal-fs";
+export { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES } from "./frame";

@@ -1,0 +1,28 @@
+import { Packr } from "msgpackr";
+
+/**
+ * One msgpackr configuration for everything the journal stores. Records and
+ * structured clone are off so every frame decodes on its own (no state shared
+ * across frames or files); maps decode as plain objects; bigints keep their
+ * type at any size; binary is copied so decoded values never pin a segment buffer.
+ */
+export const packr = new Packr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  mapsAsObjects: true,
+  bundleStrings: false,
+  useBigIntExtension: true,
+  int64AsType: "bigint",
+  copyBuffers: true,
+});
+
+/** Encodes a value; the result is a view of a shared buffer, valid until the next encode. */
+export function encode(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decodes bytes written by {@link encode}. */
+export function decode(bytes: Uint8Array): unknown {
+  return packr.unpack(bytes);
+}

@@ -1,0 +1,183 @@
+import { join } from "node:path";
+import { JournalCorruptError, type RecoveryHandler, type RecoveryReport } from "@mq/core";
+import { decode } from "./codec";
+import type { FailpointHook } from "./failpoints";
+import type { JournalFs } from "./fs/journal-fs";
+import { parseSegmentName, parseSnapshotName, snapshotName } from "./layout";
+import { scanSegment } from "./segment-scan";
+import { readSnapshotFile } from "./snapshot-file";
+
+/** A segment file known to the journal. */
+export interface SegmentInfo {
+  readonly base: number;
+  readonly name: string;
+}
+
+/** Everything `open()` needs after recovery. */
+export interface RecoveryResult {
+  readonly report: RecoveryReport;
+  readonly segments: SegmentInfo[];
+  /** Size of the last segment after any truncation (0 when there is none). */
+  readonly activeSize: number;
+  /** LSNs of the snapshot files present, ascending. */
+  readonly snapshots: number[];
+}
+
+/** Inputs of {@link recover}. */
+export interface RecoveryContext {
+  readonly fs: JournalFs;
+  readonly journalDir: string;
+  readonly snapshotDir: string;
+  readonly handler: RecoveryHandler;
+  readonly skip: boolean;
+  readonly failpoint: FailpointHook;
+  readonly now: () => number;
+  readonly onTruncated: (info: { file: string; offset: number; bytes: number }) => void;
+}
+
+type Skipped = { file: string; offset: number; lsnGap?: readonly [number, number] };
+
+/**
+ * Newest valid snapshot, then every frame after it in LSN order. Torn tails
+ * are truncated (and the truncation synced); anything else that is wrong is a
+ * `JournalCorruptError` unless skipping. Recovered segments are fsynced before
+ * `open()` lets anything be deleted.
+ */
+export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
+  const started = ctx.now();
+  const { fs } = ctx;
+  let tempFilesRemoved = 0;
+
+  const snapshotLsns: number[] = [];
+  for (const entry of await fs.readdir(ctx.snapshotDir)) {
+    if (entry.type !== "file") continue; // symlinks and folders are never followed
+    if (entry.name.endsWith(".tmp")) {
+      await fs.unlink(join(ctx.snapshotDir, entry.name));
+      tempFilesRemoved++;
+      continue;
+    }
+    const lsn = parseSnapshotName(entry.name);
+    if (lsn !== undefined) snapshotLsns.push(lsn);
+  }
+  snapshotLsns.sort((a, b) => a - b);
+
+  const segments: SegmentInfo[] = [];
+  for (const entry of await fs.readdir(ctx.journalDir)) {
+    if (entry.type !== "file") continue;
+    const base = parseSegmentName(entry.name);
+    if (base !== undefined) segments.push({ base, name: entry.name });
+  }
+  segments.sort((a, b) => a.base - b.base);
+
+  // Newest snapshot that validates; an older one (and the longer replay it needs) if it does not.
+  let snapLsn = 0;
+  const problems: string[] = [];
+  for (let i = snapshotLsns.length - 1; i >= 0; i--) {
+    const lsn = snapshotLsns[i]!;
+    const file = join(ctx.snapshotDir, snapshotName(lsn));
+    try {
+      const snap = readSnapshotFile(await readBytes(fs, file), lsn);
+      ctx.handler.restore(snap.data, lsn);
+      snapLsn = lsn;
+      break;
+    } catch (error) {
+      problems.push(`${snapshotName(lsn)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (snapshotLsns.length > 0 && snapLsn === 0 && segments[0]?.base !== 1) {
+    const newest = snapshotLsns[snapshotLsns.length - 1]!;
+    throw new JournalCorruptError(join(ctx.snapshotDir, snapshotName(newest)), 0, `no snapshot is valid and the journal does not reach back to LSN 1 (${problems.join("; ")})`);
+  }
+
+  let prev = 0;
+  let framesReplayed = 0;
+  let opsReplayed = 0;
+  let activeSize = 0;
+  let truncated: RecoveryReport["truncated"];
+  const skipped: Skipped[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const file = join(ctx.journalDir, seg.name);
+    const last = i === segments.length - 1;
+    const buf = await readBytes(fs, file);
+    let gapPending: Skipped | undefined;
+    const scan = scanSegment(buf, {
+      last,
+      skip: ctx.skip,
+      prevLsn: prev,
+      onSkip: (offset) => {
+        gapPending = { file, offset };
+        skipped.push(gapPending);
+      },
+      onFrame: (lsn, bodyStart, bodyEnd, offset) => {
+        if (offset === 0 && lsn !== seg.base) throw new JournalCorruptError(file, offset, `segment named for LSN ${seg.base} starts with LSN ${lsn}`);
+        if (lsn <= prev) throw new JournalCorruptError(file, offset, `LSN ${lsn} does not follow ${prev} (duplicated or out of order)`);
+        if (lsn !== prev + 1 && lsn > snapLsn + 1) {
+          const gap = [prev + 1, lsn - 1] as const;
+          if (!ctx.skip) throw new JournalCorruptError(file, offset, `LSNs ${gap[0]}..${gap[1]} are missing`);
+          if (gapPending) Object.assign(gapPending, { lsnGap: gap });
+          else skipped.push({ file, offset, lsnGap: gap });
+        }
+        gapPending = undefined;
+        prev = lsn;
+        if (lsn <= snapLsn) return;
+        let ops: unknown;
+        try {
+          ops = decode(buf.subarray(bodyStart, bodyEnd));
+        } catch (error) {
+          throw new JournalCorruptError(file, offset, `frame body does not decode: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (!Array.isArray(ops)) throw new JournalCorruptError(file, offset, "frame body is not an array of ops");
+        ctx.handler.apply(ops, lsn);
+        framesReplayed++;
+        opsReplayed += ops.length;
+      },
+    });
+    if (scan.corrupt) throw new JournalCorruptError(file, scan.corrupt.offset, scan.corrupt.problem);
+    if (scan.validEnd < buf.length && last) {
+      // A torn tail, or (when skipping) a corrupt tail with nothing after it: cut it off and make the cut durable.
+      const fd = await fs.open(file, "readWrite");
+      try {
+        await fs.ftruncate(fd, scan.validEnd);
+        await fs.fdatasync(fd);
+      } finally {
+        await fs.close(fd);
+      }
+      if (scan.torn) {
+        truncated = { file, offset: scan.torn.offset, bytes: scan.torn.bytes };
+        ctx.onTruncated(truncated);
+      }
+      ctx.failpoint("recovery.afterTruncate");
+    }
+    if (last) activeSize = scan.validEnd;
+  }
+
+  // Data read back may have been only in the page cache (kill -9): make it durable before anything is deleted.
+  for (const seg of segments) {
+    const fd = await fs.open(join(ctx.journalDir, seg.name), "read");
+    try {
+      await fs.fdatasync(fd);
+    } finally {
+      await fs.close(fd);
+    }
+  }
+  if (segments.length > 0) await fs.syncDir(ctx.journalDir);
+  ctx.failpoint("recovery.afterReplay");
+
+  const report: RecoveryReport = {
+    snapshotLsn: snapLsn,
+    framesReplayed,
+    opsReplayed,
+    lastLsn: Math.max(prev, snapLsn),
+    ...(truncated ? { truncated } : {}),
+    skipped,
+    tempFilesRemoved,
+    durationMs: ctx.now() - started,
+  };
+  return { report, segments, activeSize, snapshots: snapshotLsns };
+}
+
+async function readBytes(fs: JournalFs, file: string): Promise<Buffer> {
+  const bytes = await fs.readFile(file);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,128 @@
+import { crc32 } from "node:zlib";
+import type { SnapshotData } from "@mq/core";
+import { decode, encode } from "./codec";
+import type { JournalFs } from "./fs/journal-fs";
+
+/**
+ * Snapshot layout: a sequence of blocks `[u32 length][u32 crc32 of body][body]`.
+ * Block 0 is a msgpack header `{ format, v, lsn, items, meta }`, then blocks of
+ * item arrays, then a trailer `{ end: lsn, items }`. A file is valid only if
+ * every block checks out and the trailer is present and agrees.
+ */
+const FORMAT = "mq-snapshot";
+const BLOCK_HEADER_BYTES = 8;
+// Encoding pauses after this long so a large snapshot never stalls the event loop.
+const SLICE_BUDGET_MS = 8;
+const FLUSH_BYTES = 4 * 1024 * 1024;
+
+/** Hooks {@link writeSnapshotFile} calls while it writes. */
+export interface SnapshotWriteHooks {
+  /** Called once, after the first block of items is written. */
+  readonly midWrite?: () => void;
+  readonly now: () => number;
+}
+
+/** Encodes `data` into `fd` in slices, yielding to the event loop between them; returns bytes written. */
+export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, data: SnapshotData, hooks: SnapshotWriteHooks): Promise<number> {
+  let position = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let announced = false;
+  const push = (body: Uint8Array): void => {
+    const block = Buffer.allocUnsafe(BLOCK_HEADER_BYTES + body.length);
+    block.writeUInt32LE(body.length, 0);
+    block.writeUInt32LE(crc32(body), 4);
+    block.set(body, BLOCK_HEADER_BYTES);
+    pending.push(block);
+    pendingBytes += block.length;
+  };
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return;
+    }
+    const buffers = pending;
+    const total = pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    await writeAll(fs, fd, buffers, total, position);
+    position += total;
+    if (!announced) {
+      announced = true;
+      hooks.midWrite?.();
+    }
+  };
+
+  const items = data.items;
+  push(encode({ format: FORMAT, v: 1, lsn, items: items.length, meta: data.meta }));
+  let i = 0;
+  let chunk = 256;
+  while (i < items.length) {
+    const started = hooks.now();
+    while (i < items.length && hooks.now() - started < SLICE_BUDGET_MS && pendingBytes < FLUSH_BYTES) {
+      const stop = Math.min(items.length, i + chunk);
+      push(encode(items.slice(i, stop)));
+      i = stop;
+      if (chunk < 4096) chunk *= 2;
+    }
+    await flush();
+  }
+  push(encode({ end: lsn, items: items.length }));
+  await flush();
+  return position;
+}
+
+/** Decodes and validates a snapshot file; throws an Error describing the first problem. */
+export function readSnapshotFile(buf: Buffer, expectedLsn: number): { lsn: number; data: SnapshotData; bytes: number } {
+  let o = 0;
+  const next = (): unknown => {
+    if (buf.length - o < BLOCK_HEADER_BYTES) throw new Error(`snapshot ends inside a block header at byte ${o}`);
+    const len = buf.readUInt32LE(o);
+    if (o + BLOCK_HEADER_BYTES + len > buf.length) throw new Error(`snapshot block at byte ${o} runs past the end`);
+    const body = buf.subarray(o + BLOCK_HEADER_BYTES, o + BLOCK_HEADER_BYTES + len);
+    if (crc32(body) !== buf.readUInt32LE(o + 4)) throw new Error(`snapshot block at byte ${o} fails its checksum`);
+    o += BLOCK_HEADER_BYTES + len;
+    return decode(body);
+  };
+  const header = next() as { format?: unknown; v?: unknown; lsn?: unknown; items?: unknown; meta?: unknown } | null;
+  if (header?.format !== FORMAT || header.v !== 1) throw new Error("not an mq snapshot (bad header)");
+  if (header.lsn !== expectedLsn) throw new Error(`snapshot header says LSN ${String(header.lsn)}, its name says ${expectedLsn}`);
+  const count = header.items;
+  if (typeof count !== "number") throw new Error("snapshot header has no item count");
+  const items: unknown[] = [];
+  while (items.length < count) {
+    const block = next();
+    if (!Array.isArray(block)) throw new Error("snapshot item block is not an array");
+    for (const item of block) items.push(item);
+  }
+  const trailer = next() as { end?: unknown; items?: unknown } | null;
+  if (trailer?.end !== expectedLsn || trailer.items !== count || items.length !== count) throw new Error("snapshot trailer missing or inconsistent");
+  if (o !== buf.length) throw new Error(`snapshot has ${buf.length - o} unexpected trailing bytes`);
+  return { lsn: expectedLsn, data: { meta: header.meta, items }, bytes: buf.length };
+}
+
+/** Writes every byte of `buffers` at `position`, continuing after short writes; a write of 0 bytes is an error. */
+export async function writeAll(fs: JournalFs, fd: number, buffers: readonly Uint8Array[], total: number, position: number): Promise<void> {
+  let written = await fs.writev(fd, buffers, position);
+  while (written < total) {
+    if (written <= 0) throw Object.assign(new Error("short write: the file system accepted no bytes"), { code: "ESHORTWRITE" });
+    const rest = sliceFrom(buffers, written);
+    const n = await fs.writev(fd, rest, position + written);
+    if (n <= 0) throw Object.assign(new Error(`short write: ${written} of ${total} bytes written`), { code: "ESHORTWRITE" });
+    written += n;
+  }
+}
+
+function sliceFrom(buffers: readonly Uint8Array[], skip: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let left = skip;
+  for (const b of buffers) {
+    if (left >= b.length) {
+      left -= b.length;
+      continue;
+    }
+    out.push(left > 0 ? b.subarray(left) : b);
+    left = 0;
+  }
+  return out;
+}

@@ -39,8 +39,7 @@ export interface HandlerToken {
 /** What `handle()` accepts: a function, an object with `handle()`, or a token for the resolver. */
 export type HandlerSpec<TPayload = unknown> = HandlerFn<TPayload> | HandlerObject<TPayload> | HandlerToken;
 
-/** A handler a resolver may return; its payload type is the resolver's business. */
-// `never` parameters accept a handler of any payload type without `any`.
+/** A handler a resolver may return; its payload type is the resolver's business (`never` parameters accept any). */
 export type ResolvedHandler = ((payload: never, ctx: never) => unknown) | { handle(payload: never, ctx: never): unknown };
 
 /** Turns a token into a handler for one delivery (a DI container such as awilix plugs in here). */

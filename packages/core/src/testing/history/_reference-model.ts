@@ -38,6 +38,20 @@ export interface ModelOptions {
   readonly dedupWindowMs?: number;
   /** Queues using drop-mode dedup (the rest replace). */
   readonly dropQueues?: readonly string[];
+  /**
+   * What a crash may forget: nothing (`always`/`batch`), writes of the last
+   * `intervalMs` (`interval`, as on power loss), or anything since any earlier
+   * point (`none`: memory only, snapshots at unknown times).
+   */
+  readonly durability?: { readonly mode: "durable" } | { readonly mode: "interval"; readonly intervalMs: number } | { readonly mode: "none" };
+}
+
+interface State {
+  readonly t: bigint;
+  readonly msgs: ReadonlyMap<string, Msg>;
+  readonly keys: ReadonlyMap<string, { id: string; at: bigint; version: number }>;
+  readonly dlq: readonly EvDeadLetter[];
+  readonly expired: readonly { id: string; tok: string }[];
 }
 
 const MS = 1_000_000n;
@@ -48,6 +62,9 @@ export class ReferenceModel {
   readonly maxAttempts: number;
   readonly #window: bigint;
   readonly #drop: ReadonlySet<string>;
+  readonly #durability: NonNullable<ModelOptions["durability"]>;
+  // The state as of every logged line, for crashes that forget recent writes.
+  readonly #states: State[] = [];
   #now = 1_000_000_000n;
   #gen = 1;
   #seq = 0;
@@ -56,8 +73,8 @@ export class ReferenceModel {
   #receipts = 0;
   readonly #msgs = new Map<string, Msg>();
   readonly #keys = new Map<string, { id: string; at: bigint; version: number }>();
-  readonly #dlq: EvDeadLetter[] = [];
-  readonly #expired: { id: string; tok: string }[] = [];
+  #dlq: EvDeadLetter[] = [];
+  #expired: { id: string; tok: string }[] = [];
   /** Receipts each consumer holds (some may be stale). */
   readonly held = new Map<string, string[]>();
 
@@ -65,6 +82,7 @@ export class ReferenceModel {
     this.maxAttempts = (options.maxRetries ?? 3) + 1;
     this.#window = BigInt(options.dedupWindowMs ?? 1_000) * MS;
     this.#drop = new Set(options.dropQueues ?? []);
+    this.#durability = options.durability ?? { mode: "durable" };
   }
 
   /** Let time pass (leases and delays run out, TTLs pass). */
@@ -184,9 +202,13 @@ export class ReferenceModel {
     this.#emit(m === undefined ? { k: "ext.fail", receipt, code: "MQ_LEASE_LOST" } : { k: "ext.ok", receipt });
   }
 
-  /** The host dies and restarts: every lease of its previous life is void. */
-  crash(recoveryMs = 5): void {
+  /**
+   * The host dies and restarts: every lease of its previous life is void. With
+   * lossy durability, state rolls back to a point the mode allows (`pick` chooses which).
+   */
+  crash(recoveryMs = 5, pick = 0): void {
     this.#emit({ k: "crash", gen: this.#gen });
+    this.#rollBack(pick);
     for (const m of this.#msgs.values()) {
       if (m.state !== "inflight") continue;
       m.state = "ready";
@@ -225,6 +247,34 @@ export class ReferenceModel {
   #emit(ev: EvInput): void {
     this.#now += 1_000n; // every line gets its own instant, as real writes do
     this.events.push({ ...ev, t: this.#now, wall: wall(this.#now) });
+    if (this.#durability.mode !== "durable") this.#states.push(this.#capture());
+  }
+
+  #capture(): State {
+    return {
+      t: this.#now,
+      msgs: new Map([...this.#msgs].map(([id, m]) => [id, cloneMsg(m)])),
+      keys: new Map([...this.#keys].map(([k, v]) => [k, { ...v }])),
+      dlq: [...this.#dlq],
+      expired: [...this.#expired],
+    };
+  }
+
+  #rollBack(pick: number): void {
+    const d = this.#durability;
+    if (d.mode === "durable") return;
+    const oldest = d.mode === "interval" ? this.#now - BigInt(d.intervalMs) * MS : undefined;
+    const allowed = this.#states.filter((s) => oldest === undefined || s.t >= oldest);
+    const empty: State = { t: 0n, msgs: new Map(), keys: new Map(), dlq: [], expired: [] };
+    const options = d.mode === "none" ? [empty, ...allowed] : allowed;
+    const target = options[pick % Math.max(1, options.length)];
+    if (target === undefined) return;
+    this.#msgs.clear();
+    for (const [id, m] of target.msgs) this.#msgs.set(id, cloneMsg(m));
+    this.#keys.clear();
+    for (const [k, v] of target.keys) this.#keys.set(k, { ...v });
+    this.#dlq = [...target.dlq];
+    this.#expired = [...target.expired];
   }
 
   #item(it: ModelItem, opQueue: string): EvItem {
@@ -314,6 +364,10 @@ export class ReferenceModel {
     const gone = new Set(receipts);
     for (const [c, list] of this.held) this.held.set(c, list.filter((r) => !gone.has(r)));
   }
+}
+
+function cloneMsg(m: Msg): Msg {
+  return { ...m, ...(m.lease === undefined ? {} : { lease: { ...m.lease } }) };
 }
 
 function wall(ns: bigint): number {

@@ -41,7 +41,9 @@ export function checkDedup(h: HistoryIndex, r: ReportBuilder): void {
 function checkResult(h: HistoryIndex, r: ReportBuilder, x: KeyedResult, known: ReadonlySet<string>): void {
   const evs = [x.op.invoke, x.op.settle];
   if (x.r.result === "created" && x.r.version !== 1) r.add("dedup", `${x.r.id} created at version ${String(x.r.version)}, not 1`, evs);
-  if (x.r.result === "duplicate" && h.final !== undefined && !known.has(x.r.id)) r.add("dedup", `duplicate result for token ${x.tok.tok} names ${x.r.id}, which no one created`, evs);
+  // The original existed when the duplicate was decided; only a crash after that may have erased it.
+  const erasable = forgettingCrash(h, x.op.invoke.t, x.op.settle.t) !== undefined;
+  if (x.r.result === "duplicate" && h.final !== undefined && !known.has(x.r.id) && !erasable) r.add("dedup", `duplicate result for token ${x.tok.tok} names ${x.r.id}, which no one created`, evs);
   const rec = h.ids.get(x.r.id);
   const other = rec === undefined ? undefined : [...rec.toks].find((t) => t.item.key !== undefined && x.tok.item.key !== undefined && t.item.key !== x.tok.item.key);
   if (other !== undefined && x.r.result !== "created") r.add("dedup", `token ${x.tok.tok} with key ${String(x.tok.item.key)} landed on ${x.r.id}, which has key ${String(other.item.key)}`, evs);

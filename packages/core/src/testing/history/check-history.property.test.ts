@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ReferenceModel, type ModelItem, type ModelOutcome } from "./_reference-model";
+import { ReferenceModel, type ModelItem, type ModelOptions, type ModelOutcome } from "./_reference-model";
 import { checkHistory } from "./check-history";
 import type { Ev, EvOf } from "./events";
 import { formatHistoryReport } from "./report";
@@ -32,7 +32,7 @@ type Cmd =
   | { c: "nack"; consumer: string; pick: number; delayMs: number; lag: number }
   | { c: "ext"; consumer: string; pick: number; leaseMs: number; lag: number }
   | { c: "wait"; ms: number }
-  | { c: "crash" };
+  | { c: "crash"; pick: number };
 
 const consumer = fc.constantFrom("c1", "c2");
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -63,11 +63,11 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ c: fc.constant("nack" as const), consumer, pick: fc.nat(), delayMs: fc.integer({ min: 0, max: 50 }), lag }) },
   { weight: 2, arbitrary: fc.record({ c: fc.constant("ext" as const), consumer, pick: fc.nat(), leaseMs: fc.integer({ min: 10, max: 200 }), lag }) },
   { weight: 3, arbitrary: fc.record({ c: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 200 }) }) },
-  { weight: 1, arbitrary: fc.constant({ c: "crash" as const }) },
+  { weight: 1, arbitrary: fc.record({ c: fc.constant("crash" as const), pick: fc.nat() }) },
 );
 
-function run(cmds: readonly Cmd[]): Ev[] {
-  const m = new ReferenceModel({ maxRetries: MAX_RETRIES, dedupWindowMs: WINDOW_MS, dropQueues: ["q1"] });
+function run(cmds: readonly Cmd[], durability?: ModelOptions["durability"]): Ev[] {
+  const m = new ReferenceModel({ maxRetries: MAX_RETRIES, dedupWindowMs: WINDOW_MS, dropQueues: ["q1"], ...(durability === undefined ? {} : { durability }) });
   const held = (c: string): string[] => m.held.get(c) ?? [];
   for (const x of cmds) {
     switch (x.c) {
@@ -100,7 +100,7 @@ function run(cmds: readonly Cmd[]): Ev[] {
         m.advance(x.ms);
         break;
       case "crash":
-        m.crash();
+        m.crash(5, x.pick);
         break;
     }
   }
@@ -118,6 +118,22 @@ describe("checkHistory finds no violation in histories of a correct queue", () =
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it(`accepts ${String(RUNS / 2)} histories of lossy modes (interval on power loss, none) when checked in that mode`, () => {
+    const durability: fc.Arbitrary<NonNullable<ModelOptions["durability"]>> = fc.oneof(
+      fc.integer({ min: 1, max: 60 }).map((intervalMs) => ({ mode: "interval" as const, intervalMs })),
+      fc.constant({ mode: "none" as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(cmd, { minLength: 1, maxLength: 40, size: "max" }), durability, (cmds, d) => {
+        const events = run(cmds, d);
+        const base = { maxRetries: MAX_RETRIES, dedupWindowMs: WINDOW_MS };
+        const report = checkHistory(events, d.mode === "interval" ? { ...base, mode: "interval", intervalMs: d.intervalMs } : { ...base, mode: "none" });
+        expect(report.valid, formatHistoryReport(report)).toBe(true);
+      }),
+      { numRuns: RUNS / 2 },
     );
   });
 

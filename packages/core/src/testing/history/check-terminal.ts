@@ -1,5 +1,5 @@
 import type { Ev, EvOf } from "./events";
-import { forgettingCrash, mayHaveApplied, ms, type HistoryIndex, type IdRec, type TokRec } from "./history-index";
+import { forgettingCrash, mayHaveApplied, ms, type AckOp, type HistoryIndex, type IdRec, type TokRec } from "./history-index";
 import type { ReportBuilder } from "./report";
 
 /** How an id ended after the drain, or undefined when it never did. */
@@ -19,7 +19,10 @@ export function terminals(h: HistoryIndex): (id: string) => Terminal | undefined
   return (id) => {
     const rec = h.ids.get(id);
     const acked = (sure: boolean): Terminal | undefined => {
-      const dels = rec?.deliveries.filter((del) => del.acks.some((a) => (sure ? a.settle?.k === "ack.ok" : mayHaveApplied(a)))) ?? [];
+      // A sure ack completed and no crash the durability mode allows could have undone it.
+      const counts = (a: AckOp): boolean =>
+        sure ? a.settle?.k === "ack.ok" && forgettingCrash(h, a.invoke.t, a.settle.t) === undefined : mayHaveApplied(a);
+      const dels = rec?.deliveries.filter((del) => del.acks.some(counts)) ?? [];
       if (dels.length === 0) return undefined;
       const best = dels.reduce((a, b) => (b.d.version > a.d.version ? b : a));
       const events = [best.ok, ...best.acks.flatMap((a): Ev[] => (a.settle === undefined ? [a.invoke] : [a.invoke, a.settle]))];

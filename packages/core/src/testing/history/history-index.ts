@@ -312,7 +312,20 @@ export function byDelivery(a: DelRec, b: DelRec): number {
 
 /** The first crash or restart strictly between `from` and `to`, if any. */
 export function crashBetween(h: HistoryIndex, from: bigint, to: bigint): Ev | undefined {
-  return h.crashes.find((c) => c.t > from && c.t < to);
+  const c = firstCrashAfter(h, from);
+  return c !== undefined && c.t < to ? c : undefined;
+}
+
+/** The first crash or restart strictly after `t` (binary search: histories can hold many). */
+export function firstCrashAfter(h: HistoryIndex, t: bigint): Ev | undefined {
+  let lo = 0;
+  let hi = h.crashes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((h.crashes[mid]?.t ?? 0n) > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return h.crashes[lo];
 }
 
 /**
@@ -322,8 +335,10 @@ export function crashBetween(h: HistoryIndex, from: bigint, to: bigint): Ev | un
  */
 export function forgettingCrash(h: HistoryIndex, invokeT: bigint, settleT: bigint, before?: bigint): Ev | undefined {
   if (h.cfg.mode === "always" || h.cfg.mode === "batch") return undefined;
-  const limit = h.cfg.mode === "none" ? undefined : settleT + ms(h.cfg.intervalMs) + h.eps;
-  return h.crashes.find((c) => c.t > invokeT && (limit === undefined || c.t <= limit) && (before === undefined || c.t < before));
+  const c = firstCrashAfter(h, invokeT);
+  if (c === undefined || (before !== undefined && c.t >= before)) return undefined;
+  if (h.cfg.mode === "interval" && c.t > settleT + ms(h.cfg.intervalMs) + h.eps) return undefined;
+  return c;
 }
 
 /** Whether an op's settle is a definite failure (it did nothing). */
@@ -368,7 +383,7 @@ export function surelyHeldUntil(h: HistoryIndex, del: DelRec): bigint {
   };
   for (const ack of del.acks) if (releases(ack.settle)) release(ack.invoke.t);
   for (const nack of del.nacks) if (releases(nack.settle)) release(nack.invoke.t);
-  const crash = h.crashes.find((c) => c.t > del.invoke.t);
+  const crash = firstCrashAfter(h, del.invoke.t);
   if (crash !== undefined) release(crash.t);
   const gone = h.disconnects.get(del.invoke.consumer)?.find((t) => t > del.invoke.t);
   if (gone !== undefined) release(gone);

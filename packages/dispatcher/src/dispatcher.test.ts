@@ -123,6 +123,25 @@ describe("createDispatcher", () => {
     await waitFor(() => backend.acked.length === 2, "acks");
   });
 
+  it("survives a throwing logger", async () => {
+    const boom = () => {
+      throw new Error("logger bug");
+    };
+    const { backend, dispatcher } = await realSetup({ logger: { debug: boom, info: boom, warn: boom, error: boom } });
+    running = dispatcher;
+    dispatcher.handle(
+      "q",
+      (_p, ctx: HandlerContext) => {
+        ctx.log.info("hello");
+        if (ctx.attempt === 1) throw new Error("first attempt fails");
+      },
+      { backoff: 0 },
+    );
+    await fill(backend, "q", 3);
+    await waitFor(() => backend.acked.length === 3, "acks");
+    expect(dispatcher.stats("q")[0]).toMatchObject({ succeeded: 3, failed: 3, retried: 3 });
+  });
+
   it("validates handle() arguments", async () => {
     const { dispatcher } = await realSetup();
     running = dispatcher;

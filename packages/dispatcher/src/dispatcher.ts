@@ -2,7 +2,7 @@ import { HostClosedError, InvalidArgumentError, NotFoundError, systemClock } fro
 import type { QueueBackend } from "@mq/core";
 import { EventEmitter } from "eventemitter3";
 import { resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
-import { silentLogger } from "./logger";
+import { guardLogger, silentLogger } from "./logger";
 import { QueuePool } from "./queue-pool";
 import type { PoolDeps } from "./queue-pool";
 import { prepareHandler } from "./resolve-handler";
@@ -42,7 +42,7 @@ class QueueDispatcher implements Dispatcher {
     this.#deps = {
       backend,
       clock: options.clock ?? systemClock,
-      logger: options.logger ?? silentLogger,
+      logger: options.logger === undefined ? silentLogger : guardLogger(options.logger),
       random: options.random ?? Math.random,
       events: this.events,
     };

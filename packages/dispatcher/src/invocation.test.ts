@@ -105,6 +105,33 @@ describe("timeouts", () => {
   });
 });
 
+describe("isolation", () => {
+  it("a handler that rejects after its timeout leaves no unhandled rejection", async () => {
+    const { clock, backend, dispatcher } = await manualSetup();
+    running = dispatcher;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      dispatcher.handle(
+        "q",
+        async () => {
+          await sleepOn(clock, 500);
+          throw new Error("late failure");
+        },
+        { timeoutMs: 100, maxRetries: 0 },
+      );
+      await fill(backend, "q", 1);
+      await advance(clock, 600);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+      expect(dispatcher.stats("q")[0]).toMatchObject({ timedOut: 1, deadLettered: 1, abandoned: 0 });
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+});
+
 describe("lease heartbeats", () => {
   it("keep a job of 10× the lease length alive", async () => {
     const { clock, backend, dispatcher } = await manualSetup();

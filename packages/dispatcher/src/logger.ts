@@ -30,3 +30,18 @@ export function withFields(base: Logger, fields: LogFields): Logger {
     error: (message, extra) => base.error(message, extra === undefined ? fields : { ...fields, ...extra }),
   };
 }
+
+/** Wraps a user logger so a throwing logger cannot break the dispatcher's own bookkeeping. */
+export function guardLogger(base: Logger): Logger {
+  if (base === silentLogger) return base;
+  const guard =
+    (write: (message: string, fields?: LogFields) => void) =>
+    (message: string, fields?: LogFields): void => {
+      try {
+        write.call(base, message, fields);
+      } catch {
+        // Nowhere left to report it; losing a log line beats stalling a queue.
+      }
+    };
+  return { debug: guard(base.debug), info: guard(base.info), warn: guard(base.warn), error: guard(base.error) };
+}

@@ -35,13 +35,13 @@ export function withFields(base: Logger, fields: LogFields): Logger {
 export function guardLogger(base: Logger): Logger {
   if (base === silentLogger) return base;
   const guard =
-    (write: (message: string, fields?: LogFields) => void) =>
+    (level: keyof Logger) =>
     (message: string, fields?: LogFields): void => {
       try {
-        write.call(base, message, fields);
+        base[level](message, fields);
       } catch {
         // Nowhere left to report it; losing a log line beats stalling a queue.
       }
     };
-  return { debug: guard(base.debug), info: guard(base.info), warn: guard(base.warn), error: guard(base.error) };
+  return { debug: guard("debug"), info: guard("info"), warn: guard("warn"), error: guard("error") };
 }

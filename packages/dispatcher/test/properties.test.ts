@@ -66,4 +66,53 @@ describe("dispatcher properties", () => {
       { numRuns: 40 },
     );
   });
+
+  it("never starts a handler beyond the current parallelism while scaled, paused and resumed at random", async () => {
+    const action = fc.oneof(
+      fc.record({ kind: fc.constant("scale" as const), n: fc.integer({ min: 1, max: 8 }) }),
+      fc.record({ kind: fc.constantFrom("pause" as const, "resume" as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 100 }), action), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 4 }),
+        async (count, actions, prefetch) => {
+          const { clock, backend, dispatcher } = await manualSetup();
+          const violations: string[] = [];
+          let started = 0;
+          dispatcher.handle(
+            "q",
+            async () => {
+              started++;
+              const s = dispatcher.stats("q")[0]!;
+              if (s.paused) violations.push("started while paused");
+              if (s.running > s.parallelism) violations.push(`running ${s.running} > ${s.parallelism}`);
+              await new Promise<void>((resolve) => clock.setTimeout(resolve, 7));
+            },
+            { maxParallelism: 3, minParallelism: 1, prefetch },
+          );
+          await backend.enqueue(Array.from({ length: count }, (_, n) => ({ queue: "q", payload: n })));
+          const byStep = [...actions].sort((a, b) => a[0] - b[0]);
+          for (let step = 0, i = 0; step <= 100; step++) {
+            for (; i < byStep.length && byStep[i]![0] === step; i++) {
+              const act = byStep[i]![1];
+              if (act.kind === "scale") dispatcher.scale("q", act.n);
+              else if (act.kind === "pause") dispatcher.pause("q");
+              else dispatcher.resume("q");
+            }
+            await advance(clock, 3, 3);
+          }
+          dispatcher.resume("q");
+          await advance(clock, 2_000, 10);
+          expect(violations).toEqual([]);
+          expect(new Set(backend.acked).size).toBe(count);
+          expect(backend.acked).toHaveLength(count);
+          expect(started).toBeGreaterThanOrEqual(count);
+          await dispatcher.stop({ drainTimeoutMs: 0 });
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
 });

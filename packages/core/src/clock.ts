@@ -19,15 +19,14 @@ export interface Clock {
 /** Longest delay `setTimeout` accepts; longer ones overflow and fire after ~1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The real clock: `Date.now`, `performance.now`, and Node timers (looked up at call time, so fake timers work). */
+/**
+ * The real clock: `Date.now`, `performance.now`, and Node timers (looked up at
+ * call time, so fake timers work). Its timers keep the process alive, as a
+ * pending delayed message or long poll should; stop the host to let it exit.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const handle = globalThis.setTimeout(fn, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
-    // A pending lease or delay timer alone must not keep the process alive.
-    handle.unref?.();
-    return handle;
-  },
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, Math.min(Math.max(ms, 0), MAX_TIMER_MS)),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };

@@ -96,3 +96,20 @@ describe("recovery", () => {
     cleanup();
   });
 });
+
+describe("recovery timing", () => {
+  it("delivers delayed messages that came due while the host was down or recovering", async () => {
+    const { host, restart, store } = memoryHost();
+    await host.start();
+    await host.enqueue("q", "soon", { delayMs: 30 });
+    await host.enqueue("q", "ttl", { ttlMs: 30 });
+    store.crash();
+    await new Promise((r) => setTimeout(r, 60));
+    const again = restart();
+    await again.start();
+    const got = await again.receive("q", { max: 10, waitMs: 1_000 });
+    expect(got.map((d) => d.message.payload)).toEqual(["soon"]);
+    expect(again.internals()).toMatchObject({ entries: 1, scheduled: 0 });
+    await again.stop();
+  });
+});

@@ -70,6 +70,8 @@ export class Engine implements QueueBackend {
   readonly #pendingReady = new Set<QueueState>();
   #spaceWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
+  /** Delays and TTLs that came due while recovery was running, handled once open. */
+  #dueWhileOpening: string[] = [];
   #status: Status = "new";
   #failure: MqError | undefined;
   #recovery: RecoveryReport | undefined;
@@ -137,6 +139,9 @@ export class Engine implements QueueBackend {
       // Their deliveries never settled because the process died each time: the message likely kills it.
       await this.#commit(exhausted.map((e): Op => ["dead", e.id, "poison", { name: "DeliveryAbandoned", message: `attempt ${e.attempts} of ${e.attempts} ended with the process` }, at]));
     }
+    const due = this.#dueWhileOpening;
+    this.#dueWhileOpening = [];
+    for (const id of due) this.#onDue(id);
     for (const q of this.#state.queues.values()) if (q.ready > 0) this.#markReady(q);
   }
 
@@ -408,6 +413,10 @@ export class Engine implements QueueBackend {
   }
 
   #onDue(id: string): void {
+    if (this.#status === "opening") {
+      this.#dueWhileOpening.push(id);
+      return;
+    }
     if (this.#status !== "open") return;
     if (id.startsWith(TTL_PREFIX)) {
       const entry = this.#state.entries.get(id.slice(TTL_PREFIX.length));

@@ -43,6 +43,15 @@ export interface ModelOptions {
    * `intervalMs` (`interval`, as on power loss), or anything since any earlier
    * point (`none`: memory only, snapshots at unknown times).
    */
+  /** Deliberate bugs, to show the checker catches them. */
+  readonly bugs?: {
+    /** Acking a message clears its key even when the key already points at a newer message. */
+    readonly ackClearsNewerKey?: boolean;
+    /** A replace also applies to a message in flight. */
+    readonly replaceInFlight?: boolean;
+    /** Acks of expired or superseded leases succeed. */
+    readonly noFencing?: boolean;
+  };
   readonly durability?: { readonly mode: "durable" } | { readonly mode: "interval"; readonly intervalMs: number } | { readonly mode: "none" };
 }
 
@@ -63,6 +72,7 @@ export class ReferenceModel {
   readonly #window: bigint;
   readonly #drop: ReadonlySet<string>;
   readonly #durability: NonNullable<ModelOptions["durability"]>;
+  readonly #bugs: NonNullable<ModelOptions["bugs"]>;
   // The state as of every logged line, for crashes that forget recent writes.
   readonly #states: State[] = [];
   #now = 1_000_000_000n;
@@ -72,6 +82,7 @@ export class ReferenceModel {
   #toks = 0;
   #receipts = 0;
   readonly #msgs = new Map<string, Msg>();
+  readonly #receiptIds = new Map<string, string>();
   readonly #keys = new Map<string, { id: string; at: bigint; version: number }>();
   #dlq: EvDeadLetter[] = [];
   #expired: { id: string; tok: string }[] = [];
@@ -83,6 +94,7 @@ export class ReferenceModel {
     this.#window = BigInt(options.dedupWindowMs ?? 1_000) * MS;
     this.#drop = new Set(options.dropQueues ?? []);
     this.#durability = options.durability ?? { mode: "durable" };
+    this.#bugs = options.bugs ?? {};
   }
 
   /** Let time pass (leases and delays run out, TTLs pass). */
@@ -125,6 +137,7 @@ export class ReferenceModel {
       const receipt = `rc${String(++this.#receipts)}`;
       m.state = "inflight";
       m.lease = { receipt, end: this.#now + BigInt(leaseMs) * MS, consumer };
+      this.#receiptIds.set(receipt, m.id);
       out.push({
         id: m.id,
         tok: m.tok,
@@ -298,7 +311,8 @@ export class ReferenceModel {
       return { tok: it.tok, id: entry.id, result: "duplicate", version: entry.version };
     }
     const current = entry === undefined ? undefined : this.#msgs.get(entry.id);
-    if (it.mode === "replace" && current?.state === "ready" && entry !== undefined) {
+    const replaceable = current?.state === "ready" || (this.#bugs.replaceInFlight === true && current?.state === "inflight");
+    if (it.mode === "replace" && replaceable && current !== undefined && entry !== undefined) {
       current.tok = it.tok;
       current.version += 1;
       entry.version = current.version;
@@ -339,6 +353,11 @@ export class ReferenceModel {
 
   #leased(receipt: string): Msg | undefined {
     for (const m of this.#msgs.values()) if (m.state === "inflight" && m.lease?.receipt === receipt && m.lease.end > this.#now) return m;
+    if (this.#bugs.noFencing === true) {
+      const id = this.#receiptIds.get(receipt);
+      const m = id === undefined ? undefined : this.#msgs.get(id);
+      if (m !== undefined && m.state !== "acked" && m.state !== "dlq" && m.state !== "expired") return m;
+    }
     return undefined;
   }
 
@@ -352,7 +371,8 @@ export class ReferenceModel {
     delete m.lease;
     const k = m.key === undefined ? undefined : `${m.queue}\u0000${m.key}`;
     // Replace mode frees the key once its message is gone; drop mode keeps it for the window.
-    if (k !== undefined && !this.#drop.has(m.queue) && this.#keys.get(k)?.id === m.id) this.#keys.delete(k);
+    const ours = this.#keys.get(k ?? "")?.id === m.id || this.#bugs.ackClearsNewerKey === true;
+    if (k !== undefined && !this.#drop.has(m.queue) && ours) this.#keys.delete(k);
   }
 
   #settleIndet(outcome: ModelOutcome, info: () => void): void {

@@ -33,7 +33,11 @@ export function checkDedup(h: HistoryIndex, r: ReportBuilder): void {
       else list.push(entry);
     }
   }
-  for (const list of byKey.values()) checkKey(h, r, list);
+  const touches = keyTouches(h);
+  for (const [k, list] of byKey) {
+    checkKey(h, r, list);
+    checkKeyFollowsNewest(h, r, list, touches.get(k) ?? []);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -49,7 +53,7 @@ function checkResult(h: HistoryIndex, r: ReportBuilder, x: KeyedResult, known: R
   if (other !== undefined && x.r.result !== "created") r.add("dedup", `token ${x.tok.tok} with key ${String(x.tok.item.key)} landed on ${x.r.id}, which has key ${String(other.item.key)}`, evs);
   if (x.r.result !== "replaced" || rec === undefined) return;
   // Replace applies only while ready or delayed; an in-flight message gets a new id instead.
-  const leased = rec.deliveries.find((del) => del.ok.t < x.op.invoke.t && surelyHeldUntil(h, del) > x.op.settle.t + h.eps);
+  const leased = rec.deliveries.find((del) => del.ok.t < x.op.invoke.t && surelyHeldUntil(h, del) > x.op.settle.t);
   if (leased !== undefined) r.add("dedup", `${x.r.id} was replaced while surely in flight (receipt ${leased.d.receipt})`, [leased.invoke, leased.ok, ...evs]);
 }
 
@@ -74,6 +78,57 @@ function checkKey(h: HistoryIndex, r: ReportBuilder, list: readonly KeyedResult[
       }
     }
   }
+}
+
+/**
+ * Replace mode: after a result put key K on id X, the next enqueue on K must
+ * replace X while X is surely still ready (never leased, no blind receive, no
+ * TTL, nothing else touching K in between). A `created` result there means K
+ * lost track of X, e.g. because acking an older id cleared K's newer entry.
+ */
+function checkKeyFollowsNewest(h: HistoryIndex, r: ReportBuilder, list: readonly KeyedResult[], touches: readonly bigint[]): void {
+  for (let i = 1; i < list.length; i++) {
+    const a = list[i - 1];
+    const b = list[i];
+    if (a === undefined || b === undefined || b.r.result !== "created" || a.r.result === "duplicate") continue;
+    if (a.tok.item.mode === "drop" || b.tok.item.mode === "drop" || a.r.id === b.r.id) continue;
+    if (a.op.settle.t >= b.op.invoke.t) continue;
+    const x = h.ids.get(a.r.id);
+    if (x === undefined) continue;
+    const from = a.op.invoke.t;
+    const to = b.op.settle.t;
+    if (touches.some((t) => t > from && t < to && t !== b.op.invoke.t)) continue;
+    if (x.deliveries.some((d) => d.invoke.t < to)) continue;
+    if (h.blindReceives.some((rv) => rv.t < to && rv.queue === a.tok.queue)) continue;
+    if ([...x.toks].some((t) => t.item.ttlMs !== undefined) || crashBetweenForgetting(h, a, to)) continue;
+    const final = h.final;
+    if (final !== undefined && (final.purged.includes(x.id) || final.expired.some((e) => e.id === x.id))) continue;
+    r.add("dedup", `key ${String(b.tok.item.key)} pointed at ${x.id}, still ready, yet the next enqueue created ${b.r.id} instead of replacing it`, [
+      a.op.invoke,
+      a.op.settle,
+      b.op.invoke,
+      b.op.settle,
+    ]);
+  }
+}
+
+function crashBetweenForgetting(h: HistoryIndex, a: KeyedResult, before: bigint): boolean {
+  return forgettingCrash(h, a.op.invoke.t, a.op.settle.t, before) !== undefined;
+}
+
+// Invoke times of every enqueue or publish naming each key (their outcome may be unknown).
+function keyTouches(h: HistoryIndex): Map<string, bigint[]> {
+  const out = new Map<string, bigint[]>();
+  for (const tok of h.toks.values()) {
+    if (tok.item.key === undefined) continue;
+    const t = tok.enq?.invoke.t ?? tok.ack?.invoke.t;
+    if (t === undefined) continue;
+    const k = `${tok.queue}\u0000${tok.item.key}`;
+    const list = out.get(k);
+    if (list === undefined) out.set(k, [t]);
+    else list.push(t);
+  }
+  return out;
 }
 
 function knownIds(h: HistoryIndex): Set<string> {

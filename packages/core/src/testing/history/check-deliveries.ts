@@ -75,7 +75,7 @@ function checkSequence(h: HistoryIndex, r: ReportBuilder, rec: IdRec): void {
     if (cur.d.attempt <= prev.d.attempt && forgettingCrash(h, prev.invoke.t, prev.ok.t, cur.invoke.t) === undefined && !replacedBetween(rec, prev, cur)) {
       r.add("attempts", `${rec.id} attempt went from ${String(prev.d.attempt)} to ${String(cur.d.attempt)}`, [prev.invoke, prev.ok, ...evs]);
     }
-    const held = ds.slice(0, i).find((e) => cur.ok.t + h.eps < surelyHeldUntil(h, e));
+    const held = ds.slice(0, i).find((e) => cur.ok.t < surelyHeldUntil(h, e));
     if (held !== undefined) {
       r.add("leaseOverlap", `${rec.id} leased to ${cur.invoke.consumer} while ${held.invoke.consumer}'s lease (receipt ${held.d.receipt}) was still alive`, [
         held.invoke,

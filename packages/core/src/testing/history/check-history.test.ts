@@ -182,3 +182,52 @@ describe("checkHistory on a clean scripted history", () => {
     expect(report.notes.join(" ")).toMatch(/no `final` event/);
   });
 });
+
+describe("checkHistory catches deliberate bugs of the reference model", () => {
+  it("acking an old message clears the key's newer entry → dedup", () => {
+    const m = new ReferenceModel({ bugs: { ackClearsNewerKey: true } });
+    m.enqueue("q0", [{ key: "k" }]);
+    const [x] = m.receive("c1", "q0", 1, 1_000);
+    m.enqueue("q0", [{ key: "k" }]); // x is in flight: a new message, and k points at it
+    m.ack([x?.receipt ?? ""]);
+    m.enqueue("q0", [{ key: "k" }]); // must replace the newer message; the bug creates a third
+    const report = check(m.drain());
+    expect(nonZero(report)).toEqual({ dedup: 1 });
+    expect(report.violations[0]?.example.message).toMatch(/still ready, yet the next enqueue created/);
+    expect(check(cleanRun((mm) => {
+      mm.enqueue("q0", [{ key: "k" }]);
+      const [y] = mm.receive("c1", "q0", 1, 1_000);
+      mm.enqueue("q0", [{ key: "k" }]);
+      mm.ack([y?.receipt ?? ""]);
+      mm.enqueue("q0", [{ key: "k" }]);
+    })).valid).toBe(true);
+  });
+
+  it("replacing a message in flight → dedup and lostUpdate", () => {
+    const m = new ReferenceModel({ bugs: { replaceInFlight: true } });
+    m.enqueue("q0", [{ key: "k" }]);
+    const [x] = m.receive("c1", "q0", 1, 1_000);
+    m.enqueue("q0", [{ key: "k" }]);
+    m.ack([x?.receipt ?? ""]);
+    const report = check(m.drain());
+    expect(report.counts.dedup).toBe(1);
+    expect(report.counts.lostUpdate).toBe(1);
+  });
+
+  it("accepting the ack of a superseded lease → doubleAck", () => {
+    const m = new ReferenceModel({ bugs: { noFencing: true } });
+    m.enqueue("q0", [{}]);
+    const [first] = m.receive("c1", "q0", 1, 10);
+    m.advance(20);
+    m.receive("c2", "q0", 1, 1_000);
+    m.ack([first?.receipt ?? ""]);
+    const report = check(m.drain());
+    expect(nonZero(report)).toEqual({ doubleAck: 1 });
+  });
+});
+
+function cleanRun(script: (m: ReferenceModel) => void): Ev[] {
+  const m = new ReferenceModel();
+  script(m);
+  return m.drain();
+}

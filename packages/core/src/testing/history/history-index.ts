@@ -372,12 +372,13 @@ export function earliestExpiry(del: DelRec): bigint {
 }
 
 /**
- * The span during which the delivery surely held an exclusive lease: from
- * recv.ok to its earliest expiry, cut short by anything that may have released
- * it (an ack or nack invoked, a crash or restart, its consumer disconnecting).
+ * Until when the delivery surely held an exclusive lease (from its recv.ok):
+ * its earliest expiry less the timing slack `eps`, cut short by anything that
+ * may have released it (an ack or nack invoked, a crash or restart, its
+ * consumer disconnecting). Events of one process are ordered, so those cuts need no slack.
  */
 export function surelyHeldUntil(h: HistoryIndex, del: DelRec): bigint {
-  let end = earliestExpiry(del);
+  let end = earliestExpiry(del) - h.eps;
   const release = (t: bigint): void => {
     if (t < end) end = t;
   };

@@ -5,8 +5,8 @@
 //   line 0: magic, layout version, slots, slotSize         (written once by create)
 //   line 1: enqueue position                               (producers CAS it)
 //   line 2: dequeue position                               (consumers CAS it)
-//   line 3: data epoch, sleeping readers                   (readers wait on the epoch)
-//   line 4: space epoch, sleeping writers                  (writers wait on the epoch)
+//   line 3: data epoch, "a reader may be asleep" flag     (readers wait on the epoch)
+//   line 4: space epoch, "a writer may be asleep" flag    (writers wait on the epoch)
 // then `slots` slots, each [sequence i32][length i32][slotSize bytes, padded to 8].
 //
 // Positions are Int32 and wrap; with a power-of-two slot count `pos & mask`
@@ -22,9 +22,9 @@ export const H_SLOT_SIZE = 3;
 export const H_ENQUEUE = 16;
 export const H_DEQUEUE = 32;
 export const H_DATA_EPOCH = 48;
-export const H_READ_WAITERS = 49;
+export const H_READERS_ASLEEP = 49;
 export const H_SPACE_EPOCH = 64;
-export const H_WRITE_WAITERS = 65;
+export const H_WRITERS_ASLEEP = 65;
 
 export const HEADER_BYTES = 320;
 export const SLOT_HEADER_BYTES = 8;

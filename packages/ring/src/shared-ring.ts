@@ -5,12 +5,12 @@ import {
   H_DEQUEUE,
   H_ENQUEUE,
   H_MAGIC,
-  H_READ_WAITERS,
+  H_READERS_ASLEEP,
   H_SLOT_SIZE,
   H_SLOTS,
   H_SPACE_EPOCH,
   H_VERSION,
-  H_WRITE_WAITERS,
+  H_WRITERS_ASLEEP,
   HEADER_BYTES,
   LAYOUT_VERSION,
   MAGIC,
@@ -155,7 +155,7 @@ export class SharedRing {
           // Publish after the bytes: this sequentially consistent store orders the
           // plain writes above before any reader's load that sees pos + 1.
           Atomics.store(words, base, (pos + 1) | 0);
-          if (Atomics.load(words, H_READ_WAITERS) !== 0) wake(words, H_DATA_EPOCH);
+          wakeSleepers(words, H_READERS_ASLEEP, H_DATA_EPOCH);
           return true;
         }
         pos = seen;
@@ -182,7 +182,7 @@ export class SharedRing {
           const record = this.#bytes.slice(start, start + words[base + 1]!);
           // Free the slot for the write one lap ahead, after the copy is taken.
           Atomics.store(words, base, (pos + this.#slots) | 0);
-          if (Atomics.load(words, H_WRITE_WAITERS) !== 0) wake(words, H_SPACE_EPOCH);
+          wakeSleepers(words, H_WRITERS_ASLEEP, H_SPACE_EPOCH);
           return record;
         }
         pos = seen;
@@ -199,21 +199,21 @@ export class SharedRing {
     const timeoutMs = resolveTimeout(options.timeoutMs);
     if (options.signal?.aborted === true) throw new AbortedError("write", options.signal.reason);
     if (this.tryWrite(bytes)) return;
-    await this.#waitAsync("write", () => (this.tryWrite(bytes) ? true : undefined), H_WRITE_WAITERS, H_SPACE_EPOCH, timeoutMs, options.signal);
+    await this.#waitAsync("write", () => (this.tryWrite(bytes) ? true : undefined), H_WRITERS_ASLEEP, H_SPACE_EPOCH, timeoutMs, options.signal);
   }
 
   /** Reads the oldest record, waiting without blocking the event loop while the ring is empty. */
   async read(options: SharedRingWaitOptions = {}): Promise<Uint8Array> {
     const timeoutMs = resolveTimeout(options.timeoutMs);
     if (options.signal?.aborted === true) throw new AbortedError("read", options.signal.reason);
-    return this.tryRead() ?? this.#waitAsync("read", () => this.tryRead(), H_READ_WAITERS, H_DATA_EPOCH, timeoutMs, options.signal);
+    return this.tryRead() ?? this.#waitAsync("read", () => this.tryRead(), H_READERS_ASLEEP, H_DATA_EPOCH, timeoutMs, options.signal);
   }
 
   /** Writes `bytes`, blocking the thread (`Atomics.wait`) while the ring is full; meant for worker threads. */
   writeSync(bytes: Uint8Array, timeoutMs?: number): void {
     const limit = resolveTimeout(timeoutMs);
     for (let i = 0; i < SPIN_TRIES; i++) if (this.tryWrite(bytes)) return;
-    this.#waitSync("writeSync", () => (this.tryWrite(bytes) ? true : undefined), H_WRITE_WAITERS, H_SPACE_EPOCH, limit);
+    this.#waitSync("writeSync", () => (this.tryWrite(bytes) ? true : undefined), H_WRITERS_ASLEEP, H_SPACE_EPOCH, limit);
   }
 
   /** Reads the oldest record, blocking the thread (`Atomics.wait`) while the ring is empty; meant for worker threads. */
@@ -223,60 +223,57 @@ export class SharedRing {
       const record = this.tryRead();
       if (record !== undefined) return record;
     }
-    return this.#waitSync("readSync", () => this.tryRead(), H_READ_WAITERS, H_DATA_EPOCH, limit);
+    return this.#waitSync("readSync", () => this.tryRead(), H_READERS_ASLEEP, H_DATA_EPOCH, limit);
   }
 
   // -------------------------------------------------------------------------
 
-  // Sleeping protocol (both directions): count ourselves as a waiter, read the
-  // epoch, try once more, then sleep only while the epoch is unchanged. A peer
-  // publishes first and reads the waiter count second, so either it sees us and
-  // bumps the epoch (our wait returns at once), or our retry sees its record.
-  #waitSync<R>(operation: string, attempt: () => R | undefined, waitersIndex: number, epochIndex: number, timeoutMs: number): R {
+  // Sleeping protocol (both directions): read the epoch, raise the "asleep"
+  // flag, try once more, then sleep only while the epoch is unchanged. A peer
+  // publishes first and then takes the flag down (Atomics.exchange); if it was
+  // up, the peer bumps the epoch and wakes every sleeper. So either the peer
+  // saw our flag and the epoch moved past what we read (the wait returns at
+  // once), or it published before our flag went up and our retry sees it. One
+  // peer wakes each round of sleep; the rest skip notify while the flag is down.
+  #waitSync<R>(operation: string, attempt: () => R | undefined, flagIndex: number, epochIndex: number, timeoutMs: number): R {
     const words = this.#words;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      Atomics.add(words, waitersIndex, 1);
-      try {
-        const epoch = Atomics.load(words, epochIndex);
-        const result = attempt();
-        if (result !== undefined) return result;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) throw new TimeoutError(operation, timeoutMs);
-        Atomics.wait(words, epochIndex, epoch, remaining);
-      } finally {
-        Atomics.sub(words, waitersIndex, 1);
-      }
+      const epoch = Atomics.load(words, epochIndex);
+      Atomics.store(words, flagIndex, 1);
+      let result = attempt();
+      if (result !== undefined) return result;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new TimeoutError(operation, timeoutMs);
+      Atomics.wait(words, epochIndex, epoch, remaining);
       for (let i = 0; i < SPIN_TRIES; i++) {
-        const result = attempt();
+        result = attempt();
         if (result !== undefined) return result;
       }
     }
   }
 
-  async #waitAsync<R>(operation: string, attempt: () => R | undefined, waitersIndex: number, epochIndex: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<R> {
+  async #waitAsync<R>(operation: string, attempt: () => R | undefined, flagIndex: number, epochIndex: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<R> {
     const words = this.#words;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (signal?.aborted === true) throw new AbortedError(operation, signal.reason);
-      Atomics.add(words, waitersIndex, 1);
-      try {
-        const epoch = Atomics.load(words, epochIndex);
-        const result = attempt();
-        if (result !== undefined) return result;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) throw new TimeoutError(operation, timeoutMs);
-        await waitAsync(words, epochIndex, epoch, remaining, signal, operation);
-      } finally {
-        Atomics.sub(words, waitersIndex, 1);
-      }
+      const epoch = Atomics.load(words, epochIndex);
+      Atomics.store(words, flagIndex, 1);
+      const result = attempt();
+      if (result !== undefined) return result;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) throw new TimeoutError(operation, timeoutMs);
+      await waitAsync(words, epochIndex, epoch, remaining, signal, operation);
     }
   }
 }
 
-// Bumps the epoch so sleepers' expected value is stale, then wakes all of them:
-// waking one is not enough, since an abandoned async waiter may absorb it.
-function wake(words: Int32Array, epochIndex: number): void {
+// Called after every publish or release: if a peer may be asleep, take the flag
+// down and wake all sleepers on the epoch. All, not one: an abandoned async
+// waiter could absorb a single wake-up.
+function wakeSleepers(words: Int32Array, flagIndex: number, epochIndex: number): void {
+  if (Atomics.load(words, flagIndex) === 0 || Atomics.exchange(words, flagIndex, 0) === 0) return;
   Atomics.add(words, epochIndex, 1);
   Atomics.notify(words, epochIndex);
 }

@@ -16,11 +16,12 @@ interface ConsumerResult {
 }
 
 const MAX_LENGTH = 64;
+const distUrl = new URL("../dist/index.js", import.meta.url);
 const producerUrl = new URL("./workers/producer.mjs", import.meta.url);
 const consumerUrl = new URL("./workers/consumer.mjs", import.meta.url);
 
 beforeAll(() => {
-  if (!existsSync(new URL("../dist/index.js", import.meta.url))) throw new Error("dist/index.js is missing: run `pnpm build` before the integration tests");
+  if (!existsSync(distUrl)) throw new Error("dist/index.js is missing: run `pnpm build` before the integration tests");
 });
 
 describe("SharedRing across worker threads", () => {
@@ -112,12 +113,41 @@ describe("SharedRing across worker threads", () => {
     expect(countWhere(new Uint8Array(seenBuffer), (n) => n !== 1)).toBe(0);
   });
 
+  it("in a worker, awaited reads time out and abort with typed errors, then still receive", async () => {
+    const ring = SharedRing.create({ slots: 4, slotSize: 16 });
+    const worker = new Worker(
+      "const { workerData, parentPort } = require('node:worker_threads');" +
+        `import(${JSON.stringify(distUrl.href)}).then(async ({ SharedRing }) => {` +
+        "  const ring = SharedRing.attach(workerData.buffer);" +
+        "  const codes = [];" +
+        "  await ring.read({ timeoutMs: 30 }).catch((e) => codes.push(e.code));" +
+        "  const controller = new AbortController();" +
+        "  setTimeout(() => controller.abort(), 20);" +
+        "  await ring.read({ signal: controller.signal }).catch((e) => codes.push(e.code));" +
+        "  try { ring.readSync(20); } catch (e) { codes.push(e.code); }" +
+        "  parentPort.postMessage('waiting');" +
+        "  const record = await ring.read({ timeoutMs: 10000 });" +
+        "  parentPort.postMessage({ codes, record: [...record] });" +
+        "});",
+      { eval: true, workerData: { buffer: ring.buffer } },
+    );
+    const done = new Promise<unknown>((resolve, reject) => {
+      worker.on("message", (message: unknown) => {
+        if (message === "waiting") setTimeout(() => ring.tryWrite(Uint8Array.of(4, 2)), 20);
+        else resolve(message);
+      });
+      worker.once("error", reject);
+    });
+    expect(await done).toEqual({ codes: ["MQ_TIMEOUT", "MQ_ABORTED", "MQ_TIMEOUT"], record: [4, 2] });
+    await worker.terminate();
+  }, 30_000);
+
   it("a worker attaches from the buffer alone and rejects an oversize record", async () => {
     const ring = SharedRing.create({ slots: 4, slotSize: 16 });
     ring.tryWrite(Uint8Array.of(9));
     const result = await runWorker<{ slots: number; slotSize: number; code: string; read: number[] }>(
       "const { workerData, parentPort } = require('node:worker_threads');" +
-        `import(${JSON.stringify(new URL("../dist/index.js", import.meta.url).href)}).then(({ SharedRing }) => {` +
+        `import(${JSON.stringify(distUrl.href)}).then(({ SharedRing }) => {` +
         "  const ring = SharedRing.attach(workerData.buffer);" +
         "  let code = 'none';" +
         "  try { ring.tryWrite(new Uint8Array(17)); } catch (e) { code = e.code; }" +

@@ -68,6 +68,21 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
     if (base !== undefined) segments.push({ base, name: entry.name });
   }
   segments.sort((a, b) => a.base - b.base);
+  // Empty segments (a crash right after a roll) hold nothing; drop them so their names can be reused.
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const path = join(ctx.journalDir, segments[i]!.name);
+    const fd = await fs.open(path, "read");
+    let size: number;
+    try {
+      size = await fs.size(fd);
+    } finally {
+      await fs.close(fd);
+    }
+    if (size === 0) {
+      await fs.unlink(path);
+      segments.splice(i, 1);
+    }
+  }
 
   // Newest snapshot that validates; an older one (and the longer replay it needs) if it does not.
   let snapLsn = 0;

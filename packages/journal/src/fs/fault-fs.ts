@@ -144,6 +144,12 @@ export function createFaultFs(options: FaultFsOptions = {}): FaultFs {
     inode.unsynced = [];
   };
   const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  // A sync takes effect at its end: if the power went out meanwhile, it did not happen.
+  const settled = async (op: string, path: string): Promise<void> => {
+    const started = boot;
+    await tick();
+    if (frozen || boot !== started) throw fsError("EIO", op, path);
+  };
 
   const api: FaultFs = {
     get identity() {
@@ -240,13 +246,13 @@ export function createFaultFs(options: FaultFsOptions = {}): FaultFs {
     async fdatasync(fd) {
       const h = handle(fd, "fdatasync");
       gate("fdatasync", h.path);
-      await tick();
+      await settled("fdatasync", h.path);
       sync(h.inode);
     },
     async fsync(fd) {
       const h = handle(fd, "fsync");
       gate("fsync", h.path);
-      await tick();
+      await settled("fsync", h.path);
       sync(h.inode);
     },
     async ftruncate(fd, length) {
@@ -306,7 +312,7 @@ export function createFaultFs(options: FaultFsOptions = {}): FaultFs {
       gate("syncDir", path);
       const dir = dirs.get(norm(path));
       if (!dir) throw fsError("ENOENT", "syncDir", path);
-      await tick();
+      await settled("syncDir", path);
       if (options.dropDirSync !== true) dir.durable = new Map(dir.entries);
     },
     inject(rule) {

@@ -1,4 +1,5 @@
-import { forgettingCrash, type AckOp, type EnqOp, type HistoryIndex, type TokRec } from "./history-index";
+import { type AckOp, type EnqOp, type HistoryIndex, type TokRec } from "./history-index";
+import { forgettingCrash } from "./timeline";
 import type { Terminal } from "./check-terminal";
 import type { ReportBuilder } from "./report";
 

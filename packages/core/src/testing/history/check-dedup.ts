@@ -1,5 +1,6 @@
 import type { EvEnqueueResult } from "./events";
-import { forgettingCrash, surelyHeldUntil, type EnqOp, type HistoryIndex, type TokRec } from "./history-index";
+import { type EnqOp, type HistoryIndex, type TokRec } from "./history-index";
+import { forgettingCrash, surelyHeldUntil } from "./timeline";
 import type { ReportBuilder } from "./report";
 
 interface KeyedResult {

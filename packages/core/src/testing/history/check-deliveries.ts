@@ -1,15 +1,5 @@
-import {
-  crashBetween,
-  earliestExpiry,
-  forgettingCrash,
-  mayHaveApplied,
-  ms,
-  surelyHeldUntil,
-  type DelRec,
-  type HistoryIndex,
-  type IdRec,
-  type TokRec,
-} from "./history-index";
+import { ms, type DelRec, type HistoryIndex, type IdRec, type TokRec } from "./history-index";
+import { crashBetween, earliestExpiry, forgettingCrash, mayHaveApplied, surelyHeldUntil } from "./timeline";
 import type { ReportBuilder } from "./report";
 
 /**

@@ -1,5 +1,6 @@
 import type { Ev, EvOf } from "./events";
-import { forgettingCrash, mayHaveApplied, ms, type AckOp, type HistoryIndex, type IdRec, type TokRec } from "./history-index";
+import { ms, type AckOp, type HistoryIndex, type IdRec, type TokRec } from "./history-index";
+import { forgettingCrash, mayHaveApplied } from "./timeline";
 import type { ReportBuilder } from "./report";
 
 /** How an id ended after the drain, or undefined when it never did. */

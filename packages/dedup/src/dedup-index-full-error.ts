@@ -7,7 +7,7 @@ export class DedupIndexFullError extends MqError {
 
   constructor(maxEntries: number) {
     super({
-      code: MQ_ERROR_CODES.QUEUE_FULL,
+      code: MQ_ERROR_CODES.DEDUP_FULL,
       message: `[mq:dedup] index holds its bound of ${maxEntries} keys and none has aged out; consume or release messages, shorten the dedup window, or raise maxEntries`,
     });
     this.maxEntries = maxEntries;

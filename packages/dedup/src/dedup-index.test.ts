@@ -242,7 +242,7 @@ describe("maxEntries", () => {
     try {
       index.decide("d", { ...R, now: T0 + 10 });
     } catch (error) {
-      expect(MqError.hasCode(error, "MQ_QUEUE_FULL")).toBe(true);
+      expect(MqError.hasCode(error, "MQ_DEDUP_FULL")).toBe(true);
       expect(error).toMatchObject({ maxEntries: 2 });
     }
     expect.assertions(8);

@@ -198,8 +198,10 @@ export class EngineState {
     if (!this.replaying) this.queue(own.queue).totals.enqueued++;
   }
 
-  #insert(entry: Entry, state: "ready" | "delayed" | "in-flight"): void {
+  #insert(entry: Entry, wanted: "ready" | "delayed" | "in-flight"): void {
     const q = this.queue(entry.queue);
+    // A snapshot may say "delayed" for a delay that has since passed (the release is not journaled).
+    const state = wanted === "delayed" && entry.availableAt <= this.#ctx.now() ? "ready" : wanted;
     entry.state = state;
     this.entries.set(entry.id, entry);
     q.bytes += entry.payload.byteLength;

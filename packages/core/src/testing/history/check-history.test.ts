@@ -231,3 +231,62 @@ function cleanRun(script: (m: ReferenceModel) => void): Ev[] {
   script(m);
   return m.drain();
 }
+
+describe("checkHistory: the remaining classes can fail", () => {
+  const clean = cleanHistory();
+
+  it("a delay that had not passed → early; a TTL that had → late", () => {
+    const m = new ReferenceModel();
+    const [tok] = m.enqueue("q0", [{ delayMs: 50, ttlMs: 1_000 }]);
+    m.advance(100);
+    m.ack(m.receive("c1", "q0", 1, 1_000).map((d) => d.receipt));
+    const events = m.drain();
+    expect(check(events).valid).toBe(true);
+    const edit = (patch: { delayMs?: number; ttlMs?: number }): Ev[] =>
+      events.map((e): Ev => (e.k === "enq.invoke" ? { ...e, items: e.items.map((i) => (i.tok === tok ? { ...i, ...patch } : i)) } : e));
+    expect(nonZero(check(edit({ delayMs: 500 })))).toEqual({ early: 1 });
+    expect(nonZero(check(edit({ ttlMs: 20 })))).toEqual({ late: 1 });
+    const wallEarly = events.map((e): Ev => (e.k === "recv.ok" ? { ...e, d: e.d.map((d) => ({ ...d, availableAt: (e.wall ?? 0) + 1_000 })) } : e));
+    expect(nonZero(check(wallEarly))).toEqual({ early: 1 });
+    expect(check(wallEarly, { ...CFG, wallClockJumps: true }).valid).toBe(true);
+  });
+
+  it("an attempt number that does not grow → attempts", () => {
+    const second = nth(deliveriesOf(clean.events, clean.tok.c), 1);
+    const events = clean.events.map((e): Ev => (e === second.ev ? { ...second.ev, d: [{ ...second.d, attempt: 1 }] } : e));
+    expect(nonZero(check(events))).toEqual({ attempts: 1 });
+  });
+
+  it("an acked message also listed as dead → dlqAndAcked", () => {
+    const g = nth(deliveriesOf(clean.events, clean.tok.g), 0);
+    const events = clean.events.map((e): Ev => (e.k === "final" ? { ...e, dlq: [...e.dlq, { id: g.d.id, tok: clean.tok.g, version: 1, reason: "max-retries", attempts: 1 }] } : e));
+    expect(nonZero(check(events))).toEqual({ dlqAndAcked: 1 });
+  });
+
+  it("a published message that never appears → partialAckPublish", () => {
+    const publish = clean.events.find((e): e is EvOf<"ack.invoke"> => e.k === "ack.invoke" && (e.publish?.length ?? 0) > 0);
+    const tok = publish?.publish?.[0]?.tok ?? expect.fail("no publish");
+    expect(nonZero(check(withoutDeliveries(clean.events, tok)))).toEqual({ partialAckPublish: 1 });
+  });
+
+  it("a second create inside the drop window → dedup", () => {
+    const events = clean.events.map((e): Ev =>
+      e.k === "enq.ok" ? { ...e, results: e.results.map((r) => (r.tok === clean.tok.e ? { ...r, id: "m424242", result: "created" as const } : r)) } : e,
+    );
+    expect(check(events).counts.dedup).toBe(1);
+    expect(check(events, { ...CFG, dedupWindowMs: 0 }).counts.dedup).toBe(0);
+  });
+
+  it("a disconnect of the lease holder explains a redelivery inside the lease", () => {
+    const first = nth(deliveriesOf(clean.events, clean.tok.c), 0);
+    const second = nth(deliveriesOf(clean.events, clean.tok.c), 1);
+    const secondInvoke = clean.events.find((e) => e.k === "recv.invoke" && e.rop === second.ev.rop) as Ev;
+    const moved = clean.events.map((e) =>
+      e === secondInvoke ? { ...e, t: first.ev.t + 10_000_000n } : e === second.ev ? { ...e, t: first.ev.t + 11_000_000n } : e,
+    );
+    expect(nonZero(check(sorted(moved)))).toEqual({ leaseOverlap: 1 });
+    const gone: Ev = { k: "disconnect", t: first.ev.t + 5_000_000n, consumer: "c1" };
+    const report = check(sorted([...moved, gone]));
+    expect(report.valid, formatHistoryReport(report)).toBe(true);
+  });
+});

@@ -43,6 +43,7 @@ export type {
   QueueStats,
   RecoveryReport,
 } from "@mq/core";
+export { installSignalHandlers } from "@mq/dispatcher";
 export type { HandlerContext, HandlerOptions, HandlerResolver, HandlerSpec } from "@mq/dispatcher";
 export { createFilePersistence } from "@mq/journal";
 export { createMemoryPersistence, createMemoryStore } from "@mq/journal/memory";

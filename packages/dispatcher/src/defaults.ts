@@ -16,6 +16,8 @@ export const DEFAULT_HANDLER_OPTIONS = {
   autoExtend: true,
   /** @default 8 */
   prefetch: 8,
+  /** @default 1_000 */
+  maxPendingAcks: 1_000,
 } as const;
 
 /** Highest parallelism accepted; larger values are almost certainly typos. */

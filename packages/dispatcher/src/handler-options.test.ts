@@ -13,6 +13,7 @@ describe("resolveHandlerOptions", () => {
       autoExtend: true,
       leaseMs: 30_000,
       prefetch: 8,
+      maxPendingAcks: 1_000,
     });
   });
 

@@ -25,6 +25,7 @@ const handlerOptionsSchema = v.strictObject({
   autoExtend: v.optional(v.boolean()),
   leaseMs: v.optional(millis(1)),
   prefetch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PARALLELISM))),
+  maxPendingAcks: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
 });
 
 const dispatcherOptionsSchema = v.object({
@@ -53,6 +54,7 @@ export function resolveHandlerOptions(options: HandlerOptions | undefined): Reso
     autoExtend,
     leaseMs: parsed.leaseMs ?? defaultLeaseMs(autoExtend, timeoutMs),
     prefetch: parsed.prefetch ?? DEFAULT_HANDLER_OPTIONS.prefetch,
+    maxPendingAcks: parsed.maxPendingAcks ?? DEFAULT_HANDLER_OPTIONS.maxPendingAcks,
   });
 }
 

@@ -21,6 +21,8 @@ export interface InvocationOwner {
   readonly options: ResolvedHandlerOptions;
   readonly source: HandlerSource;
   readonly random: () => number;
+  /** Acks one delivery with its publishes (coalesced with others of the same turn). */
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined): Promise<void>;
   /** True when someone listens to `event` (so payloads are only built when needed). */
   listening(event: keyof DispatcherEvents): boolean;
   emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void;
@@ -29,8 +31,10 @@ export interface InvocationOwner {
   abandoned(delta: 1 | -1): void;
   /** Some invocation needs a heartbeat at monotonic time `at`. */
   heartbeatDue(at: number): void;
-  /** The invocation gave back its slot (its ack or nack is done). */
-  finished(invocation: Invocation): void;
+  /** The handler phase ended (settled, timed out or aborted): the slot is free, an ack or nack follows. */
+  leftRunning(invocation: Invocation): void;
+  /** That ack or nack is done. */
+  finished(): void;
 }
 
 /** Releasing an unfinished delivery must not use up its last attempt: the handler did not fail. */
@@ -39,8 +43,10 @@ const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
 /**
  * One handler run for one delivery: timeout, heartbeat, then ack (with the
  * buffered publishes) or nack with backoff. The slot is held from `run()`
- * until the ack or nack settles; a handler that outlives its timeout is
- * abandoned (its later result is ignored, and the backend fences its receipt).
+ * until the handler settles, times out or is aborted; the ack or nack that
+ * follows runs in the pool's bounded ack window, so a slow durable ack does
+ * not idle a worker. A handler that outlives its timeout is abandoned (its
+ * later result is ignored, and the backend fences its receipt).
  * Timers live in the pool ({@link InvocationTimers}), not here.
  */
 export class Invocation implements Timed {
@@ -193,27 +199,28 @@ export class Invocation implements Timed {
     else this.#fail(error instanceof Error || MqError.isInstance(error) ? error : new HandlerError(this.#owner.queue, error));
   }
 
-  /** Leaves the running phase; an unsettled handler becomes abandoned. */
+  /** Leaves the running phase and frees the slot; an unsettled handler becomes abandoned. */
   #leaveRunning(): void {
     this.#phase = "settling";
     if (!this.#handlerSettled) {
       this.#isAbandoned = true;
       this.#owner.abandoned(1);
     }
+    this.#owner.leftRunning(this);
   }
 
   async #ack(): Promise<void> {
     const owner = this.#owner;
     const { message, attempt, receipt } = this.delivery;
     try {
-      await owner.backend.ack([receipt], this.#published);
+      await owner.ack(receipt, this.#published);
     } catch (error) {
       if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
         // The lease ended before the ack: the message is (or will be) delivered again.
         this.#report("ack", error);
         owner.record("failed");
         owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: toErrorInfo(error) });
-        owner.finished(this);
+        owner.finished();
         return;
       }
       // Nothing was acked or published (the ack is atomic): count the attempt as failed and retry.
@@ -224,7 +231,7 @@ export class Invocation implements Timed {
     if (owner.listening("succeeded")) {
       owner.emit("succeeded", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), published: this.#published?.length ?? 0 });
     }
-    owner.finished(this);
+    owner.finished();
   }
 
   #fail(error: unknown): void {
@@ -263,7 +270,7 @@ export class Invocation implements Timed {
       // A lost lease here means the backend already took the message back (expiry); it is delivered again.
       this.#report("nack", nackError, error);
     } finally {
-      owner.finished(this);
+      owner.finished();
     }
   }
 

@@ -101,6 +101,27 @@ describe("worker pool", () => {
     expect(() => dispatcher.scale("q", 1.5)).toThrow(InvalidArgumentError);
   });
 
+  it("frees a worker when its handler settles; slow acks are bounded by maxPendingAcks", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const original = backend.ack.bind(backend);
+    const gate = deferred();
+    backend.ack = async (receipts, publish) => {
+      await gate.promise; // a durable ack that takes its time
+      return original(receipts, publish);
+    };
+    let handled = 0;
+    dispatcher.handle("q", () => void handled++, { maxParallelism: 1, maxPendingAcks: 5, prefetch: 2 });
+    await fill(backend, "q", 20);
+    await waitFor(() => handled === 5, "5 handled ahead of their acks");
+    await flush(5);
+    expect(handled).toBe(5);
+    expect(dispatcher.stats("q")[0]).toMatchObject({ running: 0, settling: 5, succeeded: 0 });
+    gate.resolve();
+    await waitFor(() => backend.acked.length === 20, "all acked");
+    expect(dispatcher.stats("q")[0]).toMatchObject({ running: 0, settling: 0, succeeded: 20 });
+  });
+
   it("pauses and resumes one queue", async () => {
     const { backend, dispatcher } = await realSetup();
     running = dispatcher;

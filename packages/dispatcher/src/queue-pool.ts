@@ -1,9 +1,10 @@
 import { InvalidArgumentError, MQ_ERROR_CODES, MqError, toErrorInfo, toMqError } from "@mq/core";
-import type { Clock, Delivery, QueueBackend, TimerHandle } from "@mq/core";
+import type { Clock, Delivery, EnqueueItem, QueueBackend, TimerHandle } from "@mq/core";
 import type { EventEmitter } from "eventemitter3";
 import { MAX_PARALLELISM } from "./defaults";
 import { Invocation } from "./invocation";
 import type { InvocationOwner, Outcome } from "./invocation";
+import { AckBatcher } from "./ack-batcher";
 import { HeldDelivery } from "./held-delivery";
 import { InvocationTimers } from "./invocation-timers";
 import type { Logger } from "./logger";
@@ -40,11 +41,15 @@ export class QueuePool implements InvocationOwner {
   #options: ResolvedHandlerOptions;
   #state: "idle" | "configuring" | "running" | "stopping" | "stopped" = "idle";
   #paused = false;
+  /** Invocations whose handler is running (the slots). */
   #running = 0;
+  /** Acks and nacks in flight; they hold no slot but are bounded by `maxPendingAcks`. */
+  #settling = 0;
   #abandoned = 0;
-  /** Invocations holding a slot, in start order (the timers rely on that order). */
+  /** Invocations holding a slot (handler running), in start order (the timers rely on that order). */
   readonly #active = new Set<Invocation>();
   readonly #timers: InvocationTimers;
+  readonly #acks: AckBatcher;
   /** Prefetched deliveries waiting for a slot, oldest first. */
   #buffer: HeldDelivery[] = [];
   #receiving: Promise<void> | undefined;
@@ -69,6 +74,7 @@ export class QueuePool implements InvocationOwner {
     this.random = deps.random;
     this.#events = deps.events;
     this.#timers = new InvocationTimers(deps.clock, this.#active, () => this.#buffer);
+    this.#acks = new AckBatcher(deps.backend);
   }
 
   get options(): ResolvedHandlerOptions {
@@ -135,6 +141,7 @@ export class QueuePool implements InvocationOwner {
     return {
       queue: this.queue,
       running: this.#running,
+      settling: this.#settling,
       parallelism: this.#options.maxParallelism,
       paused: this.#paused,
       buffered: this.#buffer.length,
@@ -144,6 +151,10 @@ export class QueuePool implements InvocationOwner {
   }
 
   // InvocationOwner -------------------------------------------------------------
+
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined): Promise<void> {
+    return this.#acks.ack(receipt, publish);
+  }
 
   listening(event: keyof DispatcherEvents): boolean {
     return this.#events.listenerCount(event) > 0;
@@ -169,11 +180,17 @@ export class QueuePool implements InvocationOwner {
     this.#abandoned += delta;
   }
 
-  finished(invocation: Invocation): void {
+  leftRunning(invocation: Invocation): void {
     if (!this.#active.delete(invocation)) return;
     this.#running--;
+    this.#settling++;
     if (this.#active.size === 0 && this.#buffer.length === 0) this.#timers.idle();
-    if (this.#running === 0 && this.#idleWaiters.length > 0) {
+    this.#pump();
+  }
+
+  finished(): void {
+    this.#settling--;
+    if (this.#running === 0 && this.#settling === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
       for (const wake of waiters) wake();
@@ -185,11 +202,13 @@ export class QueuePool implements InvocationOwner {
 
   #pump(): void {
     if (this.#state !== "running" || this.#paused) return;
-    const { maxParallelism, prefetch, leaseMs } = this.#options;
-    while (this.#running < maxParallelism && this.#buffer.length > 0) this.#startInvocation(this.#buffer.shift()!);
+    const { maxParallelism, prefetch, leaseMs, maxPendingAcks } = this.#options;
+    while (this.#running < maxParallelism && this.#settling < maxPendingAcks && this.#buffer.length > 0) this.#startInvocation(this.#buffer.shift()!);
     if (maxParallelism === 0) this.#releaseBuffer(); // scaled to zero: do not sit on leases
     if (this.#receiving !== undefined || this.#retryTimer !== undefined || !this.#hasMore || maxParallelism === 0) return;
-    const want = maxParallelism - this.#running + prefetch - this.#buffer.length;
+    // While acks back up to their bound, lease nothing more than the prefetch.
+    const free = this.#settling < maxPendingAcks ? maxParallelism - this.#running : 0;
+    const want = free + prefetch - this.#buffer.length;
     if (want <= 0) return;
     const generation = this.#readyGeneration;
     // Deferred by one tick so a synchronously throwing backend cannot re-enter before #receiving is set.
@@ -291,7 +310,7 @@ export class QueuePool implements InvocationOwner {
   }
 
   #whenIdle(): Promise<void> {
-    if (this.#running === 0) return Promise.resolve();
+    if (this.#running === 0 && this.#settling === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 }

@@ -76,6 +76,12 @@ export interface HandlerOptions {
   readonly leaseMs?: number;
   /** Deliveries held beyond the free slots, so a busy queue is fed in batches. @default 8 */
   readonly prefetch?: number;
+  /**
+   * Acks and nacks allowed in flight at once. A worker is free again as soon
+   * as its handler settles, so a durable (fsync-bound) ack does not idle it;
+   * this bounds how far handlers may run ahead of the acks. @default 1_000
+   */
+  readonly maxPendingAcks?: number;
 }
 
 /** Handler options with every default applied (exposed for admin views). */
@@ -88,6 +94,7 @@ export interface ResolvedHandlerOptions {
   readonly autoExtend: boolean;
   readonly leaseMs: number;
   readonly prefetch: number;
+  readonly maxPendingAcks: number;
 }
 
 /** Options of {@link createDispatcher}. */
@@ -116,8 +123,10 @@ export interface HandlerRegistration {
 /** Live counters for one queue's handler. */
 export interface DispatcherQueueStats {
   readonly queue: string;
-  /** Invocations holding a worker slot (running, or being acked/nacked). */
+  /** Handlers running (each holds a worker slot). */
   readonly running: number;
+  /** Acks and nacks in flight (no slot; bounded by `maxPendingAcks`). */
+  readonly settling: number;
   /** Current maximum parallelism. */
   readonly parallelism: number;
   readonly paused: boolean;

@@ -47,6 +47,15 @@ describe("createDispatcher", () => {
     expect(backend.settingsOf("q")?.maxAttempts).toBe(8);
   });
 
+  it("leaves the queue's own maxAttempts alone when maxRetries is not given", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    dispatcher.handle("q", () => undefined);
+    const [id] = await fill(backend, "q", 1);
+    await waitFor(() => backend.acked.includes(id!), "ack");
+    expect(backend.settingsOf("q")).toBeUndefined();
+  });
+
   it("accepts an object with handle() and keeps `this`", async () => {
     const { backend, dispatcher } = await realSetup();
     running = dispatcher;

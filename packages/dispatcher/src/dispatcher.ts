@@ -54,7 +54,7 @@ class QueueDispatcher implements Dispatcher {
     if (this.#pools.has(queue)) throw new InvalidArgumentError("dispatcher", "queue", `"${queue}" already has a handler; unregister it first or use scale()`);
     const resolved = resolveHandlerOptions(options);
     const source = prepareHandler(queue, handler, this.#resolver);
-    const pool = new QueuePool(queue, source, resolved, this.#deps);
+    const pool = new QueuePool(queue, source, resolved, this.#deps, options?.maxRetries !== undefined);
     this.#pools.set(queue, pool);
     if (this.#state === "started") pool.start();
     return this.#registration(pool);

@@ -64,8 +64,12 @@ export class QueuePool implements InvocationOwner {
   #stopping: Promise<void> | undefined;
   readonly #counts = { succeeded: 0, failed: 0, timedOut: 0, retried: 0, deadLettered: 0, released: 0 };
 
-  constructor(queue: string, source: HandlerSource, options: ResolvedHandlerOptions, deps: PoolDeps) {
+  /** Whether the handler was given `maxRetries`, which then sets the queue's `maxAttempts`. */
+  readonly configuresAttempts: boolean;
+
+  constructor(queue: string, source: HandlerSource, options: ResolvedHandlerOptions, deps: PoolDeps, configuresAttempts = true) {
     this.queue = queue;
+    this.configuresAttempts = configuresAttempts;
     this.source = source;
     this.#options = options;
     this.backend = deps.backend;
@@ -251,7 +255,9 @@ export class QueuePool implements InvocationOwner {
   }
 
   #configure(): void {
-    this.backend.configureQueue(this.queue, { maxAttempts: this.#options.maxRetries + 1 }).then(
+    // Only an explicit maxRetries overrides the queue's own maxAttempts (set in the host's options, say).
+    const configured = this.configuresAttempts ? this.backend.configureQueue(this.queue, { maxAttempts: this.#options.maxRetries + 1 }) : Promise.resolve();
+    configured.then(
       () => {
         if (this.#state !== "configuring") return;
         this.#state = "running";

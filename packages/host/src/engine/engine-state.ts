@@ -4,7 +4,7 @@ import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
 import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
-import type { Op, ReplaceFields } from "./ops";
+import { entryOfCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
@@ -69,8 +69,10 @@ export class EngineState {
 
   apply(op: Op): void {
     switch (op[0]) {
-      case "create":
-        return this.#create(op[1], op[2]);
+      case "create": {
+        const { entry, stamp } = entryOfCreate(op);
+        return this.#create(entry, stamp);
+      }
       case "replace":
         return this.#replace(op[1]);
       case "lease":
@@ -181,15 +183,11 @@ export class EngineState {
 
   // ---- operations --------------------------------------------------------
 
-  #create(entry: Entry, stamp: { mode: "replace" | "drop"; windowMs: number } | undefined): void {
-    if (this.entries.has(entry.id)) return;
-    // Journal decoding hands back fresh objects, but a live op shares the caller's; copy so state owns it.
-    const own: Entry = {
-      ...entry,
-      // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
-      payload: this.replaying ? ownBytes(entry.payload) : entry.payload,
-      attemptTimestamps: entry.attemptTimestamps.slice(),
-    };
+  #create(own: Entry, stamp: DedupStamp | undefined): void {
+    if (this.entries.has(own.id)) return;
+    // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
+    if (this.replaying) own.payload = ownBytes(own.payload);
+    if (own.headers !== undefined) own.headers = { ...own.headers };
     const dueNow = own.availableAt <= this.#ctx.now();
     this.#insert(own, dueNow ? "ready" : "delayed");
     if (own.key !== undefined && stamp !== undefined) {

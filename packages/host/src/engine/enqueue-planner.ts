@@ -10,7 +10,7 @@ import {
 import { encodePayload } from "../payload-codec";
 import { dedupKey, type Entry } from "./entry";
 import type { EngineState } from "./engine-state";
-import type { Op } from "./ops";
+import { createOp, type Op } from "./ops";
 import {
   assertArray,
   assertDuration,
@@ -41,6 +41,8 @@ interface PlannedKey {
 export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], now: number, newId: () => string): EnqueuePlan {
   assertArray("enqueue", "items", items);
   const ops: Op[] = [];
+  // Creates stay objects while later items of the batch may still replace them in place.
+  const creates: { entry: Entry; stamp: { mode: "replace" | "drop"; windowMs: number } | undefined }[] = [];
   const results: EnqueueResult[] = [];
   const batchKeys = new Map<string, PlannedKey>();
   const added = new Map<string, { count: number; bytes: number }>();
@@ -86,7 +88,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
       growth.bytes += payload.byteLength;
       checkRoom(queue, growth);
       batchKeys.set(dk, { entry, mode });
-      ops.push(["create", entry, { mode, windowMs }]);
+      creates.push({ entry, stamp: { mode, windowMs } });
       return { id: entry.id, queue, status: "created", version: entry.version };
     }
 
@@ -94,7 +96,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
     growth.count++;
     growth.bytes += payload.byteLength;
     checkRoom(queue, growth);
-    ops.push(["create", entry, undefined]);
+    creates.push({ entry, stamp: undefined });
     return { id: entry.id, queue, status: "created", version: 1 };
   };
 
@@ -114,6 +116,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
       results.push(planOne(item.queue, item, payload));
     }
   }
+  for (const c of creates) ops.push(createOp(c.entry, c.stamp));
   return { ops, results };
 }
 

@@ -19,7 +19,8 @@ const host = createQueueHost({
   },
 });
 registerWorkflow(host, { flakyFailureRate: 0.35, slowPackingRate: 0.03, random: Math.random });
-host.handle<{ sku: string; level: number }>("inventory", () => new Promise((r) => setTimeout(r, 4)), { maxParallelism: 1 });
+// Stock sync is slow (20 ms per update, one at a time): newer levels replace waiting ones, so the backlog stays one per SKU.
+host.handle<{ sku: string; level: number }>("inventory", () => new Promise((r) => setTimeout(r, 20)), { maxParallelism: 1 });
 
 const startedAt = Date.now();
 const recovery = await host.start();

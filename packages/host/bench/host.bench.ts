@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { report, type BenchRow } from "@mq-tooling/bench/report";
 import { createQueueHost, type QueueHost } from "../src/index";
 
@@ -187,8 +188,12 @@ async function memoryAndRecovery(): Promise<void> {
     const grown = after.heapUsed - base.heapUsed + (after.arrayBuffers - base.arrayBuffers);
     rows.push({ name: `memory per queued message beyond payload (${M.toLocaleString("en-US")} queued)`, value: (grown - payloadBytes) / M, unit: "bytes", target: "≤ 600", note: global.gc ? "" : "(run with --expose-gc for a steadier figure)" });
     let start = process.hrtime.bigint();
+    const stall = monitorEventLoopDelay({ resolution: 5 });
+    stall.enable();
     await host.stop(); // writes the final snapshot
+    stall.disable();
     rows.push({ name: `final snapshot of ${M.toLocaleString("en-US")} messages on stop`, value: seconds(start), unit: "s", target: "≤ 2 s" });
+    rows.push({ name: "longest event-loop stall during that snapshot", value: stall.max / 1e6, unit: "ms", target: "≤ 50 ms" });
     start = process.hrtime.bigint();
     const again = createQueueHost({ dataDir: dir, snapshot: { everyOps: 0, everyMs: 0, onClose: false } });
     await again.start();

@@ -156,7 +156,7 @@ export class EngineState {
 
   capture(): SnapshotData {
     const items: Entry[] = [];
-    for (const q of this.queues.values()) for (const entry of q.readyEntries()) items.push(entry);
+    for (const q of this.queues.values()) q.collectReady(items);
     for (const entry of this.entries.values()) if (entry.state === "delayed" || entry.state === "in-flight") items.push(entry);
     const meta: SnapshotMeta = {
       v: 1,

@@ -54,9 +54,9 @@ export class QueueState {
     return undefined;
   }
 
-  /** Ready entries in delivery order (for snapshots). */
-  *readyEntries(): IterableIterator<Entry> {
-    for (let p = MAX_PRIORITY; p >= 0; p--) for (const entry of this.#lanes[p]!) if (entry.state === "ready") yield entry;
+  /** Appends the ready entries, in delivery order, to `into` (for snapshots). */
+  collectReady(into: Entry[]): void {
+    for (let p = MAX_PRIORITY; p >= 0; p--) for (const entry of this.#lanes[p]!) if (entry.state === "ready") into.push(entry);
   }
 
   clearLanes(): void {

@@ -22,7 +22,8 @@ export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
-/** Decodes bytes written by {@link encode}. */
-export function decode(bytes: Uint8Array): unknown {
-  return packr.unpack(bytes);
+/** Decodes bytes written by {@link encode}; `start`/`end` select a region without creating a view. */
+export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
+  // Passing the same (whole-segment) buffer each time lets msgpackr reuse its DataView.
+  return packr.unpack(bytes, { start, end });
 }

@@ -115,6 +115,8 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
     const file = join(ctx.journalDir, seg.name);
     const last = i === segments.length - 1;
     const buf = await readBytes(fs, file);
+    // Decoding from a plain Uint8Array (not a Buffer) keeps msgpackr's binary copies on V8's fast path.
+    const plain = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     let gapPending: Skipped | undefined;
     const scan = scanSegment(buf, {
       last,
@@ -138,7 +140,7 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
         if (lsn <= snapLsn) return;
         let ops: unknown;
         try {
-          ops = decode(buf.subarray(bodyStart, bodyEnd));
+          ops = decode(plain, bodyStart, bodyEnd);
         } catch (error) {
           throw new JournalCorruptError(file, offset, `frame body does not decode: ${error instanceof Error ? error.message : String(error)}`);
         }

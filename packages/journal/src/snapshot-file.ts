@@ -12,8 +12,8 @@ import type { JournalFs } from "./fs/journal-fs";
 const FORMAT = "mq-snapshot";
 const BLOCK_HEADER_BYTES = 8;
 // Encoding pauses after this long so a large snapshot never stalls the event loop.
-const SLICE_BUDGET_MS = 8;
-const FLUSH_BYTES = 4 * 1024 * 1024;
+const SLICE_BUDGET_MS = 4;
+const FLUSH_BYTES = 1024 * 1024;
 
 /** Hooks {@link writeSnapshotFile} calls while it writes. */
 export interface SnapshotWriteHooks {
@@ -63,7 +63,7 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
       const stop = Math.min(items.length, i + chunk);
       push(encode(items.slice(i, stop)));
       i = stop;
-      if (chunk < 4096) chunk *= 2;
+      if (chunk < 1024) chunk *= 2;
     }
     await flush();
   }
@@ -75,14 +75,15 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
 /** Decodes and validates a snapshot file; throws an Error describing the first problem. */
 export function readSnapshotFile(buf: Buffer, expectedLsn: number): { lsn: number; data: SnapshotData; bytes: number } {
   let o = 0;
+  const plain = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const next = (): unknown => {
     if (buf.length - o < BLOCK_HEADER_BYTES) throw new Error(`snapshot ends inside a block header at byte ${o}`);
     const len = buf.readUInt32LE(o);
     if (o + BLOCK_HEADER_BYTES + len > buf.length) throw new Error(`snapshot block at byte ${o} runs past the end`);
-    const body = buf.subarray(o + BLOCK_HEADER_BYTES, o + BLOCK_HEADER_BYTES + len);
-    if (crc32(body) !== buf.readUInt32LE(o + 4)) throw new Error(`snapshot block at byte ${o} fails its checksum`);
-    o += BLOCK_HEADER_BYTES + len;
-    return decode(body);
+    const start = o + BLOCK_HEADER_BYTES;
+    if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + start, len)) !== buf.readUInt32LE(o + 4)) throw new Error(`snapshot block at byte ${o} fails its checksum`);
+    o = start + len;
+    return decode(plain, start, start + len);
   };
   const header = next() as { format?: unknown; v?: unknown; lsn?: unknown; items?: unknown; meta?: unknown } | null;
   if (header?.format !== FORMAT || header.v !== 1) throw new Error("not an mq snapshot (bad header)");

@@ -74,6 +74,14 @@ describe("enqueue validation and results", () => {
     expect((await host.stats("a")).ready + (await host.stats("a")).inFlight).toBe(1);
   });
 
+  it("sums every queue in stats() and stats(\"*\"), and reserves \"*\" as a name", async () => {
+    await start();
+    await host.enqueueBatch([{ queue: "a", payload: 1 }, { queue: "b", payload: 2 }, { queue: "b", payload: 3 }]);
+    expect((await host.stats()).ready).toBe(3);
+    expect(await host.stats("*")).toMatchObject({ queue: "*", ready: 3 });
+    await expect(host.enqueue("*", 1)).rejects.toMatchObject({ code: MQ_ERROR_CODES.INVALID_ARGUMENT });
+  });
+
   it("drops duplicates inside one batch in drop mode", async () => {
     host = memoryHost({ queues: { q: { dedupMode: "drop" } } }).host;
     await host.start();

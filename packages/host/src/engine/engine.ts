@@ -279,7 +279,7 @@ export class Engine implements QueueBackend {
   }
 
   stats(queue?: string): Promise<QueueStats> {
-    if (queue !== undefined) {
+    if (queue !== undefined && queue !== "*") {
       assertName("queue", queue);
       return Promise.resolve(this.#state.queue(queue).stats(this.#state.deadLetters.count({ queue })));
     }

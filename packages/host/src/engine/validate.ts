@@ -8,6 +8,7 @@ const HEADER_BYTES_MAX = 16 * 1024;
 export function assertName(what: "queue" | "topic", name: unknown): asserts name is string {
   if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("enqueue", what, `must be a non-empty string, got ${describe(name)}`);
   if (name.length > NAME_MAX) throw new InvalidArgumentError("enqueue", what, `must be at most ${NAME_MAX} characters, got ${name.length}`);
+  if (name === "*") throw new InvalidArgumentError("enqueue", what, `"*" is reserved (it means every queue in stats)`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError("enqueue", what, "must not contain control characters");
 }

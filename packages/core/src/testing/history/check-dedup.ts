@@ -45,7 +45,8 @@ export function checkDedup(h: HistoryIndex, r: ReportBuilder): void {
 
 function checkResult(h: HistoryIndex, r: ReportBuilder, x: KeyedResult, known: ReadonlySet<string>): void {
   const evs = [x.op.invoke, x.op.settle];
-  if (x.r.result === "created" && x.r.version !== 1) r.add("dedup", `${x.r.id} created at version ${String(x.r.version)}, not 1`, evs);
+  // A key re-created while its previous message is in flight continues the key's version (so expectedVersion stays meaningful).
+  if (x.r.result === "created" && !(Number.isInteger(x.r.version) && x.r.version >= 1)) r.add("dedup", `${x.r.id} created at version ${String(x.r.version)}, not a version ≥ 1`, evs);
   // The original existed when the duplicate was decided; only a crash after that may have erased it.
   const erasable = forgettingCrash(h, x.op.invoke.t, x.op.settle.t) !== undefined;
   if (x.r.result === "duplicate" && h.final !== undefined && !known.has(x.r.id) && !erasable) r.add("dedup", `duplicate result for token ${x.tok.tok} names ${x.r.id}, which no one created`, evs);

@@ -110,11 +110,21 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
   let activeSize = 0;
   let truncated: RecoveryReport["truncated"];
   const skipped: Skipped[] = [];
+  // The next segment is read while this one is scanned.
+  const read = (i: number): Promise<Buffer> | undefined => {
+    const seg = segments[i];
+    if (!seg) return undefined;
+    const pending = readBytes(fs, join(ctx.journalDir, seg.name));
+    pending.catch(() => undefined); // awaited below; never an unhandled rejection if we stop early
+    return pending;
+  };
+  let nextRead = read(0);
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const file = join(ctx.journalDir, seg.name);
     const last = i === segments.length - 1;
-    const buf = await readBytes(fs, file);
+    const buf = await nextRead!;
+    nextRead = read(i + 1);
     // Decoding from a plain Uint8Array (not a Buffer) keeps msgpackr's binary copies on V8's fast path.
     const plain = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     let gapPending: Skipped | undefined;

@@ -5,6 +5,14 @@ import { fileURLToPath } from "node:url";
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
 
+const CORE_DIST = fileURLToPath(new URL("../node_modules/@mq/core/dist/index.js", import.meta.url));
+
+// On a shared working tree another build may be replacing dist/ right now: wait for it instead of failing.
+function waitForBuilds(): void {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 600 && !(existsSync(DIST) && existsSync(CORE_DIST)); i++) Atomics.wait(cell, 0, 0, 100);
+}
+
 /** Fails clearly when the package was not built (the turbo test task builds it first). */
 export function requireDist(): void {
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`pnpm build\` in packages/journal before the integration tests`);
@@ -25,6 +33,7 @@ export interface Child {
 
 /** Spawns `node` on a fixture script with `MQ_CHILD` set to `config` (JSON) and extra env. */
 export function spawnFixture(script: string, config: object, env: Record<string, string> = {}, command?: { file: string; args: string[] }): Child {
+  waitForBuilds();
   const args = [`${FIXTURES}${script}`];
   const proc = command ? spawn(command.file, [...command.args, process.execPath, ...args], { env: { ...process.env, ...env, MQ_CHILD: JSON.stringify(config) }, stdio: ["pipe", "pipe", "pipe"] }) : spawn(process.execPath, args, { env: { ...process.env, ...env, MQ_CHILD: JSON.stringify(config) }, stdio: ["pipe", "pipe", "pipe"] });
   const lines: string[] = [];

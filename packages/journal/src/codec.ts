@@ -17,8 +17,12 @@ export const packr = new Packr({
   copyBuffers: true,
 });
 
-/** Encodes a value; the result is a view of a shared buffer, valid until the next encode. */
+// Every encode starts at the front of one reusable buffer: no allocation per append (callers copy the result at once).
+const scratch = Buffer.allocUnsafe(256 * 1024);
+
+/** Encodes a value; the result is a view of a shared buffer, valid only until the next encode. */
 export function encode(value: unknown): Uint8Array {
+  packr.useBuffer(scratch);
   return packr.pack(value);
 }
 

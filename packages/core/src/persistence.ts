@@ -10,11 +10,20 @@ import type { MqError } from "./errors/mq-error";
  */
 export type DurabilityMode = "always" | "batch" | "interval" | "none";
 
-/** A consistent copy of the caller's state, taken synchronously. */
+/**
+ * The caller's state for a snapshot, taken synchronously at the current LSN.
+ *
+ * @remarks `items` may hold live objects that keep changing while the adapter
+ * encodes them in slices (a fuzzy snapshot), provided every operation is
+ * idempotent and absolute, so that replaying the frames after the snapshot's
+ * LSN over any mix of older and newer item states gives the same result. An
+ * adapter therefore makes a snapshot the recovery point only once every frame
+ * appended before its encoding finished is durable.
+ */
 export interface SnapshotData {
-  /** Small structured header (counters, settings). */
+  /** Small structured header (counters, settings), copied at capture. */
   readonly meta: unknown;
-  /** The bulk of the state; items must not be mutated after capture. */
+  /** The bulk of the state. */
   readonly items: readonly unknown[];
 }
 

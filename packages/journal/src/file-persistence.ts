@@ -410,7 +410,10 @@ class FileJournal implements FilePersistence {
       fd = -1;
       this.#fp("snapshot.afterTmpSync");
       // The snapshot must not become the recovery point before every frame it covers is durable.
-      await this.#waitDurable(lsn);
+      // Callers may hand live objects in `items` (a fuzzy snapshot, made consistent by replaying
+      // idempotent frames after `lsn`): such an item can reflect any frame appended while it was
+      // being encoded, so wait for every frame appended up to now, not just up to `lsn`.
+      await this.#waitDurable(this.#lastLsn);
       await fs.rename(tmp, final);
       tmp = "";
       this.#fp("snapshot.afterRename");

@@ -25,11 +25,17 @@ export interface SnapshotData {
   readonly meta: unknown;
   /** The bulk of the state. */
   readonly items: readonly unknown[];
+  /**
+   * Maps an item to what is stored, called by the adapter as it encodes each
+   * slice (so it reads live items at encode time). `restore` then receives the
+   * mapped values. Without it, items are stored as they are.
+   */
+  readonly encodeItem?: (item: unknown) => unknown;
 }
 
 /** The caller's side of recovery and snapshotting. */
 export interface RecoveryHandler {
-  /** Called at most once, first, with the newest valid snapshot. */
+  /** Called at most once, first, with the newest valid snapshot (items as `encodeItem` stored them). */
   restore(snapshot: SnapshotData, lsn: number): void;
   /** Called for every frame after the snapshot, in LSN order. */
   apply(ops: readonly unknown[], lsn: number): void;

@@ -6,6 +6,7 @@ import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
 import { entryOfCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
+import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
@@ -122,7 +123,8 @@ export class EngineState {
     this.dedup.restore(meta.dedup);
     this.deadLetters.restore(meta.deadLetters);
     for (const item of snapshot.items) {
-      const entry = item as Entry;
+      // Adapters that do not apply encodeItem hand back the entries as objects.
+      const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
       if (entry.state === "gone" || this.entries.has(entry.id)) continue;
       // Decoded bytes are views into the snapshot's read buffer: keep only the payload.
       entry.payload = ownBytes(entry.payload);
@@ -165,7 +167,7 @@ export class EngineState {
       dedup: this.dedup.snapshot(),
       deadLetters: this.deadLetters.snapshot(),
     };
-    return { meta, items };
+    return { meta, items, encodeItem: toSnapshotItem };
   }
 
   /** Builds the dead letter for an entry that is about to be removed. */

@@ -145,3 +145,15 @@ describe("group commit", () => {
     await p.close();
   });
 });
+
+describe("lifecycle", () => {
+  it("close() during open() waits for it and then closes cleanly", async () => {
+    const fs = createFaultFs();
+    const p = createFilePersistence({ dataDir: "/l", fs });
+    const opening = p.open(new RecordingHandler());
+    await p.close();
+    await opening;
+    expect(fs.listSync("/l")).not.toContain("LOCK");
+    await expect(p.append([1])).rejects.toMatchObject({ code: "MQ_HOST_CLOSED" });
+  });
+});

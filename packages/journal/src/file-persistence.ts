@@ -56,6 +56,7 @@ class FileJournal implements FilePersistence {
   readonly #fp: FailpointHook;
   readonly #dirs: { journal: string; snapshots: string };
   #state: State = "new";
+  #opening: Promise<unknown> = Promise.resolve();
   #handler: RecoveryHandler | undefined;
   #lock: HeldLock | undefined;
 
@@ -108,9 +109,15 @@ class FileJournal implements FilePersistence {
     return this.#durableLsn;
   }
 
-  async open(handler: RecoveryHandler): Promise<RecoveryReport> {
-    if (this.#state !== "new") throw new HostClosedError("journal", this.#state === "open" ? "already open" : this.#state);
+  open(handler: RecoveryHandler): Promise<RecoveryReport> {
+    if (this.#state !== "new") return Promise.reject(new HostClosedError("journal", this.#state === "open" ? "already open" : this.#state));
     this.#state = "opening";
+    const opening = this.#open(handler);
+    this.#opening = opening.catch(noop);
+    return opening;
+  }
+
+  async #open(handler: RecoveryHandler): Promise<RecoveryReport> {
     this.#handler = handler;
     const fs = this.#fs;
     try {
@@ -196,6 +203,8 @@ class FileJournal implements FilePersistence {
   }
 
   async close(): Promise<void> {
+    // A close() while open() runs waits for it, then closes what it opened.
+    if (this.#state === "opening") await this.#opening;
     if (this.#state === "closing" || this.#state === "closed") throw new HostClosedError("journal", this.#state);
     if (this.#state !== "open") {
       this.#state = "closed";

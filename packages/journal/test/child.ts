@@ -33,46 +33,68 @@ export interface Child {
 
 /** Spawns `node` on a fixture script with `MQ_CHILD` set to `config` (JSON) and extra env. */
 export function spawnFixture(script: string, config: object, env: Record<string, string> = {}, command?: { file: string; args: string[] }): Child {
-  waitForBuilds();
   const args = [`${FIXTURES}${script}`];
-  const proc = command ? spawn(command.file, [...command.args, process.execPath, ...args], { env: { ...process.env, ...env, MQ_CHILD: JSON.stringify(config) }, stdio: ["pipe", "pipe", "pipe"] }) : spawn(process.execPath, args, { env: { ...process.env, ...env, MQ_CHILD: JSON.stringify(config) }, stdio: ["pipe", "pipe", "pipe"] });
+  const childEnv = { ...process.env, ...env, MQ_CHILD: JSON.stringify(config) };
   const lines: string[] = [];
   const waiters: { prefix: string; resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
-  let buf = "";
   let stderr = "";
-  proc.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  proc.stdout.on("data", (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      for (const w of [...waiters]) if (line.startsWith(w.prefix)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
+  let proc!: ChildProcess;
+  let settle!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => (settle = resolve));
+  let attempts = 0;
+  const start = (): void => {
+    waitForBuilds();
+    attempts++;
+    stderr = "";
+    proc = command ? spawn(command.file, [...command.args, process.execPath, ...args], { env: childEnv, stdio: ["pipe", "pipe", "pipe"] }) : spawn(process.execPath, args, { env: childEnv, stdio: ["pipe", "pipe", "pipe"] });
+    let buf = "";
+    let printed = false;
+    proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    proc.stdout!.on("data", (d: Buffer) => {
+      printed = true;
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(line);
+        for (const w of [...waiters])
+          if (line.startsWith(w.prefix)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
       }
-    }
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on("exit", (code, signal) => resolve({ code, signal })));
-  void exited.then(() => {
-    for (const w of waiters.splice(0)) w.reject(new Error(`child exited before "${w.prefix}"; output: ${lines.slice(-5).join(" | ")}; stderr: ${stderr.slice(-2000)}`));
-  });
+    });
+    proc.on("exit", (code, signal) => {
+      // Another build was replacing dist/ as this child loaded it: it never ran, so start it again.
+      if (!printed && code !== 0 && stderr.includes("ERR_MODULE_NOT_FOUND") && attempts < 5) {
+        setTimeout(start, 500);
+        return;
+      }
+      for (const w of waiters.splice(0)) w.reject(new Error(`child exited before "${w.prefix}"; output: ${lines.slice(-5).join(" | ")}; stderr: ${stderr.slice(-2000)}`));
+      settle({ code, signal });
+    });
+  };
+  start();
+  let done = false;
+  void exited.then(() => (done = true));
   return {
-    proc,
+    get proc() {
+      return proc;
+    },
     lines,
     exited,
     waitFor(prefix, timeoutMs = 60_000) {
       const found = lines.find((l) => l.startsWith(prefix));
       if (found) return Promise.resolve(found);
-      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.reject(new Error(`child already exited before "${prefix}"; stderr: ${stderr.slice(-2000)}`));
+      if (done) return Promise.reject(new Error(`child already exited before "${prefix}"; stderr: ${stderr.slice(-2000)}`));
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for "${prefix}"`)), timeoutMs);
         waiters.push({ prefix, resolve: (l) => (clearTimeout(timer), resolve(l)), reject: (e) => (clearTimeout(timer), reject(e)) });
       });
     },
     async kill() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      if (!done && proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
       await exited;
     },
     acked() {

@@ -61,7 +61,7 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
     const started = hooks.now();
     while (i < items.length && hooks.now() - started < SLICE_BUDGET_MS && pendingBytes < FLUSH_BYTES) {
       const stop = Math.min(items.length, i + chunk);
-      push(encode(items.slice(i, stop)));
+      push(encode(data.encodeItem === undefined ? items.slice(i, stop) : mapSlice(items, i, stop, data.encodeItem)));
       i = stop;
       if (chunk < 1024) chunk *= 2;
     }
@@ -125,5 +125,12 @@ function sliceFrom(buffers: readonly Uint8Array[], skip: number): Uint8Array[] {
     out.push(left > 0 ? b.subarray(left) : b);
     left = 0;
   }
+  return out;
+}
+
+/** `items[start..stop)` through `encodeItem`, read now: live items are stored as they are at this moment. */
+function mapSlice(items: readonly unknown[], start: number, stop: number, encodeItem: (item: unknown) => unknown): unknown[] {
+  const out = new Array<unknown>(stop - start);
+  for (let k = start; k < stop; k++) out[k - start] = encodeItem(items[k]);
   return out;
 }

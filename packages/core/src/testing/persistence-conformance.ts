@@ -20,6 +20,8 @@ export class RecordingHandler implements RecoveryHandler {
   readonly calls: string[] = [];
   readonly lsns: number[] = [];
   captures = 0;
+  /** When set, handed to the adapter as `SnapshotData.encodeItem`. */
+  encodeItem: ((item: unknown) => unknown) | undefined;
 
   restore(snapshot: SnapshotData, lsn: number): void {
     this.calls.push(`restore:${lsn}`);
@@ -35,7 +37,8 @@ export class RecordingHandler implements RecoveryHandler {
 
   capture(): SnapshotData {
     this.captures++;
-    return { meta: { count: this.ops.length }, items: [...this.ops] };
+    const data = { meta: { count: this.ops.length }, items: [...this.ops] };
+    return this.encodeItem === undefined ? data : { ...data, encodeItem: this.encodeItem };
   }
 }
 
@@ -164,6 +167,19 @@ export function runPersistenceConformance(name: string, makePersistence: Persist
       expect(second.h.calls).toEqual(["restore:2", "apply:3", "apply:4"]);
       expect(second.h.ops).toEqual(["a", "b", "c", "d"]);
       expect(second.h.meta).toEqual({ count: 2 });
+      await second.p.close();
+    });
+
+    it("stores snapshot items through encodeItem and restores them as stored", async () => {
+      const ctx = fresh(false);
+      const first = await openNew(ctx);
+      first.h.encodeItem = (item) => ({ stored: item });
+      await write(first.p, first.h, ["a", "b"]);
+      await first.p.snapshot();
+      await write(first.p, first.h, ["c"]);
+      await first.p.close();
+      const second = await openNew(ctx);
+      expect(second.h.ops).toEqual([{ stored: "a" }, { stored: "b" }, "c"]);
       await second.p.close();
     });
 

@@ -146,7 +146,8 @@ class MemoryJournal implements MemoryPersistence {
     const data = this.#handler!.capture();
     const lsn = this.#lastLsn;
     this.#opsSinceSnapshot = 0;
-    const bytes = new Uint8Array(encode({ meta: data.meta, items: data.items }));
+    const items = data.encodeItem === undefined ? data.items : data.items.map(data.encodeItem);
+    const bytes = new Uint8Array(encode({ meta: data.meta, items }));
     const snaps = this.store.snapshots;
     if (snaps[snaps.length - 1]?.lsn === lsn) snaps.pop();
     snaps.push({ lsn, bytes, items: data.items.length });

@@ -306,8 +306,15 @@ export class QueuePool implements InvocationOwner {
         .then(
           () => undefined,
           (error: unknown) => {
-            // A lost lease means the backend already took it back; either way it is not ours.
-            this.logger.debug("release failed", { queue: this.queue, messageId: delivery.message.id, error: toErrorInfo(error).message });
+            // A lost lease or a closed backend means the message is not ours any more; anything
+            // else leaves it leased until its lease ends, which deserves attention.
+            const expected = MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST) || MqError.hasCode(error, MQ_ERROR_CODES.HOST_CLOSED);
+            const fields = { queue: this.queue, messageId: delivery.message.id, error: toErrorInfo(error).message };
+            if (expected) this.logger.debug("release failed", fields);
+            else {
+              this.logger.warn("release failed; the message returns when its lease ends", fields);
+              this.emit("error", { queue: this.queue, operation: "release", error: toMqError(error, "release failed") });
+            }
           },
         )
         .finally(() => this.#pendingReleases.delete(pending));

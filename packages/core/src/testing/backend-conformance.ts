@@ -172,6 +172,17 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(await b.deadLetters.count({ queue: "q" })).toBe(1);
     });
 
+    it("accepts any maxAttempts up to Number.MAX_SAFE_INTEGER on nack (a hand-back that never dead-letters)", async () => {
+      const b = await open();
+      await b.configureQueue("q", { maxAttempts: 1 });
+      await b.enqueue([{ queue: "q", payload: "x" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      const outcome = await b.nack(d!.receipt, { delayMs: 0, maxAttempts: Number.MAX_SAFE_INTEGER });
+      expect(outcome.action).toBe("retried");
+      const [again] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      expect(again?.attempt).toBe(2);
+    });
+
     it("lists, replays and purges dead letters", async () => {
       const b = await open();
       const ids: string[] = [];

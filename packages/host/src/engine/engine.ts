@@ -224,7 +224,7 @@ export class Engine implements QueueBackend {
     const entry = this.#entryForReceipt(receipt);
     const delayMs = options.delayMs ?? 0;
     assertDuration("nack", "delayMs", delayMs);
-    if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, 1_000_000);
+    if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, Number.MAX_SAFE_INTEGER);
     const q = this.#state.queue(entry.queue);
     const limit = options.maxAttempts ?? q.settings.maxAttempts;
     const now = this.#clock.now();

@@ -153,7 +153,7 @@ export class QueueHost {
 
   /** Leases up to `max` messages; with `waitMs`, waits for one to arrive. */
   receive<TPayload = unknown>(queue: string, options: HostReceiveOptions = {}): Promise<Delivery<TPayload>[]> {
-    const leaseMs = options.leaseMs ?? this.#settingsFor(queue, undefined).defaultLeaseMs;
+    const leaseMs = options.leaseMs ?? this.#engine.settingsOf(queue).defaultLeaseMs;
     return this.#engine.receive(queue, { ...options, max: options.max ?? 1, leaseMs }) as Promise<Delivery<TPayload>[]>;
   }
 

@@ -128,3 +128,16 @@ describe("delivery: leases, retries, delays and TTL on a manual clock", () => {
     expect([s.ready, s.delayed, s.inFlight, s.bytes]).toEqual([0, 0, 0, 0]);
   });
 });
+
+describe("receive defaults", () => {
+  it("uses the queue's defaultLeaseMs, including one changed at runtime", async () => {
+    const clock = createManualClock();
+    const host = memoryHost({ clock, queues: { q: { defaultLeaseMs: 5_000 } } }).host;
+    await host.start();
+    await host.configureQueue("q", { defaultLeaseMs: 20_000 });
+    await host.enqueue("q", "x");
+    const [d] = await host.receive("q");
+    expect(d?.leaseExpiresAt).toBe(clock.now() + 20_000);
+    await host.stop();
+  });
+});

@@ -189,7 +189,6 @@ export class EngineState {
     if (this.entries.has(own.id)) return;
     // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
     if (this.replaying) own.payload = ownBytes(own.payload);
-    if (own.headers !== undefined) own.headers = { ...own.headers };
     const dueNow = own.availableAt <= this.#ctx.now();
     this.#insert(own, dueNow ? "ready" : "delayed");
     if (own.key !== undefined && stamp !== undefined) {

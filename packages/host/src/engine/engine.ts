@@ -273,9 +273,10 @@ export class Engine implements QueueBackend {
     await this.#commit([["unbind", topic, queue]]);
   }
 
-  /** Queues bound to a topic. */
-  bindings(topic: string): string[] {
-    return [...(this.#state.bindings.get(topic) ?? [])];
+  /** The settings a queue runs with now (options, defaults and runtime changes merged). */
+  settingsOf(queue: string): ResolvedQueueSettings {
+    assertName("queue", queue);
+    return this.#state.queue(queue).settings;
   }
 
   stats(queue?: string): Promise<QueueStats> {

@@ -10,6 +10,7 @@ import {
 import { encodePayload } from "../payload-codec";
 import { dedupKey, type Entry } from "./entry";
 import type { EngineState } from "./engine-state";
+import type { QueueState } from "./queue-state";
 import { createOp, type Op } from "./ops";
 import {
   assertArray,
@@ -50,9 +51,10 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
   const planOne = (queue: string, item: EnqueueItem, payload: Uint8Array): EnqueueResult => {
     const q = state.queue(queue);
     if (payload.byteLength > q.settings.maxPayloadBytes) throw new PayloadTooLargeError(queue, payload.byteLength, q.settings.maxPayloadBytes);
-    const growth = added.get(queue) ?? { count: 0, bytes: 0 };
-    added.set(queue, growth);
-    const { mode, windowMs } = { mode: q.settings.dedupMode, windowMs: q.settings.dedupWindowMs };
+    let growth = added.get(queue);
+    if (growth === undefined) added.set(queue, (growth = { count: 0, bytes: 0 }));
+    const mode = q.settings.dedupMode;
+    const windowMs = q.settings.dedupWindowMs;
 
     if (item.key !== undefined) {
       const dk = dedupKey(queue, item.key);
@@ -63,7 +65,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
         }
         if (planned.mode === "drop") return { id: planned.entry.id, queue, status: "duplicate", version: planned.entry.version };
         growth.bytes += payload.byteLength - planned.entry.payload.byteLength;
-        checkRoom(queue, growth);
+        checkRoom(q, growth);
         planned.entry.payload = payload;
         planned.entry.version++;
         if (item.headers !== undefined) planned.entry.headers = { ...item.headers };
@@ -79,14 +81,14 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
       const existing = decision.messageId === undefined ? undefined : state.entries.get(decision.messageId);
       if (decision.action === "replace" && existing !== undefined && (existing.state === "ready" || existing.state === "delayed")) {
         growth.bytes += payload.byteLength - existing.payload.byteLength;
-        checkRoom(queue, growth);
+        checkRoom(q, growth);
         ops.push(["replace", { id: existing.id, payload, version: decision.version, at: now, headers: item.headers === undefined ? undefined : { ...item.headers }, expiresAt: expiryOf(item, now) }]);
         return { id: existing.id, queue, status: "replaced", version: decision.version };
       }
       const entry = newEntry(queue, item, payload, now, newId(), decision.action === "create" ? decision.version : 1);
       growth.count++;
       growth.bytes += payload.byteLength;
-      checkRoom(queue, growth);
+      checkRoom(q, growth);
       batchKeys.set(dk, { entry, mode });
       creates.push({ entry, stamp: { mode, windowMs } });
       return { id: entry.id, queue, status: "created", version: entry.version };
@@ -95,15 +97,14 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
     const entry = newEntry(queue, item, payload, now, newId(), 1);
     growth.count++;
     growth.bytes += payload.byteLength;
-    checkRoom(queue, growth);
+    checkRoom(q, growth);
     creates.push({ entry, stamp: undefined });
     return { id: entry.id, queue, status: "created", version: 1 };
   };
 
-  const checkRoom = (queue: string, growth: { count: number; bytes: number }): void => {
-    const q = state.queue(queue);
-    if (q.count + growth.count > q.settings.capacity) throw new QueueFullError(queue, "messages", q.settings.capacity);
-    if (q.bytes + growth.bytes > q.settings.maxBytes) throw new QueueFullError(queue, "bytes", q.settings.maxBytes);
+  const checkRoom = (q: QueueState, growth: { count: number; bytes: number }): void => {
+    if (q.count + growth.count > q.settings.capacity) throw new QueueFullError(q.name, "messages", q.settings.capacity);
+    if (q.bytes + growth.bytes > q.settings.maxBytes) throw new QueueFullError(q.name, "bytes", q.settings.maxBytes);
   };
 
   for (const item of items) {

@@ -4,7 +4,7 @@ import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
 import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
-import { entryOfCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
+import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 
@@ -78,16 +78,23 @@ export class EngineState {
 
   apply(op: Op): void {
     switch (op[0]) {
-      case "create": {
-        const { entry, stamp } = entryOfCreate(op);
-        return this.#create(entry, stamp);
-      }
+      case "create":
+        return readCreate(op, 1, this.#createFn);
+      case "creates":
+        for (let at = 0; at < op[1].length; at += CREATE_WIDTH) readCreate(op[1], at, this.#createFn);
+        return;
       case "replace":
         return this.#replace(op[1]);
       case "lease":
         return this.#lease(op[1], op[2], op[3]);
+      case "leases":
+        for (let i = 0; i < op[1].length; i++) this.#lease(op[1][i]!, op[2][i]!, op[3]);
+        return;
       case "ack":
         return this.#ack(op[1], op[2]);
+      case "acks":
+        for (const id of op[1]) this.#ack(id, op[2]);
+        return;
       case "retry":
         return this.#retry(op[1], op[2]);
       case "release":
@@ -201,6 +208,8 @@ export class EngineState {
   }
 
   // ---- operations --------------------------------------------------------
+
+  readonly #createFn = (entry: Entry, stamp: DedupStamp | undefined): void => this.#create(entry, stamp);
 
   #create(own: Entry, stamp: DedupStamp | undefined): void {
     if (this.entries.has(own.id)) return;
@@ -391,8 +400,7 @@ export class EngineState {
     entry.state = "gone";
     q.bytes -= entry.payload.byteLength;
     this.entries.delete(entry.id);
-    const token = this.#ctx.leases.tokenOf(entry.id);
-    if (token !== undefined) this.#ctx.leases.release(token);
+    this.#ctx.leases.releaseId(entry.id);
     if (entry.expiresAt !== undefined) this.#ctx.leases.unschedule(TTL_PREFIX + entry.id);
     if (entry.key !== undefined) this.dedup.release(dedupKey(entry.queue, entry.key), entry.id, at);
   }

@@ -109,6 +109,7 @@ export function readCreate(fields: readonly unknown[], at: number, into: (entry:
       causationId: (fields[at + 10] as string | null) ?? undefined,
       headers: (fields[at + 11] as Record<string, string> | null) ?? undefined,
       state: "ready",
+      replayOrder: 0,
     },
     mode === null ? undefined : { mode, windowMs: fields[at + 13] as number },
   );

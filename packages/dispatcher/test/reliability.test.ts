@@ -160,6 +160,9 @@ describe("H7 graceful stop under load", () => {
     // maxRetries: 0, yet nothing is dead-lettered: a shutdown is not a handler failure.
     expect(await backend.stats("q")).toMatchObject({ ready: 3, inFlight: 0, deadLettered: 0 });
     await advance(clock, 100);
-    expect(dispatcher.stats("q")[0]).toMatchObject({ abandoned: 0, released: 3, failed: 0 });
+    // They did run, so the attempt stays counted (interrupted, not released) and nothing counts as failed.
+    expect(dispatcher.stats("q")[0]).toMatchObject({ abandoned: 0, released: 0, interrupted: 3, failed: 0 });
+    const [again] = await backend.receive("q", { max: 1, leaseMs: 1_000 });
+    expect(again?.attempt).toBe(2);
   });
 });

@@ -82,7 +82,7 @@ describe("chaining with ctx.publish", () => {
       "q",
       (_p, ctx: HandlerContext) => {
         ctx.publish("ok", 1);
-        ctx.publish("bad", () => undefined); // the memory backend refuses functions
+        ctx.publish("bad", () => undefined); // refused like the engine does: InvalidPayloadError
       },
       { backoff: 0, maxRetries: 1 },
     );
@@ -90,7 +90,7 @@ describe("chaining with ctx.publish", () => {
     await waitFor(() => dispatcher.stats("q")[0]!.deadLettered === 1, "dead letter");
     expect(backend.acked).toEqual([]);
     expect(backend.pending("ok")).toEqual([]);
-    expect((await backend.deadLetters.get(result!.id))?.error?.name).toBe("InvalidArgumentError");
+    expect((await backend.deadLetters.get(result!.id))?.error?.name).toBe("InvalidPayloadError");
   });
 
   it("rejects a bad destination at the call", async () => {

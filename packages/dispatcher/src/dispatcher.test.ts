@@ -157,6 +157,27 @@ describe("createDispatcher", () => {
     await waitFor(() => backend.acked.length === 2, "acks");
   });
 
+  it("logs an error event nobody listens to, at error level, and at warn once someone listens", async () => {
+    const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+    const { clock, backend, dispatcher } = await manualSetup({ logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } });
+    running = dispatcher;
+    backend.failReceives = { count: 2, error: new Error("disk on fire") };
+    dispatcher.handle("q", () => undefined);
+    await fill(backend, "q", 1);
+    await advance(clock, 10);
+    expect(lines.filter((l) => l.fields.operation === "receive")).toEqual([
+      { level: "error", fields: expect.objectContaining({ queue: "q", operation: "receive", error: expect.stringContaining("disk on fire") }), message: "receive failed" },
+    ]);
+    const heard: string[] = [];
+    dispatcher.events.on("error", (e) => heard.push(e.operation));
+    await advance(clock, 200);
+    expect(heard).toEqual(["receive"]);
+    expect(lines.filter((l) => l.fields.operation === "receive").map((l) => l.level)).toEqual(["error", "warn"]);
+    await advance(clock, 500);
+    expect(backend.acked).toHaveLength(1);
+  });
+
   it("survives a throwing logger", async () => {
     const boom = () => {
       throw new Error("logger bug");

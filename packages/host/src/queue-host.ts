@@ -88,6 +88,7 @@ export class QueueHost {
     this.#dispatcher = createDispatcher(this.backend, {
       clock,
       drainTimeoutMs: resolved.drainTimeoutMs,
+      logger: this.#logger,
       ...(handlerResolver === undefined ? {} : { resolver: handlerResolver }),
     });
     // Tests and leak checks read the engine's internals through @mq/host/testing; not part of the public type.

@@ -154,6 +154,23 @@ describe("hardening: inputs, reads and stored data", () => {
     expect(errors[0]?.message).toContain("journal failed");
   });
 
+  it("hands the logger option to handlers as ctx.log, with the message's fields", async () => {
+    const lines: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: (fields, message) => lines.push({ fields: fields as Record<string, unknown>, message }),
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const h = await start({ logger });
+    h.handle("jobs", (_payload, ctx) => {
+      ctx.log.info({ step: "charge" }, "charging");
+    });
+    const { id } = await h.enqueue("jobs", 1);
+    await expect.poll(() => lines.length, { timeout: 5_000 }).toBe(1);
+    expect(lines[0]).toMatchObject({ message: "charging", fields: { step: "charge", queue: "jobs", messageId: id, attempt: 1 } });
+  });
+
   it("runs on a custom backend given as an option", async () => {
     const owner = await start();
     const guest = createQueueHost({ backend: owner.backend });

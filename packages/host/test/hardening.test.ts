@@ -158,7 +158,7 @@ describe("hardening: inputs, reads and stored data", () => {
     const lines: { fields: Record<string, unknown>; message: string }[] = [];
     const logger: Logger = {
       debug: () => undefined,
-      info: (fields, message) => lines.push({ fields: fields as Record<string, unknown>, message }),
+      info: (fields, message) => lines.push({ fields: fields, message }),
       warn: () => undefined,
       error: () => undefined,
     };

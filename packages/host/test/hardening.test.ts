@@ -171,6 +171,18 @@ describe("hardening: inputs, reads and stored data", () => {
     expect(lines[0]).toMatchObject({ message: "charging", fields: { step: "charge", queue: "jobs", messageId: id, attempt: 1 } });
   });
 
+  it("keeps a purge across a restart", async () => {
+    const { host: first, restart, store } = memoryHost();
+    await first.start();
+    await first.enqueueBatch([{ queue: "q", payload: 1 }, { queue: "q", payload: 2 }]);
+    expect(await first.purge("q")).toBe(2);
+    await first.enqueue("q", 3);
+    store.crash();
+    host = restart();
+    await host.start();
+    expect((await host.receive("q", { max: 10 })).map((d) => d.message.payload)).toEqual([3]);
+  });
+
   it("runs on a custom backend given as an option", async () => {
     const owner = await start();
     const guest = createQueueHost({ backend: owner.backend });

@@ -23,6 +23,19 @@ export function writeFrame(target: Buffer, offset: number, lsn: number, body: Ui
   return end - offset;
 }
 
+/**
+ * Completes a frame whose body is already in place at `offset + FRAME_HEADER_BYTES`
+ * (encoded there directly): writes the header and the checksum; returns the frame's size.
+ */
+export function sealFrame(target: Buffer, offset: number, lsn: number, bodyLength: number): number {
+  target.writeUInt32LE(bodyLength, offset + 4);
+  target.writeUInt32LE(lsn >>> 0, offset + 8);
+  target.writeUInt32LE(Math.floor(lsn / 0x1_0000_0000), offset + 12);
+  const end = offset + FRAME_HEADER_BYTES + bodyLength;
+  target.writeUInt32LE(crc32(view(target, offset + 4, end)), offset);
+  return end - offset;
+}
+
 /** Reads the LSN field of the frame at `offset`. */
 export function frameLsn(buf: Buffer, offset: number): number {
   return buf.readUInt32LE(offset + 8) + buf.readUInt32LE(offset + 12) * 0x1_0000_0000;

@@ -27,7 +27,11 @@ export interface FilePersistenceOptions {
   readonly onCorruption?: "fail" | "skip";
   /** The file-system layer (tests pass `createFaultFs()`). @default the real file system */
   readonly fs?: JournalFs;
-  /** Failpoint hook, called before and after every durability step. @default from `MQ_FAILPOINT` */
+  /**
+   * Failpoint hook, called with a name before and after every durability step
+   * (tests: `createFailpoints()` or `failpointsFromEnv()` from `@mq/journal/testing`).
+   * The journal never reads `MQ_FAILPOINT` itself. @default none
+   */
   readonly failpoints?: FailpointHook;
   /** Clock for timers and durations. @default systemClock */
   readonly clock?: Clock;

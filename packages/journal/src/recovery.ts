@@ -6,6 +6,7 @@ import type { JournalFs } from "./fs/journal-fs";
 import { parseSegmentName, parseSnapshotName, snapshotName } from "./layout";
 import { scanSegment } from "./segment-scan";
 import { readSnapshotFile } from "./snapshot-file";
+import { UnsupportedFormatError } from "./unsupported-format-error";
 
 /** A segment file known to the journal. */
 export interface SegmentInfo {
@@ -91,11 +92,13 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
     const lsn = snapshotLsns[i]!;
     const file = join(ctx.snapshotDir, snapshotName(lsn));
     try {
-      const snap = readSnapshotFile(await readBytes(fs, file), lsn);
+      const snap = readSnapshotFile(await readBytes(fs, file), lsn, file);
       ctx.handler.restore(snap.data, lsn);
       snapLsn = lsn;
       break;
     } catch (error) {
+      // Data written by a newer version is not damage: never fall back past it or skip it.
+      if (error instanceof UnsupportedFormatError) throw error;
       problems.push(`${snapshotName(lsn)}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

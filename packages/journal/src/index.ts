@@ -10,3 +10,4 @@ export type { DirEntry, EntryType, FsOp, JournalFs, OpenMode } from "./fs/journa
 export { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES } from "./frame";
 export { UnsupportedFormatError } from "./unsupported-format-error";
 export { SNAPSHOT_FORMAT_VERSION } from "./snapshot-file";
+export { CRC32_IMPLEMENTATION } from "./crc";

@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib";
+import { crc32 } from "./crc";
 import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, frameBodyLength, frameLsn, isValidFrame } from "./frame";
 
 const SECTOR = 512;

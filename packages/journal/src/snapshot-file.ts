@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib";
+import { crc32 } from "./crc";
 import type { SnapshotData } from "@mq/core";
 import { decode, encode } from "./codec";
 import type { JournalFs } from "./fs/journal-fs";

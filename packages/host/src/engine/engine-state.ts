@@ -82,6 +82,9 @@ export class EngineState {
         return this.#ack(op[1], op[2]);
       case "retry":
         return this.#retry(op[1], op[2]);
+      case "release":
+        for (let i = 0; i < op[1].length; i++) this.#release(op[1][i]!, op[2][i]!);
+        return;
       case "dead":
         return this.#dead(op[1], op[2], op[3], op[4]);
       case "expire":
@@ -287,6 +290,18 @@ export class EngineState {
       this.#ctx.leases.schedule(id, availableAt);
     }
     if (!this.replaying) q.totals.retried++;
+  }
+
+  /** A delivery handed back unstarted: ready again with its attempt count restored (absolute, so replay is idempotent). */
+  #release(id: string, attempts: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state === "gone") return;
+    const q = this.queue(entry.queue);
+    this.#leaveGauge(q, entry);
+    while (entry.attemptTimestamps.length > attempts) entry.attemptTimestamps.pop();
+    entry.attempts = attempts;
+    if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
+    this.#makeReady(q, entry, true);
   }
 
   /** In-memory only: a lease ran out, so the message is ready again (its attempt was already counted). */

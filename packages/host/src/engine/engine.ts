@@ -221,7 +221,7 @@ export class Engine implements QueueBackend {
 
   async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
     this.#assertOpen("nack");
-    const entry = this.#entryForReceipt(receipt);
+    const entry = this.#entryForReceipt(receipt, "nack");
     const delayMs = options.delayMs ?? 0;
     assertDuration("nack", "delayMs", delayMs);
     if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, Number.MAX_SAFE_INTEGER);
@@ -247,9 +247,23 @@ export class Engine implements QueueBackend {
   async extend(receipt: string, leaseMs: number): Promise<void> {
     this.#assertOpen("extend");
     assertDuration("extend", "leaseMs", leaseMs, { min: 1, timer: true });
-    this.#entryForReceipt(receipt);
+    this.#entryForReceipt(receipt, "extend");
     this.#leases.extend(receipt, leaseMs);
     return Promise.resolve();
+  }
+
+  async release(receipts: readonly string[]): Promise<void> {
+    this.#assertOpen("release");
+    assertArray("release", "receipts", receipts);
+    const unique = [...new Set(receipts)];
+    // Check every receipt before touching any lease, so a stale one changes nothing.
+    const entries = unique.map((r) => this.#entryForReceipt(r, "release"));
+    if (entries.length === 0) return;
+    for (const r of unique) this.#leases.release(r);
+    const ids = entries.map((e) => e.id);
+    const attempts = entries.map((e) => Math.max(0, e.attempts - 1));
+    await this.#commit([["release", ids, attempts]]);
+    this.#afterRemoval();
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
@@ -351,8 +365,8 @@ export class Engine implements QueueBackend {
     if (this.events.listenerCount("error") > 0) this.events.emit("error", error);
   }
 
-  #entryForReceipt(receipt: string): Entry {
-    if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError("ack", "receipt", "must be the receipt string of a delivery");
+  #entryForReceipt(receipt: string, operation = "ack"): Entry {
+    if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError(operation, "receipt", "must be the receipt string of a delivery");
     const id = this.#leases.idOf(receipt);
     if (id === undefined) throw new LeaseLostError(receipt, "not a receipt this host issued");
     if (!this.#leases.isCurrent(receipt)) throw new LeaseLostError(receipt);

@@ -4,6 +4,7 @@ import {
   PersistenceError,
   type Clock,
   type DurabilityMode,
+  type Logger,
   type Persistence,
   type PersistenceEvents,
   type RecoveryHandler,
@@ -54,6 +55,7 @@ class FileJournal implements FilePersistence {
   readonly #fs: JournalFs;
   readonly #clock: Clock;
   readonly #fp: FailpointHook;
+  readonly #log: Logger;
   readonly #dirs: { journal: string; snapshots: string };
   #state: State = "new";
   #opening: Promise<unknown> = Promise.resolve();
@@ -75,6 +77,7 @@ class FileJournal implements FilePersistence {
     this.#fs = resolved.fs;
     this.#clock = resolved.clock;
     this.#fp = resolved.failpoints ?? noop;
+    this.#log = resolved.logger;
     this.#dirs = layout(resolved.options.dataDir);
   }
 
@@ -109,8 +112,14 @@ class FileJournal implements FilePersistence {
         skip: this.options.onCorruption === "skip",
         failpoint: this.#fp,
         now: () => this.#clock.monotonic(),
-        onTruncated: (info) => this.events.emit("truncated", info),
+        onTruncated: (info) => {
+          this.#log.warn({ component: "journal", file: info.file, offset: info.offset, bytes: info.bytes }, "recovery truncated a torn tail (a write cut short by a crash; nothing acknowledged is lost)");
+          this.events.emit("truncated", info);
+        },
       });
+      if (result.report.skipped.length > 0) {
+        this.#log.warn({ component: "journal", dataDir: this.options.dataDir, skipped: result.report.skipped }, "recovery skipped corrupt frames (onCorruption: 'skip'); their operations are lost");
+      }
       const lastLsn = (this.#recoveredLsn = result.report.lastLsn);
       const segments = (this.#segments = new SegmentFiles(fs, this.#dirs.journal, this.#fp, result.segments));
       if (result.segments.length > 0 && result.activeSize > 0) await segments.reopenLast(result.activeSize);
@@ -128,6 +137,8 @@ class FileJournal implements FilePersistence {
         journalDir: this.#dirs.journal,
         onFailStop: (error) => {
           this.#disarmTimers();
+          // Once: the journal acknowledges nothing after this, so there is no retry loop to repeat it.
+          this.#log.error({ component: "journal", dataDir: this.options.dataDir, errno: error.errno, err: error }, error.message);
           this.events.emit("error", error);
         },
       }));
@@ -213,6 +224,7 @@ class FileJournal implements FilePersistence {
       // A fail-stopped journal rejects with its own error and reports no snapshot failure.
       if (error === this.#commit!.failure) throw error;
       const err = toPersistenceError(error, "snapshot failed");
+      this.#log.warn({ component: "journal", dataDir: this.options.dataDir, err }, "snapshot failed; the previous snapshot and every segment are kept, the next snapshot retries");
       this.events.emit("snapshotFailed", err);
       throw err;
     }

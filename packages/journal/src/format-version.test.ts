@@ -1,4 +1,4 @@
-import { JournalCorruptError, MqError } from "@mq/core";
+import { MqError, UnsupportedVersionError } from "@mq/core";
 import { describe, expect, it } from "vitest";
 import { ns, range, RecordingHandler, tryOpen } from "../test/helpers";
 import { encode } from "./codec";
@@ -7,7 +7,6 @@ import { createFaultFs, type FaultFs } from "./fs/fault-fs";
 import { snapshotName } from "./layout";
 import { SNAPSHOT_FORMAT_VERSION } from "./snapshot-file";
 import { crc32 } from "node:zlib";
-import { UnsupportedFormatError } from "./unsupported-format-error";
 
 const DIR = "/data";
 
@@ -35,17 +34,17 @@ async function withNewerSnapshot(version: number): Promise<{ fs: FaultFs; file: 
 }
 
 describe("data written by a newer version stops recovery", () => {
-  it("a snapshot of a newer format version fails open() with UnsupportedFormatError naming the version", async () => {
+  it("a snapshot of a newer format version fails open() with UnsupportedVersionError naming the version and the file", async () => {
     const { fs, file } = await withNewerSnapshot(SNAPSHOT_FORMAT_VERSION + 1);
     const before = fs.listSync(`${DIR}/journal`);
     const r = await tryOpen({ dataDir: DIR, fs });
     expect("error" in r).toBe(true);
     const error = (r as { error: unknown }).error;
-    expect(error).toBeInstanceOf(UnsupportedFormatError);
-    expect(error).toBeInstanceOf(JournalCorruptError);
-    expect(MqError.hasCode(error, "MQ_JOURNAL_CORRUPT")).toBe(true);
-    expect(error).toMatchObject({ formatVersion: SNAPSHOT_FORMAT_VERSION + 1, supportedVersion: SNAPSHOT_FORMAT_VERSION, file });
-    expect((error as Error).message).toContain(`format version ${SNAPSHOT_FORMAT_VERSION + 1}`);
+    expect(error).toBeInstanceOf(UnsupportedVersionError);
+    expect(MqError.hasCode(error, "MQ_UNSUPPORTED_VERSION")).toBe(true);
+    expect(error).toMatchObject({ what: "snapshot format version", found: SNAPSHOT_FORMAT_VERSION + 1 });
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain(`up to ${SNAPSHOT_FORMAT_VERSION}`);
     // Nothing was changed: no fallback to the older snapshot, no file deleted or truncated.
     expect(fs.listSync(`${DIR}/journal`)).toEqual(before);
     expect(fs.listSync(`${DIR}/snapshots`)).toEqual([snapshotName(10), snapshotName(20)]);
@@ -54,7 +53,7 @@ describe("data written by a newer version stops recovery", () => {
   it("onCorruption: 'skip' does not skip it either", async () => {
     const { fs } = await withNewerSnapshot(7);
     const r = await tryOpen({ dataDir: DIR, fs, onCorruption: "skip" });
-    expect((r as { error: unknown }).error).toMatchObject({ name: "UnsupportedFormatError", formatVersion: 7 });
+    expect((r as { error: unknown }).error).toMatchObject({ code: "MQ_UNSUPPORTED_VERSION", found: 7 });
   });
 
   it("a damaged version field (not a newer version) is still damage: recovery falls back to the older snapshot", async () => {

@@ -1,12 +1,11 @@
 import { join } from "node:path";
-import { JournalCorruptError, type RecoveryHandler, type RecoveryReport } from "@mq/core";
+import { JournalCorruptError, MqError, type RecoveryHandler, type RecoveryReport } from "@mq/core";
 import { decode } from "./codec";
 import type { FailpointHook } from "./failpoints";
 import type { JournalFs } from "./fs/journal-fs";
 import { parseSegmentName, parseSnapshotName, snapshotName } from "./layout";
 import { scanSegment } from "./segment-scan";
 import { readSnapshotFile } from "./snapshot-file";
-import { UnsupportedFormatError } from "./unsupported-format-error";
 
 /** A segment file known to the journal. */
 export interface SegmentInfo {
@@ -98,7 +97,7 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
       break;
     } catch (error) {
       // Data written by a newer version is not damage: never fall back past it or skip it.
-      if (error instanceof UnsupportedFormatError) throw error;
+      if (MqError.hasCode(error, "MQ_UNSUPPORTED_VERSION")) throw error;
       problems.push(`${snapshotName(lsn)}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

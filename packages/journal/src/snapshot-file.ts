@@ -1,8 +1,7 @@
 import { crc32 } from "./crc";
-import type { SnapshotData } from "@mq/core";
+import { UnsupportedVersionError, type SnapshotData } from "@mq/core";
 import { decode, encode } from "./codec";
 import type { JournalFs } from "./fs/journal-fs";
-import { UnsupportedFormatError } from "./unsupported-format-error";
 
 /**
  * Snapshot layout: a sequence of blocks `[u32 length][u32 crc32 of body][body]`.
@@ -77,7 +76,7 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
 
 /**
  * Decodes and validates a snapshot file; throws an Error describing the first
- * problem, or an {@link UnsupportedFormatError} when a newer version wrote it.
+ * problem, or an `UnsupportedVersionError` when a newer version wrote it.
  */
 export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snapshot"): { lsn: number; data: SnapshotData; bytes: number } {
   let o = 0;
@@ -95,7 +94,7 @@ export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snaps
   if (header?.format !== FORMAT) throw new Error("not an mq snapshot (bad header)");
   // Checked before anything else in the header: a newer format may lay the rest out differently.
   if (typeof header.v === "number" && Number.isInteger(header.v) && header.v > SNAPSHOT_FORMAT_VERSION) {
-    throw new UnsupportedFormatError(file, "snapshot", header.v, SNAPSHOT_FORMAT_VERSION);
+    throw new UnsupportedVersionError("snapshot format version", header.v, `${file} was written by a newer @mq/journal; this one reads snapshot format versions up to ${SNAPSHOT_FORMAT_VERSION}; recovery stopped and changed nothing`);
   }
   if (header.v !== SNAPSHOT_FORMAT_VERSION) throw new Error(`snapshot header has an invalid format version ${String(header.v)}`);
   if (header.lsn !== expectedLsn) throw new Error(`snapshot header says LSN ${String(header.lsn)}, its name says ${expectedLsn}`);

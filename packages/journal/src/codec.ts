@@ -53,3 +53,11 @@ export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknow
   region.end = end;
   return packr.unpack(bytes, region);
 }
+
+/**
+ * Decodes the records of a group frame (msgpack values back to back in
+ * `bytes[start..end)`) with one call; every value is checked by the caller.
+ */
+export function decodeRecords(bytes: Uint8Array, start: number, end: number): unknown[] {
+  return packr.unpackMultiple(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)) as unknown[];
+}

@@ -1,6 +1,6 @@
 import { MqError, type PersistenceError } from "@mq/core";
 import { describe, expect, it } from "vitest";
-import { decode } from "./codec";
+import { decode, decodeRecords } from "./codec";
 import { createFaultFs, type FaultFs } from "./fs/fault-fs";
 import { GroupCommit } from "./group-commit";
 import { segmentName } from "./layout";
@@ -26,7 +26,16 @@ function frames(fs: FaultFs, segments: SegmentFiles): [number, unknown][] {
   const out: [number, unknown][] = [];
   for (const seg of segments.list) {
     const buf = Buffer.from(fs.readFileSync(`${DIR}/${seg.name}`)!);
-    const scan = scanSegment(buf, { last: true, skip: false, prevLsn: 0, onFrame: (lsn, s, e) => out.push([lsn, decode(buf, s, e)]) });
+    const scan = scanSegment(buf, {
+      last: true,
+      skip: false,
+      prevLsn: 0,
+      onFrame: (lsn, s, e, _o, count, group) => {
+        const records = group ? decodeRecords(buf, s, e) : [decode(buf, s, e)];
+        expect(records).toHaveLength(count);
+        records.forEach((ops, i) => out.push([lsn + i, ops]));
+      },
+    });
     expect(scan.validEnd).toBe(buf.length);
   }
   return out;

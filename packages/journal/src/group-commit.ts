@@ -1,7 +1,7 @@
-import { InvalidArgumentError, PersistenceError, RecordTooLargeError, type DurabilityMode } from "@mq/core";
+import { InvalidArgumentError, MqError, PersistenceError, RecordTooLargeError, type DurabilityMode } from "@mq/core";
 import { encodeInto } from "./codec";
 import type { FailpointHook } from "./failpoints";
-import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, sealFrame } from "./frame";
+import { FRAME_HEADER_BYTES, GROUP_COUNT_BYTES, MAX_FRAME_BODY_BYTES, sealFrame, sealGroupFrame } from "./frame";
 import { errnoOf } from "./fs/journal-fs";
 import type { SegmentFiles } from "./segment-files";
 
@@ -25,6 +25,11 @@ type Waiter = { lsn: number; resolve: () => void; reject: (e: unknown) => void }
 const INITIAL_BUFFER_BYTES = 256 * 1024;
 // msgpackr starts a buffer of its own when less than 2 KiB is free: keep more than that free.
 const HEADROOM_BYTES = 4096;
+// One append's encoded ops may not exceed this (it must fit a frame, count field included).
+const MAX_RECORD_BYTES = MAX_FRAME_BODY_BYTES - GROUP_COUNT_BYTES;
+// A group frame is sealed once it passes this size and the round continues in a new one: a torn
+// frame loses only unacknowledged records, but recovery reads and checks a frame as a whole.
+const GROUP_FRAME_BYTES = 8 * 1024 * 1024;
 // A buffer grown past this for one huge group is dropped once that group is written.
 const KEEP_BUFFER_BYTES = 16 * 1024 * 1024;
 
@@ -63,6 +68,10 @@ export class GroupCommit {
   #len = 0;
   #count = 0;
   #firstLsn: number;
+  // The group frame being filled in the current buffer: its offset (-1: none), first LSN and record count.
+  #openAt = -1;
+  #openFirst = 0;
+  #openCount = 0;
   // resolve, reject, resolve, reject, … of the frames in the current group, in LSN order.
   #settlers: ((value: never) => void)[] = [];
   #frameEnds: number[] = [];
@@ -103,31 +112,63 @@ export class GroupCommit {
     if (this.#failure) return Promise.reject(this.#failure);
     if (!Array.isArray(ops)) return Promise.reject(new InvalidArgumentError("journal", "ops", "must be an array"));
     const at = this.#len;
-    const bodyAt = at + FRAME_HEADER_BYTES;
-    let buf = this.#bufs[this.#cur]!;
-    if (buf.length - bodyAt < HEADROOM_BYTES) buf = this.#grow(bodyAt + HEADROOM_BYTES);
+    // `always` writes every append as a frame of its own; the other modes add it to the round's group frame.
+    const single = this.#durability === "always";
+    const opening = single || this.#openAt < 0;
+    const bodyAt = opening ? at + FRAME_HEADER_BYTES + (single ? 0 : GROUP_COUNT_BYTES) : at;
     let end: number;
     try {
-      const encoded = encodeInto(ops, buf, bodyAt);
-      if (typeof encoded === "number") end = encoded;
-      else {
-        if (encoded.length > MAX_FRAME_BODY_BYTES) return Promise.reject(new RecordTooLargeError("journal", encoded.length, MAX_FRAME_BODY_BYTES));
-        buf = this.#grow(bodyAt + encoded.length + HEADROOM_BYTES);
-        buf.set(encoded, bodyAt);
-        end = bodyAt + encoded.length;
-      }
+      end = this.#encode(ops, bodyAt);
     } catch (error) {
+      if (MqError.isInstance(error)) return Promise.reject(error);
       return Promise.reject(new InvalidArgumentError("journal", "ops", `cannot be encoded: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
     }
-    if (end - bodyAt > MAX_FRAME_BODY_BYTES) return Promise.reject(new RecordTooLargeError("journal", end - bodyAt, MAX_FRAME_BODY_BYTES));
     const lsn = ++this.#lastLsn;
-    this.#len = at + sealFrame(buf, at, lsn, end - bodyAt);
+    if (single) {
+      this.#len = at + sealFrame(this.#bufs[this.#cur]!, at, lsn, end - bodyAt);
+      this.#frameEnds.push(this.#len);
+    } else {
+      if (opening) this.#openGroupFrame(at, lsn);
+      else if (end - this.#openAt > GROUP_FRAME_BYTES) end = this.#splitGroupFrame(at, end, lsn);
+      this.#openCount++;
+      this.#len = end;
+    }
     if (this.#count++ === 0) this.#firstLsn = lsn;
-    if (this.#durability === "always") this.#frameEnds.push(this.#len);
     const promise = new Promise<number>(capture);
     this.#settlers.push(capturedResolve, capturedReject);
     if (!this.#pumping) this.#kick();
     return promise;
+  }
+
+  /** Encodes `ops` into the current buffer at `bodyAt` (growing it as needed); returns the end offset. */
+  #encode(ops: readonly unknown[], bodyAt: number): number {
+    let buf = this.#bufs[this.#cur]!;
+    if (buf.length - bodyAt < HEADROOM_BYTES) buf = this.#grow(bodyAt + HEADROOM_BYTES, this.#len);
+    const encoded = encodeInto(ops, buf, bodyAt);
+    const length = typeof encoded === "number" ? encoded - bodyAt : encoded.length;
+    if (length > MAX_RECORD_BYTES) throw new RecordTooLargeError("journal", length, MAX_RECORD_BYTES);
+    if (typeof encoded === "number") return encoded;
+    // msgpackr outgrew the buffer and finished in one of its own: copy the record in once.
+    buf = this.#grow(bodyAt + length + HEADROOM_BYTES, this.#len);
+    buf.set(encoded, bodyAt);
+    return bodyAt + length;
+  }
+
+  #openGroupFrame(at: number, lsn: number): void {
+    this.#openAt = at;
+    this.#openFirst = lsn;
+    this.#openCount = 0;
+  }
+
+  /** The open group frame is full: seal it before the record at `at..end`, which moves into a new one. Returns the new end. */
+  #splitGroupFrame(at: number, end: number, lsn: number): number {
+    let buf = this.#bufs[this.#cur]!;
+    sealGroupFrame(buf, this.#openAt, this.#openFirst, this.#openCount, at);
+    const room = FRAME_HEADER_BYTES + GROUP_COUNT_BYTES;
+    if (buf.length < end + room + HEADROOM_BYTES) buf = this.#grow(end + room + HEADROOM_BYTES, end);
+    buf.copyWithin(at + room, at, end);
+    this.#openGroupFrame(at, lsn);
+    return end + room;
   }
 
   /** Resolves once every frame up to `lsn` is fdatasynced (forcing a sync in interval/none modes). */
@@ -164,16 +205,18 @@ export class GroupCommit {
     this.#frameEnds = [];
     this.#len = 0;
     this.#count = 0;
+    this.#openAt = -1;
     for (let i = 1; i < settlers.length; i += 2) (settlers[i] as (e: unknown) => void)(err);
     for (const w of this.#waiters) w.reject(err);
     this.#waiters = [];
     this.#onFailStop(err);
   }
 
-  #grow(need: number): Buffer {
+  /** Replaces the current buffer with one of at least `need` bytes, keeping its first `keep`. */
+  #grow(need: number, keep: number): Buffer {
     const old = this.#bufs[this.#cur]!;
     const grown = Buffer.allocUnsafe(Math.max(need, old.length * 2));
-    old.copy(grown, 0, 0, this.#len);
+    old.copy(grown, 0, 0, keep);
     this.#bufs[this.#cur] = grown;
     return grown;
   }
@@ -211,6 +254,8 @@ export class GroupCommit {
     const last = first + count - 1;
     const settlers = (this.#inflight = this.#settlers);
     const ends = this.#frameEnds;
+    if (this.#openAt >= 0) sealGroupFrame(buf, this.#openAt, this.#openFirst, this.#openCount, len);
+    this.#openAt = -1;
     this.#cur ^= 1;
     this.#len = 0;
     this.#count = 0;

@@ -7,6 +7,6 @@ export type { DurabilityRow } from "./durability";
 export type { FailpointHook, FailpointName } from "./failpoints";
 export { nodeFs } from "./fs/node-fs";
 export type { DirEntry, EntryType, FsOp, JournalFs, OpenMode } from "./fs/journal-fs";
-export { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES } from "./frame";
+export { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, SEGMENT_FORMAT_VERSION } from "./frame";
 export { SNAPSHOT_FORMAT_VERSION } from "./snapshot-file";
 export { CRC32_IMPLEMENTATION } from "./crc";

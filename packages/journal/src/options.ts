@@ -30,9 +30,9 @@ export interface FilePersistenceOptions {
   /**
    * Failpoint hook, called with a name before and after every durability step
    * (tests: `createFailpoints()` or `failpointsFromEnv()` from `@mq/journal/testing`).
-   * The journal never reads `MQ_FAILPOINT` itself. @default none
+   * The journal never reads `MQ_FAILPOINT` itself; `undefined` means none. @default none
    */
-  readonly failpoints?: FailpointHook;
+  readonly failpoints?: FailpointHook | undefined;
   /** Clock for timers and durations. @default systemClock */
   readonly clock?: Clock;
   /**
@@ -40,7 +40,7 @@ export interface FilePersistenceOptions {
    * a fail-stop (`error`, once), a failed snapshot and a truncated torn tail
    * or skipped corrupt frames at recovery (`warn`). @default silent
    */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** {@link FilePersistenceOptions} with every default filled in. */

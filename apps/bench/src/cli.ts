@@ -17,6 +17,7 @@ import { createMqPeer } from "./peers/mq-peer";
 import { createProgressLog } from "./progress";
 import { renderHtmlReport } from "./report-html";
 import type { RunResult } from "./run-result";
+import { redisServerBinary, redisServerVersion } from "./redis-server";
 import { runPeer } from "./run-peers";
 
 const defaultOutDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../results");
@@ -34,6 +35,10 @@ if (parsed.help) {
   process.exit(0);
 }
 const options = parsed.options;
+if (options.only !== "mq" && redisServerVersion() === undefined) {
+  console.error(`bench:peers: ${redisServerBinary()} not found. Install it (Debian: \`apt-get install -y redis-server\`), set REDIS_SERVER=/path/to/redis-server, or pass --only mq.`);
+  process.exit(2);
+}
 const log = createProgressLog();
 const machine = describeMachine();
 const startedAt = new Date();

@@ -11,7 +11,7 @@ describe("parseArgs", () => {
   it("defaults to both products, 100k messages and the default out folder", () => {
     const o = run([]);
     expect(o.only).toBe("all");
-    expect(o.sizes).toEqual({ single: DEFAULT_MESSAGES / 20, bulk: DEFAULT_MESSAGES, drain: DEFAULT_MESSAGES, latency: 3_000, latencyRate: 1_000 });
+    expect(o.sizes).toEqual({ single: DEFAULT_MESSAGES / 20, bulk: DEFAULT_MESSAGES, drain: DEFAULT_MESSAGES, latency: 3_000, latencyRate: 1_000, capSeconds: 45 });
     expect(o.fdatasyncSamples).toBe(2_000);
     expect(o.outDir).toBe("/out");
   });
@@ -39,6 +39,7 @@ describe("parseArgs", () => {
     [["--messages", "12x"]],
     [["--messages", "50"]],
     [["--only", "redis"]],
+    [["--cap", "-1"]],
     [["--frobnicate"]],
   ])("rejects %j with a UsageError", (argv) => {
     expect(() => parseArgs(argv, "/out")).toThrow(UsageError);

@@ -23,6 +23,8 @@ export type ParsedArgs = { readonly help: true } | { readonly help: false; reado
 /** Defaults: the whole run (4 peers × 6 workloads) takes a few minutes on a 2-core machine. */
 export const DEFAULT_MESSAGES = 100_000;
 const QUICK_MESSAGES = 5_000;
+/** Longest a throughput workload runs before it stops and reports a partial rate. */
+export const CAP_SECONDS = 45;
 
 export const HELP = `Usage: pnpm bench:peers [options]
 
@@ -33,6 +35,8 @@ ratios and the issue-12 targets, and writes latest.json and latest.html.
   --messages N     messages per bulk-enqueue and drain workload (default ${DEFAULT_MESSAGES.toLocaleString("en-US")});
                    single awaited enqueue uses N / 20, at least 100
   --quick          a fast smoke run (${QUICK_MESSAGES.toLocaleString("en-US")} messages, 500 latency samples)
+  --cap S          a throughput workload still running after S seconds stops and
+                   reports its rate over the messages it finished, marked * (default ${CAP_SECONDS})
   --only P         run only mq or bullmq (default both)
   --out DIR        where to write latest.json and latest.html (default apps/bench/results)
   -h, --help       this text
@@ -48,6 +52,7 @@ export function parseArgs(argv: readonly string[], defaultOutDir: string): Parse
       options: {
         help: { type: "boolean", short: "h" },
         messages: { type: "string" },
+        cap: { type: "string" },
         quick: { type: "boolean" },
         only: { type: "string" },
         out: { type: "string" },
@@ -77,6 +82,7 @@ export function parseArgs(argv: readonly string[], defaultOutDir: string): Parse
         drain: messages,
         latency: quick ? 500 : 3_000,
         latencyRate: 1_000,
+        capSeconds: values.cap === undefined ? CAP_SECONDS : positiveInt("--cap", values.cap),
       },
     },
   };

@@ -9,6 +9,8 @@ export interface ComparisonRow {
   readonly unit: "msg/s" | "ms";
   /** Per peer: the figure, or a string saying why there is none. */
   readonly values: Record<PeerId, number | string>;
+  /** Per peer: the workload stopped at the time cap (its rate is over fewer messages). */
+  readonly partial: Record<PeerId, boolean>;
   /** Higher is better for @mq in every ratio: @mq ÷ BullMQ for msg/s, BullMQ ÷ @mq for ms. */
   readonly ratios: { readonly intervalVsEverysec: number | undefined; readonly batchVsAlways: number | undefined; readonly batchVsEverysec: number | undefined };
   readonly targets: readonly TargetCheck[];
@@ -40,11 +42,11 @@ export function buildComparison(run: RunResult): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (const [workload, label] of THROUGHPUT_ROWS) {
     const values = valuesOf(run, workload, (r) => (r.kind === "throughput" ? r.perSecond : undefined));
-    rows.push({ key: workload, label: `${label} (msg/s)`, unit: "msg/s", values, ratios: ratiosOf(values, (mq, bull) => mq / bull), targets: throughputTargets(run, workload, values) });
+    rows.push({ key: workload, label: `${label} (msg/s)`, unit: "msg/s", values, partial: partialOf(run, workload), ratios: ratiosOf(values, (mq, bull) => mq / bull), targets: throughputTargets(run, workload, values) });
   }
   for (const [stat, label] of LATENCY_ROWS) {
     const values = valuesOf(run, "latency", (r) => (r.kind === "latency" ? r[stat] : undefined));
-    rows.push({ key: `latency-${stat}`, label: `${label} at ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (ms)`, unit: "ms", values, ratios: ratiosOf(values, (mq, bull) => bull / mq), targets: stat === "p99" ? latencyTargets(run, values) : [] });
+    rows.push({ key: `latency-${stat}`, label: `${label} at ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (ms)`, unit: "ms", values, partial: partialOf(run, "latency"), ratios: ratiosOf(values, (mq, bull) => bull / mq), targets: stat === "p99" ? latencyTargets(run, values) : [] });
   }
   return rows;
 }
@@ -67,6 +69,15 @@ function valuesOf(run: RunResult, workload: WorkloadId, pick: (r: NonNullable<Re
     else values[id] = pick(r) ?? "n/a";
   }
   return values;
+}
+
+function partialOf(run: RunResult, workload: WorkloadId): Record<PeerId, boolean> {
+  const partial = {} as Record<PeerId, boolean>;
+  for (const id of PEER_IDS) {
+    const r = resultOf(run, id, workload);
+    partial[id] = r?.kind === "throughput" && r.partial;
+  }
+  return partial;
 }
 
 function resultOf(run: RunResult, id: PeerId, workload: WorkloadId): NonNullable<RunResult["peers"][PeerId]>["results"][WorkloadId] {

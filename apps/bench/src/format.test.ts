@@ -9,6 +9,7 @@ describe("formatting", () => {
     expect(formatValue(0.644, "ms")).toBe("0.64");
     expect(formatValue("error", "ms")).toBe("error");
     expect(formatValue(Number.NaN, "ms")).toBe("n/a");
+    expect(formatValue(2_000, "msg/s", true)).toBe("2,000*");
     expect(formatRatio(3.456)).toBe("3.46×");
     expect(formatRatio(25.54)).toBe("25.5×");
     expect(formatRatio(123.4)).toBe("123×");
@@ -59,5 +60,6 @@ describe("buildComparison", () => {
     expect(text).toContain("p99 1.06 ms");
     expect(text).toContain("interval ≥ 15× everysec: 4.3× ✗");
     expect(text).toContain("| single awaited enqueue (msg/s)");
+    expect(text).toMatch(/\| drain, no-op handler, concurrency 1 \(msg\/s\) +\| 4,918 +\| 2,000\* /);
   });
 });

@@ -2,11 +2,11 @@ import { fdatasyncFloor, type ComparisonRow, type TargetCheck } from "./comparis
 import { PEER_IDS, PEER_LABELS } from "./peer";
 import type { RunResult } from "./run-result";
 
-/** A figure as shown: msg/s as whole numbers with separators, ms with two decimals. */
-export function formatValue(value: number | string, unit: "msg/s" | "ms"): string {
+/** A figure as shown: msg/s as whole numbers with separators, ms with two decimals; `*` marks a partial (capped) run. */
+export function formatValue(value: number | string, unit: "msg/s" | "ms", partial = false): string {
   if (typeof value === "string") return value;
   if (!Number.isFinite(value)) return "n/a";
-  return unit === "ms" ? value.toFixed(2) : Math.round(value).toLocaleString("en-US");
+  return (unit === "ms" ? value.toFixed(2) : Math.round(value).toLocaleString("en-US")) + (partial ? "*" : "");
 }
 
 /** A ratio as shown (`12.3×`), or `–` when either side is missing. */
@@ -34,7 +34,7 @@ export function comparisonTable(rows: readonly ComparisonRow[]): { header: strin
     header: ["workload", ...PEER_IDS.map((id) => PEER_LABELS[id]), "interval ÷ everysec", "batch ÷ always", "batch ÷ everysec", "issue-12 target: measured"],
     rows: rows.map((row) => [
       row.label,
-      ...PEER_IDS.map((id) => formatValue(row.values[id], row.unit)),
+      ...PEER_IDS.map((id) => formatValue(row.values[id], row.unit, row.partial[id])),
       formatRatio(row.ratios.intervalVsEverysec),
       formatRatio(row.ratios.batchVsAlways),
       formatRatio(row.ratios.batchVsEverysec),
@@ -51,7 +51,7 @@ export function describeFdatasync(run: RunResult): string {
 
 /** What the ratio columns mean. */
 export const RATIO_LEGEND =
-  "Ratios: higher is better for @mq (msg/s: @mq ÷ BullMQ; latency: BullMQ ÷ @mq). Equal-durability pairs: @mq interval (fdatasync every 100 ms) ~ BullMQ everysec; @mq batch (fdatasync before each enqueue/ack resolves) ~ BullMQ always. ✓ met, ✗ not met, – not measured.";
+  "Ratios: higher is better for @mq (msg/s: @mq ÷ BullMQ; latency: BullMQ ÷ @mq). Equal-durability pairs: @mq interval (fdatasync every 100 ms) ~ BullMQ everysec; @mq batch (fdatasync before each enqueue/ack resolves) ~ BullMQ always. ✓ met, ✗ not met, – not measured. * stopped at the time cap: the rate over the messages finished by then.";
 
 /** The full text report printed at the end of a run. */
 export function renderTextReport(run: RunResult, rows: readonly ComparisonRow[]): string {

@@ -23,7 +23,7 @@ export function renderHtmlReport(run: RunResult, rows: readonly ComparisonRow[])
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #1a202c; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #cbd5e0; padding: 4px 8px; text-align: right; }
-th:first-child, td:first-child, td:last-child { text-align: left; }
+th:first-child, td:first-child, th:last-child, td:last-child { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5em; }
 .chart h3 { font-size: 14px; margin: 0 0 4px; }
 .legend span { display: inline-block; margin-right: 1em; }
@@ -66,13 +66,13 @@ const GAP = 6;
 function barChart(row: ComparisonRow): string {
   const numbers = PEER_IDS.map((id) => row.values[id]).filter((v): v is number => typeof v === "number" && Number.isFinite(v));
   const max = Math.max(...numbers, Number.MIN_VALUE);
-  const plotW = WIDTH - LABEL_W - 90;
+  const plotW = WIDTH - LABEL_W - 130;
   const height = PEER_IDS.length * (BAR_H + GAP) + GAP;
   const bars = PEER_IDS.map((id, i) => {
     const v = row.values[id];
     const y = GAP + i * (BAR_H + GAP);
     const w = typeof v === "number" && Number.isFinite(v) ? Math.max(1, (v / max) * plotW) : 0;
-    const text = formatValue(v, row.unit) + (typeof v === "number" ? ` ${row.unit}` : "");
+    const text = formatValue(v, row.unit, row.partial[id]) + (typeof v === "number" ? ` ${row.unit}` : "");
     return `<text x="${LABEL_W - 6}" y="${y + BAR_H * 0.7}" text-anchor="end" font-size="12">${escapeHtml(PEER_LABELS[id])}</text>` +
       `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${COLORS[id]}"><title>${escapeHtml(text)}</title></rect>` +
       `<text x="${(LABEL_W + w + 4).toFixed(1)}" y="${y + BAR_H * 0.7}" font-size="12">${escapeHtml(text)}</text>`;

@@ -48,7 +48,7 @@ async function runOne(peer: Peer, workload: (typeof WORKLOAD_IDS)[number], sizes
 function describe(result: WorkloadResult): string {
   switch (result.kind) {
     case "throughput":
-      return `${Math.round(result.perSecond).toLocaleString("en-US")} msg/s (${result.seconds.toFixed(2)} s)`;
+      return `${Math.round(result.perSecond).toLocaleString("en-US")} msg/s (${result.messages.toLocaleString("en-US")} in ${result.seconds.toFixed(2)} s${result.partial ? ", stopped at the time cap" : ""})`;
     case "latency":
       return `p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms (${result.count} samples)`;
     case "error":

@@ -26,11 +26,21 @@ export interface WorkloadSizes {
   readonly latency: number;
   /** Latency workload pace, msg/s. */
   readonly latencyRate: number;
+  /**
+   * A throughput workload that is still running after this many seconds stops
+   * and reports the rate over what it finished (marked partial), so one slow
+   * system cannot stretch the run past its budget.
+   */
+  readonly capSeconds: number;
 }
 
 export interface ThroughputResult {
   readonly kind: "throughput";
+  /** Messages finished in `seconds` (fewer than planned when the cap stopped it). */
   readonly messages: number;
+  readonly planned: number;
+  /** True when the time cap stopped the workload before all planned messages. */
+  readonly partial: boolean;
   readonly seconds: number;
   readonly perSecond: number;
 }
@@ -57,15 +67,15 @@ export async function runWorkload(id: WorkloadId, session: PeerSession, sizes: W
   };
   switch (id) {
     case "single":
-      return watchdog.guard(singleEnqueue(session, sizes.single, progress));
+      return watchdog.guard(singleEnqueue(session, sizes.single, sizes.capSeconds, progress));
     case "bulk-1":
-      return watchdog.guard(bulkEnqueue(session, sizes.bulk, 1, progress));
+      return watchdog.guard(bulkEnqueue(session, sizes.bulk, 1, sizes.capSeconds, progress));
     case "bulk-8":
-      return watchdog.guard(bulkEnqueue(session, sizes.bulk, 8, progress));
+      return watchdog.guard(bulkEnqueue(session, sizes.bulk, 8, sizes.capSeconds, progress));
     case "drain-c1":
-      return drain(session, sizes.drain, 1, watchdog, progress);
+      return drain(session, sizes.drain, 1, sizes.capSeconds, watchdog, progress);
     case "drain-c32":
-      return drain(session, sizes.drain, 32, watchdog, progress);
+      return drain(session, sizes.drain, 32, sizes.capSeconds, watchdog, progress);
     case "latency":
       return latency(session, sizes.latency, sizes.latencyRate, watchdog, progress);
   }
@@ -73,29 +83,32 @@ export async function runWorkload(id: WorkloadId, session: PeerSession, sizes: W
 
 // ---------------------------------------------------------------------------
 
-function throughput(messages: number, startedAt: number): ThroughputResult {
+function throughput(messages: number, planned: number, startedAt: number): ThroughputResult {
   const seconds = (performance.now() - startedAt) / 1000;
-  return { kind: "throughput", messages, seconds, perSecond: messages / seconds };
+  return { kind: "throughput", messages, planned, partial: messages < planned, seconds, perSecond: messages / seconds };
 }
 
-async function singleEnqueue(session: PeerSession, n: number, progress: (done: number) => void): Promise<ThroughputResult> {
+async function singleEnqueue(session: PeerSession, n: number, capSeconds: number, progress: (done: number) => void): Promise<ThroughputResult> {
   const startedAt = performance.now();
-  for (let i = 0; i < n; i++) {
-    await session.enqueue(makePayload(i));
-    if ((i & 255) === 0) progress(i);
+  const deadline = startedAt + capSeconds * 1000;
+  let done = 0;
+  while (done < n && performance.now() < deadline) {
+    await session.enqueue(makePayload(done));
+    if ((++done & 255) === 0) progress(done);
   }
-  return throughput(n, startedAt);
+  return throughput(done, n, startedAt);
 }
 
-async function bulkEnqueue(session: PeerSession, n: number, producers: number, progress: (done: number) => void): Promise<ThroughputResult> {
+async function bulkEnqueue(session: PeerSession, n: number, producers: number, capSeconds: number, progress: (done: number) => void): Promise<ThroughputResult> {
   const batches = Math.ceil(n / BATCH);
   const batch = Array.from({ length: BATCH }, (_, i) => makePayload(i));
   let taken = 0;
   let done = 0;
   const startedAt = performance.now();
+  const deadline = startedAt + capSeconds * 1000;
   await Promise.all(
     Array.from({ length: producers }, async () => {
-      while (taken < batches) {
+      while (taken < batches && performance.now() < deadline) {
         taken++;
         await session.enqueueBatch(batch);
         done += BATCH;
@@ -103,32 +116,46 @@ async function bulkEnqueue(session: PeerSession, n: number, producers: number, p
       }
     }),
   );
-  return throughput(batches * BATCH, startedAt);
+  return throughput(done, batches * BATCH, startedAt);
 }
 
-/** Enqueue `n` messages (untimed), then time a no-op handler until the last completion is recorded. */
-async function drain(session: PeerSession, n: number, concurrency: number, watchdog: Watchdog, progress: (done: number) => void): Promise<ThroughputResult> {
+/**
+ * Enqueue `n` messages (untimed), then time a no-op handler until the last
+ * completion is recorded (or the cap passes: then the rate is over what was
+ * recorded by then).
+ */
+async function drain(session: PeerSession, n: number, concurrency: number, capSeconds: number, watchdog: Watchdog, progress: (done: number) => void): Promise<ThroughputResult> {
   for (let i = 0; i < n; i += PREFILL_BATCH) {
     await watchdog.guard(session.enqueueBatch(Array.from({ length: Math.min(PREFILL_BATCH, n - i) }, (_, k) => makePayload(i + k))));
     watchdog.tick();
   }
   let done = 0;
+  let result: ThroughputResult | undefined;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const startedAt = performance.now();
-  await watchdog.guard(
-    session.consume(
-      concurrency,
-      () => undefined,
-      () => {
-        done++;
-        if ((done & 1023) === 0) progress(done);
-        if (done === n) finish();
-      },
-    ),
-  );
-  await watchdog.guard(finished);
-  return throughput(n, startedAt);
+  const stop = (): void => {
+    result ??= throughput(done, n, startedAt);
+    finish();
+  };
+  const cap = setTimeout(stop, capSeconds * 1000);
+  try {
+    await watchdog.guard(
+      session.consume(
+        concurrency,
+        () => undefined,
+        () => {
+          done++;
+          if ((done & 1023) === 0) progress(done);
+          if (done === n) stop();
+        },
+      ),
+    );
+    await watchdog.guard(finished);
+  } finally {
+    clearTimeout(cap);
+  }
+  return result ?? throughput(done, n, startedAt);
 }
 
 /**
@@ -149,6 +176,7 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
       (payload: BenchPayload) => {
         const now = performance.now();
         if (payload.i >= warmup) samples.push(now - payload.t);
+        watchdog.tick();
         if (++started === total) finish();
       },
       () => undefined,

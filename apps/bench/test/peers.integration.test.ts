@@ -9,7 +9,7 @@ import type { Peer } from "../src/peer";
 import { redisServerVersion, startRedisServer } from "../src/redis-server";
 import { runWorkload, WORKLOAD_IDS, type WorkloadSizes } from "../src/workloads";
 
-const sizes: WorkloadSizes = { single: 50, bulk: 300, drain: 300, latency: 50, latencyRate: 1_000 };
+const sizes: WorkloadSizes = { single: 50, bulk: 300, drain: 300, latency: 50, latencyRate: 1_000, capSeconds: 60 };
 const hasRedis = redisServerVersion() !== undefined;
 if (!hasRedis) console.warn("[bench test] redis-server not installed (apt-get install -y redis-server): BullMQ tests skip");
 

@@ -16,6 +16,8 @@ export interface BenchOptions {
   /** Folder for latest.json and latest.html. */
   readonly outDir: string;
   readonly quick: boolean;
+  /** Also write the figures into the app's README (between its figures markers). */
+  readonly readme: boolean;
 }
 
 export type ParsedArgs = { readonly help: true } | { readonly help: false; readonly options: BenchOptions };
@@ -39,6 +41,7 @@ ratios and the issue-12 targets, and writes latest.json and latest.html.
                    reports its rate over the messages it finished, marked * (default ${CAP_SECONDS})
   --only P         run only mq or bullmq (default both)
   --out DIR        where to write latest.json and latest.html (default apps/bench/results)
+  --readme         also put the table into apps/bench/README.md ("Latest figures")
   -h, --help       this text
 
 Environment: REDIS_SERVER=path overrides the redis-server binary on PATH.`;
@@ -54,6 +57,7 @@ export function parseArgs(argv: readonly string[], defaultOutDir: string): Parse
         messages: { type: "string" },
         cap: { type: "string" },
         quick: { type: "boolean" },
+        readme: { type: "boolean" },
         only: { type: "string" },
         out: { type: "string" },
       },
@@ -73,6 +77,7 @@ export function parseArgs(argv: readonly string[], defaultOutDir: string): Parse
     help: false,
     options: {
       quick,
+      readme: values.readme === true,
       only,
       outDir: path.resolve(values.out ?? defaultOutDir),
       fdatasyncSamples: quick ? 300 : 2_000,

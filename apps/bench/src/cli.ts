@@ -2,13 +2,13 @@
  * `pnpm bench:peers [options]`: the same workloads on @mq and BullMQ in one
  * run; prints the comparison table, writes latest.json and latest.html.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HELP, parseArgs, UsageError } from "./args";
 import { buildComparison } from "./comparisons";
 import { probeFdatasync } from "./fdatasync-probe";
-import { renderTextReport } from "./format";
+import { renderReadmeFigures, renderTextReport, replaceReadmeFigures } from "./format";
 import { describeMachine } from "./machine";
 import { PAYLOAD_BYTES } from "./payload";
 import { productOf, type Peer, type PeerId } from "./peer";
@@ -20,7 +20,8 @@ import type { RunResult } from "./run-result";
 import { redisServerBinary, redisServerVersion } from "./redis-server";
 import { runPeer } from "./run-peers";
 
-const defaultOutDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../results");
+const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const defaultOutDir = path.join(appDir, "results");
 
 let parsed;
 try {
@@ -77,5 +78,10 @@ writeFileSync(jsonPath, `${JSON.stringify({ ...run, comparison: rows }, null, 2)
 writeFileSync(htmlPath, renderHtmlReport(run, rows));
 console.log(renderTextReport(run, rows));
 log.note(`wrote ${jsonPath} and ${htmlPath}`);
+if (options.readme) {
+  const readmePath = path.join(appDir, "README.md");
+  writeFileSync(readmePath, replaceReadmeFigures(readFileSync(readmePath, "utf8"), renderReadmeFigures(run, rows)));
+  log.note(`updated the figures in ${readmePath}`);
+}
 const failed = Object.values(peers).some((p) => Object.values(p.results).some((r) => r.kind === "error"));
 process.exitCode = failed ? 1 : 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildComparison, fdatasyncFloor } from "./comparisons";
-import { formatRatio, formatValue, renderMarkdownTable, renderTextReport } from "./format";
+import { formatRatio, formatValue, renderMarkdownTable, renderReadmeFigures, renderTextReport, replaceReadmeFigures } from "./format";
 import { sampleRun } from "./_sample-run";
 
 describe("formatting", () => {
@@ -31,8 +31,8 @@ describe("buildComparison", () => {
     return found;
   };
 
-  it("has five throughput rows and three latency rows", () => {
-    expect(rows.map((r) => r.key)).toEqual(["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "latency-p50", "latency-p99", "latency-max"]);
+  it("has five throughput rows, three latency rows and the accepted pace", () => {
+    expect(rows.map((r) => r.key)).toEqual(["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "latency-p50", "latency-p99", "latency-max", "latency-accepted"]);
   });
 
   it("divides @mq by BullMQ for throughput and BullMQ by @mq for latency", () => {
@@ -61,5 +61,19 @@ describe("buildComparison", () => {
     expect(text).toContain("interval ≥ 15× everysec: 4.3× ✗");
     expect(text).toContain("| single awaited enqueue (msg/s)");
     expect(text).toMatch(/\| drain, no-op handler, concurrency 1 \(msg\/s\) +\| 4,918 +\| 2,000\* /);
+  });
+});
+
+describe("README figures", () => {
+  it("replaces only the section between the markers and says when the machine was loaded", () => {
+    const run = sampleRun();
+    const figures = renderReadmeFigures({ ...run, machine: { ...run.machine, loadAverage: { start: 9, end: 3 } } }, buildComparison(run));
+    expect(figures).toContain("**the machine was loaded**");
+    const readme = "# x\n<!-- figures:start -->\nold\n<!-- figures:end -->\ntail\n";
+    const updated = replaceReadmeFigures(readme, figures);
+    expect(updated).not.toContain("old");
+    expect(updated.startsWith("# x\n<!-- figures:start -->\nMeasured 2026-12-02 00:00 UTC")).toBe(true);
+    expect(updated.endsWith("<!-- figures:end -->\ntail\n")).toBe(true);
+    expect(() => replaceReadmeFigures("# no markers", figures)).toThrow(/figures:start/);
   });
 });

@@ -17,8 +17,8 @@ export function formatRatio(ratio: number | undefined): string {
 
 /** One target as shown: `interval ≥ 25×: 5.90× ✗`. */
 export function formatTarget(target: TargetCheck): string {
-  const mark = target.met === undefined ? "–" : target.met ? "✓" : "✗";
-  return `${target.text}: ${target.display} ${mark}`;
+  if (target.met === undefined) return `${target.text}: not measured`;
+  return `${target.text}: ${target.display} ${target.met ? "✓" : "✗"}`;
 }
 
 /** A Markdown table with padded columns (readable as plain text too). */
@@ -66,4 +66,33 @@ export function renderTextReport(run: RunResult, rows: readonly ComparisonRow[])
     "",
     RATIO_LEGEND,
   ].join("\n");
+}
+
+/** The "Latest figures" section of the README: when, where, the disk, the table, the legend. */
+export function renderReadmeFigures(run: RunResult, rows: readonly ComparisonRow[]): string {
+  const m = run.machine;
+  const table = comparisonTable(rows);
+  const loaded = Math.max(m.loadAverage.start, m.loadAverage.end) > m.cpus;
+  const z = run.sizes;
+  return [
+    `Measured ${run.startedAt.slice(0, 16).replace("T", " ")} UTC with \`pnpm bench:peers\` (${z.bulk.toLocaleString("en-US")} messages per bulk and drain workload, ${z.single.toLocaleString("en-US")} single enqueues, ${z.latency.toLocaleString("en-US")} latency samples; the run took ${Math.round(run.durationSeconds)} s):`,
+    "",
+    `- machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, redis-server ${m.redisServer ?? "not found"}, bullmq ${m.bullmq}`,
+    `- load average (1 min) ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end${loaded ? `: **the machine was loaded** (more runnable work than its ${m.cpus} cores), so every figure here is lower and noisier than on a quiet machine` : ""}`,
+    `- ${describeFdatasync(run)}`,
+    "",
+    renderMarkdownTable(table.header, table.rows),
+    "",
+    RATIO_LEGEND,
+  ].join("\n");
+}
+
+/** Replace what lies between the figures markers of a README with `figures`. */
+export function replaceReadmeFigures(readme: string, figures: string): string {
+  const start = "<!-- figures:start -->";
+  const end = "<!-- figures:end -->";
+  const from = readme.indexOf(start);
+  const to = readme.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`[mq:bench] the README has no ${start} … ${end} section`);
+  return `${readme.slice(0, from + start.length)}\n${figures}\n${readme.slice(to)}`;
 }

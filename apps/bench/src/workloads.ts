@@ -46,7 +46,10 @@ export interface ThroughputResult {
 }
 export interface LatencyResult extends LatencySummary {
   readonly kind: "latency";
+  /** Offered pace, msg/s. */
   readonly rate: number;
+  /** Messages ÷ time until the last enqueue resolved: below `rate` when the system could not keep up (latency then measures a growing backlog). */
+  readonly acceptedPerSecond: number;
 }
 export interface FailedResult {
   readonly kind: "error";
@@ -194,7 +197,8 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
     if ((i & 127) === 0) progress(i);
   }
   await watchdog.guard(Promise.all(pending));
+  const acceptedPerSecond = total / ((performance.now() - begin) / 1000);
   watchdog.tick();
   await watchdog.guard(finished);
-  return { kind: "latency", rate, ...summarize(samples) };
+  return { kind: "latency", rate, acceptedPerSecond, ...summarize(samples) };
 }

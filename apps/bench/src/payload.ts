@@ -7,13 +7,19 @@ export interface BenchPayload {
   readonly body: string;
 }
 
-/** Bytes each payload takes once encoded (JSON for BullMQ; msgpack for @mq is a few bytes smaller). */
+/** Bytes each payload takes as JSON (BullMQ's encoding); @mq's msgpack is about 10 bytes smaller. */
 export const PAYLOAD_BYTES = 256;
 
-// `{"i":12345,"t":123456.789012,"body":"…"}` has ~40 bytes of structure.
-const FILLER = "x".repeat(PAYLOAD_BYTES - 40);
+const fillers = new Map<number, string>();
 
-/** A 256-byte payload (±4 bytes with the digits of `i` and `t`). */
+/** A payload whose JSON is exactly 256 bytes, whatever the digits of `i` and `t`. */
 export function makePayload(i: number, t = 0): BenchPayload {
-  return { i, t, body: FILLER };
+  const structure = `{"i":${i},"t":${t},"body":""}`.length;
+  const length = Math.max(0, PAYLOAD_BYTES - structure);
+  let body = fillers.get(length);
+  if (body === undefined) {
+    body = "x".repeat(length);
+    fillers.set(length, body);
+  }
+  return { i, t, body };
 }

@@ -3,7 +3,7 @@ import type { RunResult } from "./run-result";
 import type { WorkloadResult } from "./workloads";
 
 const tp = (perSecond: number, partial = false): WorkloadResult => ({ kind: "throughput", messages: 100_000, planned: partial ? 200_000 : 100_000, partial, seconds: 100_000 / perSecond, perSecond });
-const lat = (p50: number, p99: number, max: number): WorkloadResult => ({ kind: "latency", rate: 1_000, acceptedPerSecond: 1_000, count: 3_000, p50, p99, max });
+const lat = (p50: number, p99: number, max: number): WorkloadResult => ({ kind: "latency", rate: 1_000, acceptedPerSecond: 1_000, startedPerSecond: 999, count: 3_000, p50, p99, max });
 
 /** A run with the figures of issue 12's "before" table (BullMQ always invented; one @mq error). */
 export function sampleRun(): RunResult {

@@ -11,7 +11,7 @@ describe("parseArgs", () => {
   it("defaults to both products, 100k messages and the default out folder", () => {
     const o = run([]);
     expect(o.only).toBe("all");
-    expect(o.sizes).toEqual({ single: DEFAULT_MESSAGES / 20, bulk: DEFAULT_MESSAGES, drain: DEFAULT_MESSAGES, latency: 3_000, latencyRate: 1_000, capSeconds: 45 });
+    expect(o.sizes).toEqual({ single: DEFAULT_MESSAGES / 20, bulk: DEFAULT_MESSAGES, drain: DEFAULT_MESSAGES, latency: 3_000, latencyRate: 1_000, capSeconds: 40 });
     expect(o.fdatasyncSamples).toBe(2_000);
     expect(o.outDir).toBe("/out");
   });

@@ -26,7 +26,7 @@ export type ParsedArgs = { readonly help: true } | { readonly help: false; reado
 export const DEFAULT_MESSAGES = 100_000;
 const QUICK_MESSAGES = 5_000;
 /** Longest a throughput workload runs before it stops and reports a partial rate. */
-export const CAP_SECONDS = 45;
+export const CAP_SECONDS = 40;
 
 export const HELP = `Usage: pnpm bench:peers [options]
 

@@ -50,7 +50,7 @@ function describe(result: WorkloadResult): string {
     case "throughput":
       return `${Math.round(result.perSecond).toLocaleString("en-US")} msg/s (${result.messages.toLocaleString("en-US")} in ${result.seconds.toFixed(2)} s${result.partial ? ", stopped at the time cap" : ""})`;
     case "latency":
-      return `p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms (${result.count} samples; enqueues accepted at ${Math.round(result.acceptedPerSecond).toLocaleString("en-US")} msg/s)`;
+      return `p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms (${result.count} samples; enqueues accepted at ${Math.round(result.acceptedPerSecond).toLocaleString("en-US")} msg/s, handlers started at ${Math.round(result.startedPerSecond).toLocaleString("en-US")} msg/s)`;
     case "error":
       return `FAILED: ${result.error}`;
   }

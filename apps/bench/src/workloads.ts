@@ -48,8 +48,14 @@ export interface LatencyResult extends LatencySummary {
   readonly kind: "latency";
   /** Offered pace, msg/s. */
   readonly rate: number;
-  /** Messages ÷ time until the last enqueue resolved: below `rate` when the system could not keep up (latency then measures a growing backlog). */
+  /** Messages ÷ time until the last enqueue resolved: below `rate` when the producer side could not keep the pace. */
   readonly acceptedPerSecond: number;
+  /**
+   * Messages ÷ time until the last handler started: below `rate` when the
+   * system could not keep the pace end to end (latency then measures a
+   * growing backlog rather than one message's way through).
+   */
+  readonly startedPerSecond: number;
 }
 export interface FailedResult {
   readonly kind: "error";
@@ -171,6 +177,7 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
   const total = warmup + count;
   const samples: number[] = [];
   let started = 0;
+  let lastStartAt = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   await watchdog.guard(
@@ -180,7 +187,10 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
         const now = performance.now();
         if (payload.i >= warmup) samples.push(now - payload.t);
         watchdog.tick();
-        if (++started === total) finish();
+        if (++started === total) {
+          lastStartAt = now;
+          finish();
+        }
       },
       () => undefined,
     ),
@@ -200,5 +210,6 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
   const acceptedPerSecond = total / ((performance.now() - begin) / 1000);
   watchdog.tick();
   await watchdog.guard(finished);
-  return { kind: "latency", rate, acceptedPerSecond, ...summarize(samples) };
+  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
+  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
 }

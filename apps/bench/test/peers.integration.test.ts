@@ -25,6 +25,7 @@ async function runAll(peer: Peer): Promise<void> {
         expect(result.count, id).toBe(sizes.latency);
         expect(result.p50, id).toBeLessThanOrEqual(result.p99);
         expect(result.p99, id).toBeLessThanOrEqual(result.max);
+        expect(result.startedPerSecond, id).toBeGreaterThan(0);
       }
     } finally {
       await session.close();

@@ -49,7 +49,7 @@ export function buildComparison(run: RunResult): ComparisonRow[] {
     rows.push({ key: `latency-${stat}`, label: `${label} at ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (ms)`, unit: "ms", values, partial: partialOf(run, "latency"), ratios: ratiosOf(values, (mq, bull) => bull / mq), targets: stat === "p99" ? latencyTargets(run, values) : [] });
   }
   const kept = valuesOf(run, "latency", (r) => (r.kind === "latency" ? r.startedPerSecond : undefined));
-  rows.push({ key: "latency-pace", label: `handler starts/s while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (msg/s)`, unit: "msg/s", values: kept, partial: partialOf(run, "latency"), ratios: { intervalVsEverysec: undefined, batchVsAlways: undefined, batchVsEverysec: undefined }, targets: [] });
+  rows.push({ key: "latency-pace", label: `handler starts per second while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (msg/s)`, unit: "msg/s", values: kept, partial: partialOf(run, "latency"), ratios: { intervalVsEverysec: undefined, batchVsAlways: undefined, batchVsEverysec: undefined }, targets: [] });
   return rows;
 }
 

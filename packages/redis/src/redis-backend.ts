@@ -243,10 +243,17 @@ export class RedisBackend implements QueueBackend {
       this.#scheduler.noteDue(num(ok[2]));
       this.#emitEvents(list(ok[3]));
     } else {
-      // Cross-slot on Cluster: publish first, then ack; a failed ack leaves the
-      // published copies (a duplicate at worst, never a loss).
+      // Cross-slot on Cluster: every slot is checked first (receipts current,
+      // room, versions), then the publish is applied, then the acks; a change
+      // racing in between can fail a later step, leaving published copies (a
+      // duplicate at worst, never a loss).
+      const receiptGroups = this.#bySlot(parsed, (r) => this.keys.base(r.queue));
+      for (const group of receiptGroups) {
+        const keys = unique(group.map((r) => this.keys.base(r.queue)));
+        this.#check(await this.#call(keys, ["check", String(group.length), ...receiptArgs(group, keys, this.keys)]), group, []);
+      }
       if (rows.length > 0) results = await this.#runEnqueue(rows);
-      for (const group of this.#bySlot(parsed, (r) => this.keys.base(r.queue))) {
+      for (const group of receiptGroups) {
         const keys = unique(group.map((r) => this.keys.base(r.queue)));
         const reply = await this.#call(keys, ["ack", String(group.length), ...receiptArgs(group, keys, this.keys)]);
         const ok = this.#check(reply, group, []);
@@ -469,6 +476,14 @@ export class RedisBackend implements QueueBackend {
   async #runEnqueue(rows: readonly Row[]): Promise<Reply[]> {
     const groups = this.#oneSlot(rows.map((r) => r.base)) ? [rows.map((_, i) => i)] : this.#bySlot(rows.map((_, i) => i), (i) => rows[i]!.base);
     const results: Reply[] = new Array<Reply>(rows.length);
+    if (groups.length > 1) {
+      // Cluster, several slots: check every slot before applying any (see README, "What crosses slots").
+      for (const group of groups) {
+        const part = group.map((i) => rows[i]!);
+        const keys = unique(part.map((r) => r.base));
+        this.#check(await this.#call(keys, ["check", "0", ...rowArgs(part, keys)]), [], part);
+      }
+    }
     for (const group of groups) {
       const part = group.map((i) => rows[i]!);
       const keys = unique(part.map((r) => r.base));

@@ -301,6 +301,15 @@ if op == 'enqueue' then
   notify()
   return { 'OK', p.results, due_reply() }
 
+elseif op == 'check' then
+  -- Dry run of an enqueue (a cross-slot batch on Cluster checks every slot before applying any).
+  local n = tonumber(ARGV[3])
+  local bad = check_receipts(4, n)
+  if bad > 0 then return { 'E', { 'LEASE_LOST', fmt(bad) } } end
+  local _, err = plan_enqueue(4 + n * 3)
+  if err then return { 'E', err } end
+  return { 'OK' }
+
 elseif op == 'lease' then
   local B = KEYS[1]
   local max, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])

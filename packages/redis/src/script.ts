@@ -341,8 +341,6 @@ elseif op == 'lease' then
       end
     end
   end
-  woke[B] = nil
-  if redis.call('ZCARD', B .. ':r') > 0 then woke[B] = true end
   notify()
   return { 'OK', fmt(NOW + leaseMs), ev, out }
 

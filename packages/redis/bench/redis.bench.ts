@@ -1,0 +1,94 @@
+// End-to-end benchmark on a private local redis-server (AOF everysec):
+// a producer enqueues MESSAGES in batches while 1 or 3 consumer processes
+// handle them with the dispatcher; reports msg/s and enqueue→start p50/p99.
+// Usage: pnpm --filter @mq/redis bench   (MQ_BENCH_MESSAGES=20000 by default)
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createDispatcher } from "@mq/dispatcher";
+import { redisBackend } from "../src/index";
+import { RedisServer } from "../test/redis-server";
+
+const MESSAGES = Number(process.env.MQ_BENCH_MESSAGES ?? 20_000);
+const here = fileURLToPath(import.meta.url);
+
+async function consumer(port: number, prefix: string, expected: number): Promise<void> {
+  const backend = redisBackend({ connection: { host: "127.0.0.1", port }, prefix });
+  await backend.open();
+  const latencies: number[] = [];
+  const dispatcher = createDispatcher(backend);
+  dispatcher.handle<{ sentAt: number }>("bench", (p) => void latencies.push(Date.now() - p.sentAt), { maxParallelism: 64, prefetch: 128, maxRetries: 0 });
+  dispatcher.start();
+  process.stdout.write("ready\n");
+  // Reports every 200 ms; the parent decides when all messages are done.
+  const timer = setInterval(() => process.stdout.write(`${JSON.stringify({ handled: latencies.length })}\n`), 200);
+  process.stdin.on("data", () => {
+    clearInterval(timer);
+    void dispatcher.stop().then(async () => {
+      await backend.close();
+      process.stdout.write(`${JSON.stringify({ done: true, latencies })}\n`);
+      process.exit(0);
+    });
+  });
+  void expected;
+}
+
+async function run(port: number, processes: number): Promise<{ processes: number; msgPerSec: number; p50: number; p99: number }> {
+  const prefix = `bench${processes}`;
+  const procs = Array.from({ length: processes }, () => spawn(process.execPath, ["--import", "tsx", here, "--consumer", String(port), prefix], { stdio: ["pipe", "pipe", "inherit"] }));
+  const handled = new Array<number>(processes).fill(0);
+  const latencies: number[] = [];
+  const done: Promise<void>[] = [];
+  let readyCount = 0;
+  const allReady = new Promise<void>((resolve) => {
+    procs.forEach((p, i) => {
+      let buf = "";
+      done.push(new Promise((r) => p.once("exit", () => r())));
+      p.stdout!.setEncoding("utf8");
+      p.stdout!.on("data", (s: string) => {
+        buf += s;
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line === "ready" && ++readyCount === processes) resolve();
+          else if (line.startsWith("{")) {
+            const m = JSON.parse(line) as { handled?: number; latencies?: number[] };
+            if (m.handled !== undefined) handled[i] = m.handled;
+            if (m.latencies !== undefined) latencies.push(...m.latencies);
+          }
+        }
+      });
+    });
+  });
+  await allReady;
+  const producer = redisBackend({ connection: { host: "127.0.0.1", port }, prefix });
+  await producer.open();
+  const start = performance.now();
+  for (let n = 0; n < MESSAGES; n += 100) {
+    const now = Date.now();
+    await producer.enqueue(Array.from({ length: Math.min(100, MESSAGES - n) }, () => ({ queue: "bench", payload: { sentAt: now } })));
+  }
+  while (handled.reduce((a, b) => a + b, 0) < MESSAGES) await new Promise((r) => setTimeout(r, 20));
+  const seconds = (performance.now() - start) / 1000;
+  for (const p of procs) p.stdin!.write("stop\n");
+  await Promise.all(done);
+  await producer.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { processes, msgPerSec: Math.round(MESSAGES / seconds), p50: pct(0.5), p99: pct(0.99) };
+}
+
+if (process.argv[2] === "--consumer") {
+  await consumer(Number(process.argv[3]), process.argv[4]!, MESSAGES);
+} else {
+  const server = await RedisServer.start({ appendfsync: "everysec" });
+  try {
+    const results = [await run(server.port, 1), await run(server.port, 3)];
+    console.log(`@mq/redis end to end, ${MESSAGES} messages, redis-server 7.0 AOF everysec on loopback, node ${process.version}`);
+    console.table(results.map((r) => ({ consumers: r.processes, "msg/s": r.msgPerSec, "enqueue→start p50 ms": r.p50, "p99 ms": r.p99 })));
+  } finally {
+    await server.destroy();
+  }
+  void path;
+}

@@ -44,8 +44,8 @@ async function run(port: number, processes: number): Promise<{ processes: number
     procs.forEach((p, i) => {
       let buf = "";
       done.push(new Promise((r) => p.once("exit", () => r())));
-      p.stdout!.setEncoding("utf8");
-      p.stdout!.on("data", (s: string) => {
+      p.stdout.setEncoding("utf8");
+      p.stdout.on("data", (s: string) => {
         buf += s;
         let nl;
         while ((nl = buf.indexOf("\n")) >= 0) {
@@ -71,7 +71,7 @@ async function run(port: number, processes: number): Promise<{ processes: number
   }
   while (handled.reduce((a, b) => a + b, 0) < MESSAGES) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - start) / 1000;
-  for (const p of procs) p.stdin!.write("stop\n");
+  for (const p of procs) p.stdin.write("stop\n");
   await Promise.all(done);
   await producer.close();
   latencies.sort((a, b) => a - b);

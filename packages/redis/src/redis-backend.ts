@@ -138,7 +138,8 @@ export class RedisBackend implements QueueBackend {
     this.#client.on("error", () => undefined); // reported through close/ready below
     this.#client.on("close", () => this.#onConnectionLost());
     this.#client.on("ready", () => this.#onConnectionBack());
-    this.#sub = this.#client.duplicate();
+    // The subscriber waits out outages (its resubscribe after a reconnect must never time out).
+    this.#sub = this.#client instanceof Cluster ? this.#client.duplicate(undefined, { redisOptions: { maxRetriesPerRequest: null } }) : this.#client.duplicate({ maxRetriesPerRequest: null });
     this.#sub.on("error", () => undefined);
     this.#sub.on("message", (channel: string, message: string) => {
       if (channel !== this.keys.readyChannel) return;
@@ -372,7 +373,7 @@ export class RedisBackend implements QueueBackend {
   /** Runs the script with `keys`; connection trouble becomes `ConnectionError`. */
   #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
     const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${COMMAND}Buffer`]!.bind(this.#client);
-    return this.#guard(fn(keys.length, ...keys, this.keys.readyChannel, ...args)) as Promise<Reply>;
+    return this.#guard<Reply>(fn(keys.length, ...keys, this.keys.readyChannel, ...args));
   }
 
   async #guard<T>(p: Promise<T>): Promise<T> {

@@ -29,8 +29,8 @@ function startHost(name: string, env: Record<string, string>): Host {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const host: Host = { name, proc, produced: false, exited: new Promise((r) => proc.once("exit", (code) => r(code))) };
-  proc.stdout!.setEncoding("utf8");
-  proc.stdout!.on("data", (s: string) => {
+  proc.stdout.setEncoding("utf8");
+  proc.stdout.on("data", (s: string) => {
     if (s.includes("produced")) host.produced = true;
   });
   return host;

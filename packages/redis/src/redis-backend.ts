@@ -89,6 +89,9 @@ export class RedisBackend implements QueueBackend {
   /** Receipts this process holds, for close({ drain }). */
   readonly #held = new Map<string, number>();
   #scheduler!: Scheduler;
+  readonly #ignore = (): void => undefined;
+  readonly #lost = (): void => this.#onConnectionLost();
+  readonly #back = (): void => this.#onConnectionBack();
 
   constructor(options: RedisBackendOptions) {
     if (typeof options !== "object" || options === null || (options.client === undefined && options.connection === undefined)) {
@@ -135,9 +138,9 @@ export class RedisBackend implements QueueBackend {
     }
     this.#cluster = this.#client instanceof Cluster;
     this.#client.defineCommand(COMMAND, { lua: SCRIPT });
-    this.#client.on("error", () => undefined); // reported through close/ready below
-    this.#client.on("close", () => this.#onConnectionLost());
-    this.#client.on("ready", () => this.#onConnectionBack());
+    this.#client.on("error", this.#ignore); // reported through close/ready below
+    this.#client.on("close", this.#lost);
+    this.#client.on("ready", this.#back);
     // The subscriber waits out outages (its resubscribe after a reconnect must never time out).
     this.#sub = this.#client instanceof Cluster ? this.#client.duplicate(undefined, { redisOptions: { maxRetriesPerRequest: null } }) : this.#client.duplicate({ maxRetriesPerRequest: null });
     this.#sub.on("error", () => undefined);
@@ -179,6 +182,9 @@ export class RedisBackend implements QueueBackend {
     this.#spaceWaiters = [];
     this.#status = "closed";
     this.#sub.disconnect();
+    // A client the caller owns outlives this backend: leave no listeners on it.
+    this.#client.off("close", this.#lost).off("ready", this.#back);
+    if (!this.#ownsClient) this.#client.off("error", this.#ignore);
     if (this.#ownsClient) await this.#client.quit().catch(() => this.#client.disconnect());
   }
 

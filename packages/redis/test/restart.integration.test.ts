@@ -8,9 +8,9 @@ import { RedisServer, REDIS_SERVER, SKIP_REASON } from "./redis-server";
 
 // R1 / R2 (reliability-anchors §5): kill -9 redis-server under load and start
 // it again on the same AOF. With `appendfsync always` nothing resolved may be
-// lost; with `everysec` the checker forgives writes within 1 s of a crash
-// (the documented window; a kill -9 of the server alone loses nothing in
-// practice, since Redis write()s the AOF before it replies).
+// lost; with `everysec` the checker forgives writes within 2 s of a crash, the
+// README's window (Redis may reply before it write()s the AOF while a
+// background fsync is slow, so even a kill -9 of the server loses some).
 const CYCLES = Number(process.env.MQ_REDIS_RESTART_CYCLES ?? 5);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -72,7 +72,7 @@ if (REDIS_SERVER === undefined) {
 
   describe.each([
     ["always", "R1: nothing resolved is lost"],
-    ["everysec", "R2: loss stays inside the 1 s window"],
+    ["everysec", "R2: loss stays inside the documented 2 s window"],
   ] as const)("redis-server killed under load, appendfsync %s", (fsync, title) => {
     it(`${title} (${CYCLES} kill -9 cycles)`, async () => {
       const server = await RedisServer.start({ appendfsync: fsync });
@@ -118,7 +118,7 @@ if (REDIS_SERVER === undefined) {
       const stats = await b.stats("q");
       log.write({ k: "final", dlq: [], expired: [], purged: [], stats: { ready: stats.ready, inflight: stats.inFlight, delayed: stats.delayed } });
       log.close();
-      const report = checkHistory(readEventLogs([path.join(dir, "run.jsonl")]), fsync === "always" ? { mode: "always", maxRetries: 10, epsMs: 50 } : { mode: "interval", intervalMs: 1_000, maxRetries: 10, epsMs: 50 });
+      const report = checkHistory(readEventLogs([path.join(dir, "run.jsonl")]), fsync === "always" ? { mode: "always", maxRetries: 10, epsMs: 50 } : { mode: "interval", intervalMs: 2_000, maxRetries: 10, epsMs: 50 });
       console.log(`appendfsync ${fsync}: ${CYCLES} kills, ${produced} tokens sent, acked ${stats.totals.acked}\n${formatHistoryReport(report).split("\n").slice(0, 25).join("\n")}`);
       expect(report.valid).toBe(true);
       expect(unavailable).toContain("MQ_CONNECTION");

@@ -33,8 +33,9 @@ async function consumer(port: number, prefix: string, expected: number): Promise
   void expected;
 }
 
-async function run(port: number, processes: number): Promise<{ processes: number; msgPerSec: number; p50: number; p99: number }> {
-  const prefix = `bench${processes}`;
+async function run(port: number, processes: number, messages: number, rate: number): Promise<{ processes: number; msgPerSec: number; p50: number; p99: number }> {
+  const MESSAGES = messages;
+  const prefix = `bench${processes}r${rate}`;
   const procs = Array.from({ length: processes }, () => spawn(process.execPath, ["--import", "tsx", here, "--consumer", String(port), prefix], { stdio: ["pipe", "pipe", "inherit"] }));
   const handled = new Array<number>(processes).fill(0);
   const latencies: number[] = [];
@@ -65,9 +66,16 @@ async function run(port: number, processes: number): Promise<{ processes: number
   const producer = redisBackend({ connection: { host: "127.0.0.1", port }, prefix });
   await producer.open();
   const start = performance.now();
-  for (let n = 0; n < MESSAGES; n += 100) {
+  // rate 0: as fast as batches of 100 go (throughput); otherwise batches of 10 paced to `rate` msg/s (latency).
+  const batch = rate === 0 ? 100 : 10;
+  for (let n = 0; n < MESSAGES; n += batch) {
+    if (rate > 0) {
+      const due = start + (n / rate) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
     const now = Date.now();
-    await producer.enqueue(Array.from({ length: Math.min(100, MESSAGES - n) }, () => ({ queue: "bench", payload: { sentAt: now } })));
+    await producer.enqueue(Array.from({ length: Math.min(batch, MESSAGES - n) }, () => ({ queue: "bench", payload: { sentAt: now } })));
   }
   while (handled.reduce((a, b) => a + b, 0) < MESSAGES) await new Promise((r) => setTimeout(r, 20));
   const seconds = (performance.now() - start) / 1000;
@@ -84,9 +92,15 @@ if (process.argv[2] === "--consumer") {
 } else {
   const server = await RedisServer.start({ appendfsync: "everysec" });
   try {
-    const results = [await run(server.port, 1), await run(server.port, 3)];
-    console.log(`@mq/redis end to end, ${MESSAGES} messages, redis-server 7.0 AOF everysec on loopback, node ${process.version}`);
-    console.table(results.map((r) => ({ consumers: r.processes, "msg/s": r.msgPerSec, "enqueue→start p50 ms": r.p50, "p99 ms": r.p99 })));
+    const RATE = Number(process.env.MQ_BENCH_RATE ?? 500);
+    const rows = [];
+    for (const processes of [1, 3]) {
+      const t = await run(server.port, processes, MESSAGES, 0);
+      const l = await run(server.port, processes, Math.min(MESSAGES, RATE * 10), RATE);
+      rows.push({ consumers: processes, "msg/s (saturated)": t.msgPerSec, [`p50 ms at ${RATE} msg/s`]: l.p50, [`p99 ms at ${RATE} msg/s`]: l.p99, "p50 ms saturated": t.p50, "p99 ms saturated": t.p99 });
+    }
+    console.log(`@mq/redis end to end, ${MESSAGES} messages, redis-server 7.0 AOF everysec on loopback, node ${process.version}; enqueue→handler start`);
+    console.table(rows);
   } finally {
     await server.destroy();
   }

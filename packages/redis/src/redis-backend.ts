@@ -126,13 +126,14 @@ export class RedisBackend implements QueueBackend {
     if (this.#status === "open") return;
     if (this.#status !== "new") throw new HostClosedError("redis", `cannot open from state ${this.#status}; create a new backend`);
     const o = this.#options;
-    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2 };
+    // Auto-pipelining sends the calls of one tick in one write: many handlers acking at once cost one syscall.
+    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2, enableAutoPipelining: true };
     if (o.client !== undefined) this.#client = o.client;
     else {
       this.#ownsClient = true;
       const c = o.connection!;
       if (typeof c === "object" && "cluster" in c) {
-        this.#client = new Cluster([...c.cluster], { ...c.options, redisOptions: { ...timeouts, ...c.options?.redisOptions } });
+        this.#client = new Cluster([...c.cluster], { enableAutoPipelining: true, ...c.options, redisOptions: { ...timeouts, ...c.options?.redisOptions } });
       } else if (typeof c === "string") this.#client = new Redis(c, { ...timeouts, retryStrategy: reconnectDelay });
       else this.#client = new Redis({ ...timeouts, retryStrategy: reconnectDelay, ...c });
     }

@@ -19,4 +19,11 @@ export interface RedisBackendOptions {
   readonly commandTimeoutMs?: number;
   /** Reconnect attempts a command waits through before failing with `ConnectionError`. @default 2 */
   readonly maxRetriesPerRequest?: number;
+  /**
+   * Standalone Redis with replicas: after every change, `WAIT` until this many
+   * replicas have it (or `timeoutMs` passes, default 1000; then the call fails
+   * with `ConnectionError`: it is applied on the primary but may be lost on a
+   * failover). Not available on Cluster.
+   */
+  readonly replication?: { readonly replicas: number; readonly timeoutMs?: number };
 }

@@ -138,6 +138,16 @@ export class RedisBackend implements QueueBackend {
       else this.#client = new Redis({ ...timeouts, retryStrategy: reconnectDelay, ...c });
     }
     this.#cluster = this.#client instanceof Cluster;
+    if (this.#cluster && o.replication !== undefined) {
+      if (this.#ownsClient) this.#client.disconnect();
+      this.#status = "closed";
+      throw new InvalidArgumentError("redis", "replication", "WAIT for replicas is only supported on a standalone Redis (on Cluster it would have to reach each slot's primary)");
+    }
+    if (o.replication !== undefined && (!Number.isInteger(o.replication.replicas) || o.replication.replicas < 1)) {
+      if (this.#ownsClient) this.#client.disconnect();
+      this.#status = "closed";
+      throw new InvalidArgumentError("redis", "replication.replicas", "must be an integer ≥ 1");
+    }
     this.#client.defineCommand(COMMAND, { lua: SCRIPT });
     this.#client.on("error", this.#ignore); // reported through close/ready below
     this.#client.on("close", this.#lost);
@@ -325,6 +335,7 @@ export class RedisBackend implements QueueBackend {
     await this.#register(queue);
     const fields = Object.entries(valid).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v)]);
     if (fields.length > 0) await this.#guard(this.#client.hset(`${this.keys.base(queue)}:c`, ...fields));
+    await this.#replicated();
   }
 
   async bind(topic: string, queue: string): Promise<void> {
@@ -333,6 +344,7 @@ export class RedisBackend implements QueueBackend {
     assertName("queue", queue);
     await this.#register(queue);
     await this.#guard(this.#client.sadd(this.keys.bindingKey(topic), queue));
+    await this.#replicated();
   }
 
   async unbind(topic: string, queue: string): Promise<void> {
@@ -340,6 +352,7 @@ export class RedisBackend implements QueueBackend {
     assertName("topic", topic);
     assertName("queue", queue);
     await this.#guard(this.#client.srem(this.keys.bindingKey(topic), queue));
+    await this.#replicated();
   }
 
   async stats(queue?: string): Promise<QueueStats> {
@@ -378,9 +391,22 @@ export class RedisBackend implements QueueBackend {
   }
 
   /** Runs the script with `keys`; connection trouble becomes `ConnectionError`. */
-  #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
+  async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
     const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${COMMAND}Buffer`]!.bind(this.#client);
-    return this.#guard<Reply>(fn(keys.length, ...keys, this.keys.readyChannel, ...args));
+    const reply = await this.#guard<Reply>(fn(keys.length, ...keys, this.keys.readyChannel, ...args));
+    if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
+    return reply;
+  }
+
+  async #replicated(): Promise<void> {
+    const replication = this.#options.replication;
+    if (replication !== undefined) await this.#waitForReplicas(replication.replicas, replication.timeoutMs ?? 1_000);
+  }
+
+  /** WAIT on the same connection covers every write sent on it before, this call's included. */
+  async #waitForReplicas(replicas: number, timeoutMs: number): Promise<void> {
+    const acked = await this.#guard((this.#client as Redis).wait(replicas, timeoutMs));
+    if (acked < replicas) throw new ConnectionError(this.#target, `only ${acked} of ${replicas} replicas acknowledged the change within ${timeoutMs} ms; it is applied on the primary but a failover may lose it`);
   }
 
   async #guard<T>(p: Promise<T>): Promise<T> {
@@ -684,6 +710,9 @@ export class RedisBackend implements QueueBackend {
     this.#scheduler.poke();
   }
 }
+
+/** Script operations that change nothing (no WAIT after them); `tick` only redoes work a failover would redo. */
+const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick"]);
 
 const TOTALS = ["enqueued", "replaced", "duplicates", "delivered", "acked", "retried", "deadLettered", "expired"] as const;
 

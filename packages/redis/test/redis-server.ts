@@ -26,6 +26,8 @@ export interface RedisServerOptions {
   readonly cluster?: boolean;
   readonly dir?: string;
   readonly port?: number;
+  /** Start as a replica of the server on this loopback port. */
+  readonly replicaOf?: number;
 }
 
 /** One private redis-server on 127.0.0.1 with its own data folder; stop() kills it by PID. */
@@ -65,6 +67,7 @@ export class RedisServer {
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "", "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning"];
     if (o.appendfsync !== undefined) args.push("--appendonly", "yes", "--appendfsync", o.appendfsync, "--aof-load-truncated", "yes");
     else args.push("--appendonly", "no");
+    if (o.replicaOf !== undefined) args.push("--replicaof", "127.0.0.1", String(o.replicaOf));
     if (o.cluster === true) args.push("--cluster-enabled", "yes", "--cluster-config-file", path.join(this.dir, "nodes.conf"), "--cluster-node-timeout", "2000");
     this.#proc = spawn(REDIS_SERVER!, args, { stdio: ["ignore", "ignore", "inherit"] });
     const end = Date.now() + 10_000;

@@ -561,6 +561,8 @@ export class RedisBackend implements QueueBackend {
     });
     const localEnd = performance.now() + leaseMs;
     for (const d of deliveries) this.#held.set(d.receipt, localEnd);
+    // Receipts a caller never settles would otherwise stay here for good.
+    if (this.#held.size > 10_000) this.#pruneHeld();
     if (deliveries.length > 0) this.#scheduler.noteDue(leaseExpiresAt);
     if (this.events.listenerCount("delivered") > 0) {
       for (const d of deliveries) this.events.emit("delivered", { queue, id: d.message.id, attempt: d.attempt, enqueuedAt: d.message.enqueuedAt });
@@ -680,10 +682,14 @@ export class RedisBackend implements QueueBackend {
     });
   }
 
+  #pruneHeld(): void {
+    const now = performance.now();
+    for (const [receipt, end] of this.#held) if (end <= now) this.#held.delete(receipt);
+  }
+
   async #drained(): Promise<void> {
     for (;;) {
-      const now = performance.now();
-      for (const [receipt, end] of this.#held) if (end <= now) this.#held.delete(receipt);
+      this.#pruneHeld();
       if (this.#held.size === 0) return;
       await new Promise((r) => setTimeout(r, 25));
     }

@@ -42,13 +42,16 @@ local due = nil
 local function at_due(ms) if due == nil or ms < due then due = ms end end
 
 -- Ready order: higher priority first, then FIFO by a per-queue sequence.
-local function ready_add(B, id)
+-- A new message passes its priority and expiry and has its state set already.
+local function ready_add(B, id, pr, x, fresh)
   local mk = B .. ':m:' .. id
-  local pr = tonumber(redis.call('HGET', mk, 'pr') or '0')
+  if not fresh then
+    local f = redis.call('HMGET', mk, 'pr', 'x')
+    pr, x = tonumber(f[1] or '0'), f[2]
+    redis.call('HSET', mk, 's', 'r')
+  end
   local seq = redis.call('HINCRBY', B .. ':s', 'seq', 1)
   redis.call('ZADD', B .. ':r', fmt((9 - pr) * 1e13 + seq), id)
-  redis.call('HSET', mk, 's', 'r')
-  local x = redis.call('HGET', mk, 'x')
   if x then redis.call('ZADD', B .. ':t', x, id) end
   woke[B] = true
 end
@@ -246,25 +249,31 @@ local function plan_enqueue(start)
 end
 
 local function apply_enqueue(p)
+  local grown = {}
   for _, e in ipairs(p.plan) do
     local B = e.B
     local mk = B .. ':m:' .. e.id
     local s = B .. ':s'
     if e.kind == 'create' then
-      redis.call('HSET', mk, 'p', e.payload, 'v', fmt(e.v), 'pr', fmt(e.pr), 'eq', fmt(NOW), 'av', fmt(e.av), 'a', '0', 'ts', '', 'j', e.j, 'b', fmt(#e.payload))
-      if e.key ~= '' then redis.call('HSET', mk, 'k', e.key) end
-      if e.h ~= '' then redis.call('HSET', mk, 'h', e.h) end
-      if e.x then redis.call('HSET', mk, 'x', fmt(e.x)) end
-      if e.av <= NOW then ready_add(B, e.id)
+      local ready = e.av <= NOW
+      local st = 'd'
+      if ready then st = 'r' end
+      local f = { 'p', e.payload, 'v', fmt(e.v), 'pr', fmt(e.pr), 'eq', fmt(NOW), 'av', fmt(e.av), 'a', '0', 'ts', '', 'j', e.j, 'b', fmt(#e.payload), 's', st }
+      if e.key ~= '' then table.insert(f, 'k'); table.insert(f, e.key) end
+      if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
+      local x = nil
+      if e.x then x = fmt(e.x); table.insert(f, 'x'); table.insert(f, x) end
+      redis.call('HSET', mk, unpack(f))
+      if ready then ready_add(B, e.id, e.pr, x, true)
       else
-        redis.call('HSET', mk, 's', 'd')
         redis.call('ZADD', B .. ':d', fmt(e.av), e.id)
-        if e.x then redis.call('ZADD', B .. ':t', fmt(e.x), e.id) end
+        if x then redis.call('ZADD', B .. ':t', x, e.id) end
         at_due(e.av)
       end
-      redis.call('HINCRBY', s, 'n', 1)
-      redis.call('HINCRBY', s, 'b', #e.payload)
-      redis.call('HINCRBY', s, 'enqueued', 1)
+      local g = grown[B]
+      if not g then g = { n = 0, b = 0 }; grown[B] = g end
+      g.n = g.n + 1
+      g.b = g.b + #e.payload
       if e.key ~= '' then slot_set(B, e.key, e.id, e.v, e.mode, e.win) end
     else
       redis.call('HSET', mk, 'p', e.payload, 'v', fmt(e.v), 'b', fmt(#e.payload))
@@ -276,6 +285,11 @@ local function apply_enqueue(p)
       end
       slot_set(B, e.key, e.id, e.v, 'replace', 0)
     end
+  end
+  for B, g in pairs(grown) do
+    redis.call('HINCRBY', B .. ':s', 'n', g.n)
+    redis.call('HINCRBY', B .. ':s', 'b', g.b)
+    redis.call('HINCRBY', B .. ':s', 'enqueued', g.n)
   end
   for _, c in pairs(p.counts) do redis.call('HINCRBY', c[1] .. ':s', c[2], c[3]) end
 end
@@ -314,6 +328,7 @@ elseif op == 'lease' then
   local B = KEYS[1]
   local max, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])
   local ev, out = {}, {}
+  local tok = tonumber(redis.call('HGET', B .. ':s', 'lseq') or '0')
   -- Due delays become ready here too, so a receive never waits on a scheduler tick.
   local dueIds = redis.call('ZRANGEBYSCORE', B .. ':d', '-inf', NOW, 'LIMIT', 0, 1000)
   for _, id in ipairs(dueIds) do
@@ -326,20 +341,25 @@ elseif op == 'lease' then
     for _, id in ipairs(ids) do
       local mk = B .. ':m:' .. id
       redis.call('ZREM', B .. ':r', id)
-      local x = redis.call('HGET', mk, 'x')
+      local f = fields(B, id)
+      local x = f[7]
       if x and tonumber(x) <= NOW then expire(B, id, ev)
       else
-        local a = redis.call('HINCRBY', mk, 'a', 1)
-        local ts = redis.call('HGET', mk, 'ts')
+        local a = tonumber(f[8] or '0') + 1
+        local ts = f[9]
         if ts == false or ts == '' then ts = fmt(NOW) else ts = ts .. ',' .. fmt(NOW) end
-        local tok = redis.call('HINCRBY', B .. ':s', 'lseq', 1)
-        redis.call('HSET', mk, 's', 'f', 'ts', ts, 'tok', tok)
+        tok = tok + 1
+        redis.call('HSET', mk, 's', 'f', 'a', fmt(a), 'ts', ts, 'tok', fmt(tok))
         redis.call('ZADD', B .. ':l', fmt(NOW + leaseMs), id)
-        redis.call('ZREM', B .. ':t', id)
-        redis.call('HINCRBY', B .. ':s', 'delivered', 1)
-        table.insert(out, { id, tostring(tok), fields(B, id) })
+        if x then redis.call('ZREM', B .. ':t', id) end
+        f[8], f[9] = fmt(a), ts
+        table.insert(out, { id, fmt(tok), f })
       end
     end
+  end
+  if #out > 0 then
+    redis.call('HSET', B .. ':s', 'lseq', fmt(tok))
+    redis.call('HINCRBY', B .. ':s', 'delivered', #out)
   end
   notify()
   return { 'OK', fmt(NOW + leaseMs), ev, out }

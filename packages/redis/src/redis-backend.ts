@@ -10,7 +10,6 @@ import {
   QueueFullError,
   toMqError,
   VersionConflictError,
-  assertValidPayload,
   type BackendEvents,
   type DeadLetterApi,
   type Delivery,
@@ -27,24 +26,16 @@ import calculateSlot from "cluster-key-slot";
 import { EventEmitter } from "eventemitter3";
 import { Cluster, Redis } from "ioredis";
 import { encodePayload } from "./codec";
+import { describeTarget, reconnectDelay } from "./connect";
+import { itemArgs, receiptArgs, rowArgs, unique, validateItem, type Row } from "./enqueue-args";
 import { createRedisDeadLetterApi } from "./dead-letters";
-import { list, num, str, toMessage, type MessageMeta, type Reply } from "./decode";
+import { list, num, str, toMessage, type Reply } from "./decode";
 import { encodeReceipt, KeySpace, parseReceipt, type ParsedReceipt } from "./keys";
 import type { RedisBackendOptions } from "./options";
 import { Scheduler } from "./scheduler";
 import { SCRIPT } from "./script";
 import { validateQueueSettings } from "./settings-schema";
-import {
-  assertArray,
-  assertDuration,
-  assertHeaders,
-  assertKey,
-  assertName,
-  assertOptionalString,
-  assertPositiveInt,
-  assertPriority,
-  assertTimestamp,
-} from "./validate";
+import { assertArray, assertDuration, assertName, assertPositiveInt } from "./validate";
 
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
@@ -53,12 +44,6 @@ const COMMAND = "mqQueueOp";
 type Client = Redis | Cluster;
 type ScriptFn = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<Reply>;
 
-/** One enqueue row: an item bound for one queue (a topic item yields one row per bound queue). */
-interface Row {
-  readonly queue: string;
-  readonly base: string;
-  readonly args: (string | Buffer)[];
-}
 
 type Status = "new" | "open" | "closing" | "closed";
 
@@ -722,74 +707,7 @@ const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick
 
 const TOTALS = ["enqueued", "replaced", "duplicates", "delivered", "acked", "retried", "deadLettered", "expired"] as const;
 
-function reconnectDelay(times: number): number {
-  return Math.min(50 * 2 ** Math.min(times, 6), 2_000);
-}
-
-function describeTarget(options: RedisBackendOptions): string {
-  const c = options.connection;
-  if (typeof c === "string") return c.replace(/\/\/[^@/]*@/, "//");
-  if (c !== undefined && "cluster" in c) return `redis-cluster://${c.cluster.map((n) => (typeof n === "object" ? `${n.host ?? "127.0.0.1"}:${n.port ?? 6379}` : String(n))).join(",")}`;
-  if (c !== undefined) return `redis://${c.host ?? "127.0.0.1"}:${c.port ?? 6379}`;
-  return "redis";
-}
-
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
-function unique(values: readonly string[]): string[] {
-  return [...new Set(values)];
-}
-
-function receiptArgs(receipts: readonly ParsedReceipt[], keys: readonly string[], space: KeySpace): string[] {
-  return receipts.flatMap((r) => [String(keys.indexOf(space.base(r.queue)) + 1), r.id, r.token]);
-}
-
-function rowArgs(rows: readonly Row[], keys: readonly string[]): (string | Buffer)[] {
-  return rows.flatMap((r) => [String(keys.indexOf(r.base) + 1), ...r.args]);
-}
-
-/** The 11 fields after the key index the script reads per item (see plan_enqueue). */
-function itemArgs(id: string, item: EnqueueItem, payload: Buffer): (string | Buffer)[] {
-  const meta: { -readonly [K in keyof MessageMeta]: MessageMeta[K] } = {};
-  if (item.correlationId !== undefined) meta.c = item.correlationId;
-  if (item.causationId !== undefined) meta.z = item.causationId;
-  return [
-    id,
-    payload,
-    item.key ?? "",
-    item.expectedVersion === undefined ? "" : String(item.expectedVersion),
-    String(item.priority ?? 0),
-    item.availableAt === undefined ? "" : String(Math.round(item.availableAt)),
-    String(Math.ceil(item.delayMs ?? 0)),
-    item.expiresAt === undefined ? "" : String(Math.round(item.expiresAt)),
-    item.ttlMs === undefined ? "" : String(Math.ceil(item.ttlMs)),
-    JSON.stringify(meta),
-    item.headers === undefined ? "" : JSON.stringify(item.headers),
-  ];
-}
-
-function validateItem(item: EnqueueItem): void {
-  if (typeof item !== "object" || item === null) throw new InvalidArgumentError("enqueue", "item", "must be an object with queue (or topic) and payload");
-  if (item.topic !== undefined) {
-    assertName("topic", item.topic);
-    if ((item as { queue?: unknown }).queue !== undefined) throw new InvalidArgumentError("enqueue", "item", "give either queue or topic, not both");
-  } else assertName("queue", item.queue);
-  assertValidPayload(item.payload);
-  if (item.key !== undefined) assertKey(item.key);
-  if (item.expectedVersion !== undefined && (!Number.isInteger(item.expectedVersion) || item.expectedVersion < 0)) {
-    throw new InvalidArgumentError("enqueue", "expectedVersion", "must be an integer ≥ 0");
-  }
-  if (item.expectedVersion !== undefined && item.key === undefined) throw new InvalidArgumentError("enqueue", "expectedVersion", "needs a key");
-  if (item.priority !== undefined) assertPriority(item.priority);
-  if (item.delayMs !== undefined) assertDuration("enqueue", "delayMs", item.delayMs);
-  if (item.availableAt !== undefined) assertTimestamp("availableAt", item.availableAt);
-  if (item.ttlMs !== undefined) assertDuration("enqueue", "ttlMs", item.ttlMs, { min: 1 });
-  if (item.expiresAt !== undefined) assertTimestamp("expiresAt", item.expiresAt);
-  if (item.delayMs !== undefined && item.availableAt !== undefined) throw new InvalidArgumentError("enqueue", "delayMs", "give delayMs or availableAt, not both");
-  if (item.ttlMs !== undefined && item.expiresAt !== undefined) throw new InvalidArgumentError("enqueue", "ttlMs", "give ttlMs or expiresAt, not both");
-  assertOptionalString("correlationId", item.correlationId);
-  assertOptionalString("causationId", item.causationId);
-  assertHeaders(item.headers);
-}

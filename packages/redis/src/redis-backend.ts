@@ -85,6 +85,14 @@ export class RedisBackend implements QueueBackend {
     this.#options = options;
     const prefix = options.prefix ?? "mq";
     if (typeof prefix !== "string" || prefix.length === 0 || prefix.length > 100) throw new InvalidArgumentError("redis", "prefix", "must be a string of 1–100 characters");
+    for (const [name, value, min] of [
+      ["sweepIntervalMs", options.sweepIntervalMs, 10],
+      ["sweepBatch", options.sweepBatch, 1],
+      ["commandTimeoutMs", options.commandTimeoutMs, 1],
+      ["maxRetriesPerRequest", options.maxRetriesPerRequest, 0],
+    ] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1)) throw new InvalidArgumentError("redis", name, `must be an integer ≥ ${min}, got ${String(value)}`);
+    }
     this.keys = new KeySpace(prefix);
     this.#target = describeTarget(options);
     this.deadLetters = createRedisDeadLetterApi({

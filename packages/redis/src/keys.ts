@@ -47,12 +47,12 @@ export interface ParsedReceipt {
   readonly token: string;
 }
 
-/** `r1.<token>.<id>.<queue>`: the token is the lease's fencing number. */
+/** `r1.<token>.<id>.<queue>`: the token (`<counter>t<redis µs>`) fences the lease. */
 export function encodeReceipt(queue: string, id: string, token: string): string {
   return `r1.${token}.${id}.${queue}`;
 }
 
-const RECEIPT = /^r1\.([0-9]+)\.([0-9A-Z]+)\.([\s\S]+)$/;
+const RECEIPT = /^r1\.([0-9]+t[0-9]+)\.([0-9A-Z]+)\.([\s\S]+)$/;
 
 /** Parses a receipt; undefined for anything this backend never issued. */
 export function parseReceipt(receipt: unknown, operation: string): ParsedReceipt | undefined {

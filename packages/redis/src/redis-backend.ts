@@ -126,7 +126,8 @@ export class RedisBackend implements QueueBackend {
       this.#ownsClient = true;
       const c = o.connection!;
       if (typeof c === "object" && "cluster" in c) {
-        this.#client = new Cluster([...c.cluster], { enableAutoPipelining: true, ...c.options, redisOptions: { ...timeouts, ...c.options?.redisOptions } });
+        // No auto-pipelining on Cluster: ioredis may group script calls of different slots into one pipeline and refuse it.
+        this.#client = new Cluster([...c.cluster], { ...c.options, redisOptions: { ...timeouts, enableAutoPipelining: false, ...c.options?.redisOptions } });
       } else if (typeof c === "string") this.#client = new Redis(c, { ...timeouts, retryStrategy: reconnectDelay });
       else this.#client = new Redis({ ...timeouts, retryStrategy: reconnectDelay, ...c });
     }

@@ -349,11 +349,14 @@ elseif op == 'lease' then
         local ts = f[9]
         if ts == false or ts == '' then ts = fmt(NOW) else ts = ts .. ',' .. fmt(NOW) end
         tok = tok + 1
-        redis.call('HSET', mk, 's', 'f', 'a', fmt(a), 'ts', ts, 'tok', fmt(tok))
+        -- The counter fences leases; Redis time in it keeps a token unique even
+        -- if a crash lost the counter's last increments (AOF everysec).
+        local token = fmt(tok) .. 't' .. fmt(NOW_US)
+        redis.call('HSET', mk, 's', 'f', 'a', fmt(a), 'ts', ts, 'tok', token)
         redis.call('ZADD', B .. ':l', fmt(NOW + leaseMs), id)
         if x then redis.call('ZREM', B .. ':t', id) end
         f[8], f[9] = fmt(a), ts
-        table.insert(out, { id, fmt(tok), f })
+        table.insert(out, { id, token, f })
       end
     end
   end

@@ -18,8 +18,8 @@ describe("key layout", () => {
   });
 
   it("round-trips receipts and refuses foreign ones", () => {
-    const r = encodeReceipt("q.with.dots", "01ABCDEF", "42");
-    expect(parseReceipt(r, "ack")).toEqual({ receipt: r, queue: "q.with.dots", id: "01ABCDEF", token: "42" });
+    const r = encodeReceipt("q.with.dots", "01ABCDEF", "42t1733100000123456");
+    expect(parseReceipt(r, "ack")).toEqual({ receipt: r, queue: "q.with.dots", id: "01ABCDEF", token: "42t1733100000123456" });
     expect(parseReceipt("not-a-receipt", "ack")).toBeUndefined();
     expect(parseReceipt("1.nope", "ack")).toBeUndefined();
     expect(() => parseReceipt("", "ack")).toThrow(/receipt/);

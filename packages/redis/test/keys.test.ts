@@ -34,7 +34,7 @@ describe("key layout", () => {
 describe("options", () => {
   it("rejects bad options before connecting", async () => {
     const { redisBackend } = await import("../src/index");
-    expect(() => redisBackend({} as never)).toThrow(/connection/);
+    expect(() => redisBackend({})).toThrow(/connection/);
     expect(() => redisBackend({ connection: "redis://127.0.0.1:1", sweepIntervalMs: 0 })).toThrow(/sweepIntervalMs/);
     expect(() => redisBackend({ connection: "redis://127.0.0.1:1", prefix: "" })).toThrow(/prefix/);
   });

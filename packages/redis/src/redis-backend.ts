@@ -243,8 +243,7 @@ export class RedisBackend implements QueueBackend {
     assertArray("ack", "publish", publish);
     const parsed = this.#parseAll([...new Set(receipts)], "ack");
     for (const item of publish) validateItem(item);
-    const encoded = publish.map((item) => ({ item, payload: encodePayload(item.payload) }));
-    const { rows, shape } = await this.#expand(encoded);
+    const { rows, shape } = publish.length === 0 ? { rows: [] as Row[], shape: [] as string[][] } : await this.#expand(publish.map((item) => ({ item, payload: encodePayload(item.payload) })));
     const bases = [...parsed.map((r) => this.keys.base(r.queue)), ...rows.map((r) => r.base)];
     let results: Reply[] = [];
     if (this.#oneSlot(bases)) {

@@ -155,8 +155,9 @@ export class RedisBackend implements QueueBackend {
       if (queue !== undefined) this.#onReady(queue);
     });
     try {
-      await this.#sub.subscribe(this.keys.readyChannel);
+      // Ping first: it fails within the retry bound when Redis is down, where the subscribe would wait.
       await this.#client.ping();
+      await this.#sub.subscribe(this.keys.readyChannel);
     } catch (error) {
       this.#status = "closed";
       this.#sub.disconnect();

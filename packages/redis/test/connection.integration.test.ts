@@ -2,7 +2,7 @@ import { MqError } from "@mq/core";
 import { createDispatcher } from "@mq/dispatcher";
 import { afterAll, describe, expect, it } from "vitest";
 import { redisBackend } from "../src/index";
-import { RedisServer, REDIS_SERVER, SKIP_REASON } from "./redis-server";
+import { freePort, RedisServer, REDIS_SERVER, SKIP_REASON } from "./redis-server";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -22,6 +22,12 @@ if (REDIS_SERVER === undefined) {
   });
 
   describe("redis connection loss", () => {
+    it("fails open() with ConnectionError when Redis is not there", async () => {
+      const b = redisBackend({ connection: { host: "127.0.0.1", port: await freePort() }, maxRetriesPerRequest: 0 });
+      await expect(b.open()).rejects.toMatchObject({ code: "MQ_CONNECTION" });
+      await expect(b.enqueue([{ queue: "q", payload: 1 }])).rejects.toMatchObject({ code: "MQ_HOST_CLOSED" });
+    });
+
     it("fails calls with ConnectionError within a bound, signals the outage, and handlers resume when Redis returns", async () => {
       const server = await RedisServer.start({ appendfsync: "always" });
       const b = redisBackend({ connection: { host: "127.0.0.1", port: server.port }, prefix: "conn", commandTimeoutMs: 2_000, maxRetriesPerRequest: 1, sweepIntervalMs: 200 });

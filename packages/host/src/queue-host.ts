@@ -207,6 +207,16 @@ export class QueueHost {
     return this.backend.queues();
   }
 
+  /**
+   * Removes every ready and delayed message of `queue` (in-flight ones finish
+   * as usual) and resolves with how many were removed.
+   */
+  purge(queue: string): Promise<number> {
+    const backend = this.backend;
+    if (backend.purge === undefined) return Promise.reject(new InvalidArgumentError("purge", "backend", "this backend does not support purging a queue; drain it with receive and ack instead"));
+    return backend.purge(queue);
+  }
+
   /** Changes a queue's settings at runtime (journaled, so they survive restarts). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     return this.backend.configureQueue(queue, settings);

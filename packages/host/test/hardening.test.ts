@@ -158,7 +158,7 @@ describe("hardening: inputs, reads and stored data", () => {
     const lines: { fields: Record<string, unknown>; message: string }[] = [];
     const logger: Logger = {
       debug: () => undefined,
-      info: (fields, message) => lines.push({ fields: fields as Record<string, unknown>, message }),
+      info: (fields, message) => lines.push({ fields: fields, message }),
       warn: () => undefined,
       error: () => undefined,
     };
@@ -169,6 +169,18 @@ describe("hardening: inputs, reads and stored data", () => {
     const { id } = await h.enqueue("jobs", 1);
     await expect.poll(() => lines.length, { timeout: 5_000 }).toBe(1);
     expect(lines[0]).toMatchObject({ message: "charging", fields: { step: "charge", queue: "jobs", messageId: id, attempt: 1 } });
+  });
+
+  it("keeps a purge across a restart", async () => {
+    const { host: first, restart, store } = memoryHost();
+    await first.start();
+    await first.enqueueBatch([{ queue: "q", payload: 1 }, { queue: "q", payload: 2 }]);
+    expect(await first.purge("q")).toBe(2);
+    await first.enqueue("q", 3);
+    store.crash();
+    host = restart();
+    await host.start();
+    expect((await host.receive("q", { max: 10 })).map((d) => d.message.payload)).toEqual([3]);
   });
 
   it("runs on a custom backend given as an option", async () => {

@@ -295,6 +295,20 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(await b.release([])).toBeUndefined();
     });
 
+    it("purges a queue's ready and delayed messages, leaving in-flight ones to finish", async () => {
+      const b = await open();
+      if (b.purge === undefined) return;
+      await b.enqueue([{ queue: "q", payload: "leased" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      await b.enqueue([{ queue: "q", payload: "ready" }, { queue: "q", payload: "later", delayMs: 60_000 }, { queue: "other", payload: "kept" }]);
+      expect(await b.purge("q")).toBe(2);
+      const s = await b.stats("q");
+      expect([s.ready, s.delayed, s.inFlight]).toEqual([0, 0, 1]);
+      await b.ack([d!.receipt]);
+      expect((await b.stats("other")).ready).toBe(1);
+      expect(await b.purge("q")).toBe(0);
+    });
+
     it("lists, replays and purges dead letters", async () => {
       const b = await open();
       const ids: string[] = [];

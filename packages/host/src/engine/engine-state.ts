@@ -106,6 +106,12 @@ export class EngineState {
         return this.#expire(op[1], op[2]);
       case "revive":
         return this.#revive(op[1], op[2], op[3]);
+      case "discard":
+        for (const id of op[1]) {
+          const entry = this.entries.get(id);
+          if (entry !== undefined && entry.state !== "in-flight") this.#remove(entry, op[2]);
+        }
+        return;
       case "purge":
         for (const id of op[1]) this.deadLetters.remove(id);
         return;

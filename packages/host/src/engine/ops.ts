@@ -22,6 +22,8 @@ export type Op =
   | readonly ["expire", string, number]
   | readonly ["revive", readonly string[], number, string | undefined]
   | readonly ["purge", readonly string[]]
+  /** Messages removed from a queue by `purge(queue)`: ids, never "the whole queue", so replay over a newer snapshot removes nothing else. */
+  | readonly ["discard", readonly string[], number]
   | readonly ["bind", string, string]
   | readonly ["unbind", string, string]
   | readonly ["configure", string, QueueSettings];

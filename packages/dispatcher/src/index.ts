@@ -5,6 +5,7 @@ export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HANDLER_OPTIONS, MAX_PARALLELISM, def
 export { installSignalHandlers } from "./signal-handlers";
 export type { SignalHandlerOptions, Stoppable } from "./signal-handlers";
 export { silentLogger } from "./logger";
+export type { HandlerMiddleware } from "./middleware";
 export type { LogFields, Logger } from "./logger";
 export type {
   BackoffOption,

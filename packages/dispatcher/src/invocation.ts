@@ -5,9 +5,10 @@ import { InvocationContext } from "./handler-context";
 import { beatAfter } from "./held-delivery";
 import type { Timed } from "./invocation-timers";
 import type { Logger } from "./logger";
+import { runMiddleware, type HandlerMiddleware } from "./middleware";
 import { handlerFor } from "./resolve-handler";
 import type { HandlerSource } from "./resolve-handler";
-import type { DispatcherEvents, ResolvedHandlerOptions } from "./types";
+import type { DispatcherEvents, HandlerContext, ResolvedHandlerOptions } from "./types";
 
 /** Counters an invocation reports to its pool. */
 export type Outcome = "succeeded" | "failed" | "timedOut" | "retried" | "deadLettered" | "released";
@@ -20,6 +21,8 @@ export interface InvocationOwner {
   readonly logger: Logger;
   readonly options: ResolvedHandlerOptions;
   readonly source: HandlerSource;
+  /** Wrappers around every handler call (usually empty). */
+  readonly middleware: readonly HandlerMiddleware[];
   readonly random: () => number;
   /** Acks one delivery with its publishes (coalesced with others of the same turn). */
   ack(receipt: string, publish: readonly EnqueueItem[] | undefined): Promise<void>;
@@ -104,10 +107,11 @@ export class Invocation implements Timed {
     const ctx = new InvocationContext(this, owner);
     const source = owner.source;
     // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
-    const result =
+    const call = (c: HandlerContext<unknown>): Promise<unknown> =>
       "fixed" in source
-        ? Promise.resolve().then(() => source.fixed(message.payload, ctx))
-        : handlerFor(source, this.delivery).then((invoke) => invoke(message.payload, ctx));
+        ? Promise.resolve().then(() => source.fixed(message.payload, c))
+        : handlerFor(source, this.delivery).then((invoke) => invoke(message.payload, c));
+    const result = owner.middleware.length === 0 ? call(ctx) : runMiddleware(owner.middleware, ctx, call);
     result.then(
       () => this.#onSettled(undefined, true),
       (error: unknown) => this.#onSettled(error, false),

@@ -8,6 +8,7 @@ import { AckBatcher } from "./ack-batcher";
 import { HeldDelivery } from "./held-delivery";
 import { InvocationTimers } from "./invocation-timers";
 import type { Logger } from "./logger";
+import type { HandlerMiddleware } from "./middleware";
 import type { HandlerSource } from "./resolve-handler";
 import type { DispatcherEvents, DispatcherQueueStats, ResolvedHandlerOptions } from "./types";
 
@@ -18,6 +19,8 @@ export interface PoolDeps {
   readonly logger: Logger;
   readonly random: () => number;
   readonly events: EventEmitter<DispatcherEvents>;
+  /** Shared by every pool and changed in place by `Dispatcher.use()`. */
+  readonly middleware: readonly HandlerMiddleware[];
 }
 
 /** Backoff after failed receive/configure calls: quick at first, never a spin. */
@@ -37,6 +40,7 @@ export class QueuePool implements InvocationOwner {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: () => number;
+  readonly middleware: readonly HandlerMiddleware[];
   readonly #events: EventEmitter<DispatcherEvents>;
   #options: ResolvedHandlerOptions;
   #state: "idle" | "configuring" | "running" | "stopping" | "stopped" = "idle";
@@ -76,6 +80,7 @@ export class QueuePool implements InvocationOwner {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.random = deps.random;
+    this.middleware = deps.middleware;
     this.#events = deps.events;
     this.#timers = new InvocationTimers(deps.clock, this.#active, () => this.#buffer);
     this.#acks = new AckBatcher(deps.backend);

@@ -1,4 +1,5 @@
 import {
+  HostClosedError,
   newId,
   systemClock,
   type BackendEvents,
@@ -9,10 +10,12 @@ import {
   type EnqueueResult,
   type NackOptions,
   type NackOutcome,
+  type Persistence,
   type QueueBackend,
   type QueueSettings,
   type QueueStats,
   type RecoveryReport,
+  type SnapshotInfo,
 } from "@mq/core";
 import {
   createDispatcher,
@@ -27,6 +30,8 @@ import type { EventEmitter } from "eventemitter3";
 import { createPersistence } from "./create-persistence";
 import { DEFAULT_QUEUE_SETTINGS } from "./defaults";
 import { Engine } from "./engine/engine";
+import { HealthTracker, type HostHealth } from "./health";
+import { QueueObserver, type QueueLatency, type QueueRates } from "./metrics/queue-observer";
 import type { ResolvedQueueSettings } from "./engine/queue-state";
 import { resolveHostOptions, type QueueHostOptions, type ResolvedHostOptions } from "./options";
 import { createTransaction, type Transaction } from "./transaction";
@@ -58,14 +63,20 @@ export class QueueHost {
   readonly options: ResolvedHostOptions;
   readonly #engine: Engine;
   readonly #dispatcher: Dispatcher;
+  readonly #persistence: Persistence;
+  readonly #health: HealthTracker;
+  readonly #observer: QueueObserver;
   #started = false;
+  #stopping = false;
 
   constructor(options: QueueHostOptions = {}, resolver?: HandlerResolver) {
     this.options = resolveHostOptions(options);
     const resolved = this.options;
     const clock = options.clock ?? systemClock;
+    this.#persistence = createPersistence(options, resolved);
+    this.#health = new HealthTracker(this.#persistence, clock);
     this.#engine = new Engine({
-      persistence: createPersistence(options, resolved),
+      persistence: this.#persistence,
       clock,
       newId,
       settingsFor: (queue, configured) => this.#settingsFor(queue, configured),
@@ -77,6 +88,14 @@ export class QueueHost {
       clock,
       drainTimeoutMs: resolved.drainTimeoutMs,
       ...(resolver === undefined ? {} : { resolver }),
+    });
+    // The engine emits "error" only when it fails and stops (a listener costs nothing per message).
+    this.#engine.events.on("error", (error) => this.#health.fail(error));
+    this.#observer = new QueueObserver({
+      engine: this.#engine.events,
+      dispatcher: this.#dispatcher.events,
+      clock,
+      handledQueues: () => this.#dispatcher.handlers().map((h) => h.queue),
     });
   }
 
@@ -110,6 +129,7 @@ export class QueueHost {
 
   /** Stops handlers (waiting up to `drainTimeoutMs`), writes a final snapshot and closes the journal. */
   async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#stopping = true;
     if (this.#started) await this.#dispatcher.stop(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs });
     await this.#engine.close();
   }
@@ -208,6 +228,37 @@ export class QueueHost {
   /** Worker stats per handled queue. */
   workers(queue?: string): DispatcherQueueStats[] {
     return this.#dispatcher.stats(queue);
+  }
+
+  /** Writes a snapshot now (recovery then starts from it); rejects unless the host is started. */
+  snapshot(): Promise<SnapshotInfo> {
+    if (this.#engine.status !== "open") return Promise.reject(new HostClosedError("host", `cannot snapshot while ${this.#engine.status}`));
+    return this.#persistence.snapshot();
+  }
+
+  /** Journal state, fail-stop reason, durability and handlers: for readiness probes and admin views. */
+  health(): HostHealth {
+    return this.#health.report(this.#engine.status, this.#started && !this.#stopping, this.#dispatcher.stats());
+  }
+
+  /**
+   * Latency percentiles of `queue` over the last minute: enqueue to handler
+   * start, and handler run time. Recording starts on the first call to
+   * latency() or rates() (so an unobserved host pays nothing per message);
+   * call {@link observe} at startup to have a full minute by the first read.
+   */
+  latency(queue: string): QueueLatency {
+    return this.#observer.latency(queue);
+  }
+
+  /** Events per second of `queue` over the last minute (enqueued, delivered, acked, failed, retried, dead-lettered, expired). */
+  rates(queue: string): QueueRates {
+    return this.#observer.rates(queue);
+  }
+
+  /** Starts recording latency and rates now (idempotent); latency() and rates() start it too. */
+  observe(): void {
+    this.#observer.start();
   }
 
   /** Sizes of internal structures (for leak checks). */

@@ -165,6 +165,17 @@
     const j = health.journal;
     $("journal").textContent = j.kind + " journal, " + health.durability + ", LSN " + j.lastLsn + (j.syncLagMs ? ", sync lag " + ms(j.syncLagMs) : "");
     $("updated").textContent = "updated " + new Date(at).toLocaleTimeString();
+    const rows = [
+      ["status", health.status],
+      ["journal", j.kind + " (" + j.state + ")"],
+      ["durability", health.durability],
+      ["last LSN", j.lastLsn],
+    ];
+    if (j.durableLsn !== undefined) rows.push(["durable LSN", j.durableLsn], ["sync lag", ms(j.syncLagMs || 0)]);
+    if (j.lastSnapshot) rows.push(["last snapshot", "LSN " + j.lastSnapshot.lsn + ", " + j.lastSnapshot.items + " items, " + new Date(j.lastSnapshot.at).toLocaleTimeString()]);
+    if (health.failure) rows.push(["failure", health.failure.code + ": " + health.failure.message]);
+    rows.push(["handlers", health.handlersRunning ? "running" : "stopped"]);
+    $("journal-details").replaceChildren(...rows.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   }
 
   // ---- dead letters ----
@@ -178,7 +189,7 @@
         el(
           "tr",
           { "data-id": l.message.id },
-          el("td", { class: "text", title: JSON.stringify(l.message.payload) }, l.message.id),
+          el("td", { class: "id", title: "payload: " + JSON.stringify(l.message.payload) }, l.message.id),
           el("td", {}, l.queue),
           el("td", {}, l.reason),
           el("td", { class: "text" }, l.error ? l.error.message : ""),

@@ -25,6 +25,8 @@ const post = (path: string, body?: unknown, token: string | null = TOKEN): Promi
     headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { "content-type": "application/json" }) },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
+// Response bodies are checked with toMatchObject; `any` keeps the assertions short.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function json(res: Response, status: number): Promise<any> {
   const body: unknown = await res.json();
   expect({ status: res.status, body }).toMatchObject({ status });

@@ -58,7 +58,7 @@ export async function createAdminServer(host: AdminHost, options: AdminServerOpt
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/openapi.json", { schema: { hide: true } }, () => app.swagger());
   registerRoutes(app, api, requireToken(resolved.token));
   app.get("/api/events", { schema: ROUTE_SCHEMAS.events }, (req, reply) => {
     reply.hijack();
@@ -68,10 +68,13 @@ export async function createAdminServer(host: AdminHost, options: AdminServerOpt
   if (resolved.dashboard) {
     const assets = loadDashboardAssets();
     for (const [route, asset] of assets) {
-      app.get(route, { schema: { hide: true } }, async (_req, reply) => reply.type(asset.type).header("cache-control", route === "/" ? "no-cache" : "public, max-age=3600").send(asset.body));
+      app.get(route, { schema: { hide: true } }, (_req, reply) => reply.type(asset.type).header("cache-control", route === "/" ? "no-cache" : "public, max-age=3600").send(asset.body));
     }
   }
-  app.addHook("preClose", async () => live.close());
+  app.addHook("preClose", (done) => {
+    live.close();
+    done();
+  });
   await app.listen({ port: resolved.port, host: resolved.host });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : resolved.port;

@@ -49,7 +49,9 @@ export class LiveStream {
     this.#busy = true;
     let frame: string;
     try {
-      const [metrics, handlers, health] = await Promise.all([this.#api.metrics(), this.#api.handlers(), this.#api.health()]);
+      const metrics = await this.#api.metrics();
+      const handlers = this.#api.handlers();
+      const health = this.#api.health();
       frame = `event: metrics\ndata: ${JSON.stringify({ metrics, handlers, health })}\n\n`;
     } catch (error) {
       frame = `event: failure\ndata: ${JSON.stringify({ message: error instanceof Error ? error.message : String(error) })}\n\n`;

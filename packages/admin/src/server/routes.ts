@@ -9,8 +9,9 @@ type IdParams = { Params: { id: string } };
 type Filter = { queue?: string; reason?: string };
 
 /** Treats a missing body as `{}` so body-less POSTs (curl -X POST) work where every field is optional. */
-async function emptyBodyIsObject(request: FastifyRequest): Promise<void> {
+function emptyBodyIsObject(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
   if (request.body === undefined || request.body === null) request.body = {};
+  done();
 }
 
 /** The JSON routes, /metrics and the health probes. `guard` protects every state-changing route. */
@@ -28,22 +29,22 @@ export function registerRoutes(app: FastifyInstance, api: AdminApi, guard: Guard
     return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
   });
 
-  app.get("/api/health", { schema: S.health }, async () => api.health());
-  app.get("/api/metrics", { schema: S.metricsJson }, async () => api.metrics());
+  app.get("/api/health", { schema: S.health }, () => api.health());
+  app.get("/api/metrics", { schema: S.metricsJson }, () => api.metrics());
   app.get("/api/queues", { schema: S.queues }, async () => (await api.metrics()).queues.map((q) => q.queue));
-  app.get<QueueParams>("/api/queues/:queue", { schema: S.queue }, async (req) => api.queue(req.params.queue));
-  app.get<QueueParams & { Querystring: { limit: number } }>("/api/queues/:queue/messages", { schema: S.peek }, async (req) => api.peek(req.params.queue, req.query.limit));
-  app.post<QueueParams>("/api/queues/:queue/purge", { schema: S.purge, onRequest: guard }, async (req) => api.purge(req.params.queue));
+  app.get<QueueParams>("/api/queues/:queue", { schema: S.queue }, (req) => api.queue(req.params.queue));
+  app.get<QueueParams & { Querystring: { limit: number } }>("/api/queues/:queue/messages", { schema: S.peek }, (req) => api.peek(req.params.queue, req.query.limit));
+  app.post<QueueParams>("/api/queues/:queue/purge", { schema: S.purge, onRequest: guard }, (req) => api.purge(req.params.queue));
 
-  app.get("/api/handlers", { schema: S.handlers }, async () => api.handlers());
-  app.post<QueueParams & { Body: { parallelism: number } }>("/api/handlers/:queue/scale", { schema: S.scale, onRequest: guard }, async (req) => api.scale(req.params.queue, req.body.parallelism));
-  app.post<QueueParams>("/api/handlers/:queue/pause", { schema: S.pause, onRequest: guard }, async (req) => api.pause(req.params.queue));
-  app.post<QueueParams>("/api/handlers/:queue/resume", { schema: S.resume, onRequest: guard }, async (req) => api.resume(req.params.queue));
+  app.get("/api/handlers", { schema: S.handlers }, () => api.handlers());
+  app.post<QueueParams & { Body: { parallelism: number } }>("/api/handlers/:queue/scale", { schema: S.scale, onRequest: guard }, (req) => api.scale(req.params.queue, req.body.parallelism));
+  app.post<QueueParams>("/api/handlers/:queue/pause", { schema: S.pause, onRequest: guard }, (req) => api.pause(req.params.queue));
+  app.post<QueueParams>("/api/handlers/:queue/resume", { schema: S.resume, onRequest: guard }, (req) => api.resume(req.params.queue));
 
-  app.post("/api/snapshot", { schema: S.snapshot, onRequest: guard }, async () => api.snapshot());
+  app.post("/api/snapshot", { schema: S.snapshot, onRequest: guard }, () => api.snapshot());
 
-  app.get<{ Querystring: Filter & { limit: number; cursor?: string } }>("/api/dead-letters", { schema: S.deadLetters }, async (req) => api.deadLetters.list(req.query));
-  app.get<IdParams>("/api/dead-letters/:id", { schema: S.deadLetter }, async (req) => api.deadLetters.get(req.params.id));
+  app.get<{ Querystring: Filter & { limit: number; cursor?: string } }>("/api/dead-letters", { schema: S.deadLetters }, (req) => api.deadLetters.list(req.query));
+  app.get<IdParams>("/api/dead-letters/:id", { schema: S.deadLetter }, (req) => api.deadLetters.get(req.params.id));
   app.post<IdParams & { Body: { queue?: string } }>("/api/dead-letters/:id/replay", { schema: S.replayOne, onRequest: guard, preValidation: emptyBodyIsObject }, async (req) =>
     api.deadLetters.replay(req.params.id, req.body.queue === undefined ? {} : { queue: req.body.queue }),
   );
@@ -51,5 +52,5 @@ export function registerRoutes(app: FastifyInstance, api: AdminApi, guard: Guard
     const { toQueue, ...filter } = req.body;
     return api.deadLetters.replay(filter, toQueue === undefined ? {} : { queue: toQueue });
   });
-  app.post<{ Body: Filter }>("/api/dead-letters/purge", { schema: S.purgeDeadLetters, onRequest: guard, preValidation: emptyBodyIsObject }, async (req) => api.deadLetters.purge(req.body));
+  app.post<{ Body: Filter }>("/api/dead-letters/purge", { schema: S.purgeDeadLetters, onRequest: guard, preValidation: emptyBodyIsObject }, (req) => api.deadLetters.purge(req.body));
 }

@@ -1,7 +1,7 @@
 import type { EnqueueOptions, Message } from "@mq/core";
 import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { ATTR } from "./attributes";
-import type { InstrumentableHost, InstrumentedContext } from "./instrumentable-host";
+import type { InstrumentableHost, InstrumentedContext, LoggerLike } from "./instrumentable-host";
 import { messageAttributes, recordFailure } from "./producer-tracing";
 import { extractSpanContext, injectHeaders } from "./trace-context";
 
@@ -71,7 +71,7 @@ class TracedContext implements InstrumentedContext {
     return this.#inner.receipt;
   }
 
-  get log(): unknown {
+  get log(): LoggerLike {
     return this.#inner.log;
   }
 

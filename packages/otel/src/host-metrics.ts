@@ -70,7 +70,10 @@ export function recordMetrics(host: InstrumentableHost, meter: Meter, now: () =>
     },
   };
   for (const [name, fn] of Object.entries(engine)) host.events.on(name as keyof BackendEvents, fn as never);
-  for (const [name, fn] of Object.entries(dispatcher)) host.dispatcher.events.on(name as keyof DispatcherEventsLike, fn as never);
+  const events = host.dispatcher.events;
+  events.on("started", dispatcher.started);
+  events.on("succeeded", dispatcher.succeeded);
+  events.on("failed", dispatcher.failed);
 
   const observe = async (result: Parameters<Parameters<Meter["addBatchObservableCallback"]>[0]>[0]): Promise<void> => {
     for (const queue of await host.queues()) {
@@ -88,7 +91,9 @@ export function recordMetrics(host: InstrumentableHost, meter: Meter, now: () =>
   return {
     restore() {
       for (const [name, fn] of Object.entries(engine)) host.events.off(name as keyof BackendEvents, fn as never);
-      for (const [name, fn] of Object.entries(dispatcher)) host.dispatcher.events.off(name as keyof DispatcherEventsLike, fn as never);
+      events.off("started", dispatcher.started);
+      events.off("succeeded", dispatcher.succeeded);
+      events.off("failed", dispatcher.failed);
       meter.removeBatchObservableCallback(observe, observables);
     },
   };

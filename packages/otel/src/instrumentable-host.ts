@@ -9,7 +9,15 @@ export interface InstrumentedContext {
   readonly receipt: string;
   extendLease(ms: number): Promise<void>;
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
-  readonly log: unknown;
+  readonly log: LoggerLike;
+}
+
+/** The handler logger's shape (the dispatcher's `Logger`). */
+export interface LoggerLike {
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  error(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
 /** The dispatcher events the metrics read. */
@@ -17,6 +25,16 @@ export interface DispatcherEventsLike {
   started: (event: { readonly queue: string; readonly messageId: string; readonly attempt: number; readonly enqueuedAt: number }) => void;
   succeeded: (event: { readonly queue: string; readonly durationMs: number }) => void;
   failed: (event: { readonly queue: string; readonly durationMs: number; readonly error: { readonly name: string } }) => void;
+}
+
+/** Subscribing to the dispatcher events the metrics read. */
+export interface DispatcherEventSource {
+  on(event: "started", listener: DispatcherEventsLike["started"]): unknown;
+  on(event: "succeeded", listener: DispatcherEventsLike["succeeded"]): unknown;
+  on(event: "failed", listener: DispatcherEventsLike["failed"]): unknown;
+  off(event: "started", listener: DispatcherEventsLike["started"]): unknown;
+  off(event: "succeeded", listener: DispatcherEventsLike["succeeded"]): unknown;
+  off(event: "failed", listener: DispatcherEventsLike["failed"]): unknown;
 }
 
 /**
@@ -34,6 +52,6 @@ export interface InstrumentableHost {
   readonly dispatcher: {
     /** Wraps every handler invocation; returns a remover. */
     use(middleware: (ctx: InstrumentedContext, next: (ctx?: InstrumentedContext) => Promise<unknown>) => unknown): () => void;
-    readonly events: EventEmitter<DispatcherEventsLike>;
+    readonly events: DispatcherEventSource;
   };
 }

@@ -1,4 +1,4 @@
-import { context, type Attributes } from "@opentelemetry/api";
+import { context } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { MeterProvider, MetricReader, type DataPoint, type Histogram } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
@@ -30,7 +30,7 @@ export function createTelemetry(): {
     async metric(name, queue) {
       const { resourceMetrics } = await reader.collect();
       const points = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints as DataPoint<number | Histogram>[]);
-      return queue === undefined ? points : points.filter((p) => (p.attributes as Attributes)["messaging.destination.name"] === queue);
+      return queue === undefined ? points : points.filter((p) => (p.attributes)["messaging.destination.name"] === queue);
     },
     async shutdown() {
       await tracerProvider.shutdown();

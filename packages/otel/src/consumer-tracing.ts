@@ -1,5 +1,5 @@
 import type { EnqueueOptions, Message } from "@mq/core";
-import { context, ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { ATTR } from "./attributes";
 import type { InstrumentableHost, InstrumentedContext, LoggerLike } from "./instrumentable-host";
 import { messageAttributes, recordFailure } from "./producer-tracing";
@@ -87,6 +87,7 @@ class TracedContext implements InstrumentedContext {
     const span: Span = this.#tracer.startSpan(`create ${name}`, { kind: SpanKind.PRODUCER, attributes }, this.#active);
     // The message is sent with the ack, after the handler returns: this span marks its creation.
     span.end();
+    if (!isSpanContextValid(span.spanContext())) return this.#inner.publish(destination, payload, options);
     // Explicit headers win over the inherited ones, so our traceparent replaces the incoming one.
     this.#inner.publish(destination, payload, { ...options, headers: injectHeaders(options?.headers, span.spanContext()) });
   }

@@ -1,5 +1,5 @@
 import type { Delivery, EnqueueItem, EnqueueOptions, EnqueueResult } from "@mq/core";
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type Tracer } from "@opentelemetry/api";
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type Tracer } from "@opentelemetry/api";
 import { ATTR, MESSAGING_SYSTEM } from "./attributes";
 import type { InstrumentableHost } from "./instrumentable-host";
 import { contextFromHeaders, extractSpanContext, injectHeaders } from "./trace-context";
@@ -10,9 +10,9 @@ type Options = EnqueueOptions & Record<string, unknown>;
  * Replaces the host's enqueue, enqueueBatch, publish and receive with traced
  * versions (on the instance, so `restore()` brings the originals back).
  * Each enqueue gets a PRODUCER span whose context travels in the message's
- * `traceparent` header; a batch gets one `create` span per message, linked
- * from the batch's `send` span; a receive gets a CONSUMER span linked to
- * every message it leased.
+ * `traceparent` header; a batch gets one `send` span whose context every
+ * message of it carries; a receive gets a CONSUMER span linked to every
+ * message it leased (a batch of many traces).
  */
 export function traceProducer(host: InstrumentableHost, tracer: Tracer): { restore(): void } {
   // Bound, so they run against the host whatever `this` the caller used.
@@ -22,7 +22,8 @@ export function traceProducer(host: InstrumentableHost, tracer: Tracer): { resto
   const sendOne = (operation: "enqueue" | "publish", destination: string, options: Options | undefined, call: (options: Options) => Promise<EnqueueResult>): Promise<EnqueueResult> => {
     const parent = contextFromHeaders(context.active(), trace.getSpan(context.active()) === undefined ? options?.headers : undefined);
     const span = tracer.startSpan(`send ${destination}`, { kind: SpanKind.PRODUCER, attributes: messageAttributes(destination, "send", operation, options) }, parent);
-    const traced = { ...options, headers: injectHeaders(options?.headers, span.spanContext()) };
+    // Without an SDK the span is a no-op with an invalid context: send the message as it is.
+    const traced = isSpanContextValid(span.spanContext()) ? { ...options, headers: injectHeaders(options?.headers, span.spanContext()) } : (options ?? {});
     return settle(span, context.with(trace.setSpan(parent, span), () => call(traced)), (result) => {
       span.setAttribute(ATTR.MESSAGE_ID, result.id);
       span.setAttribute(ATTR.ENQUEUE_STATUS, result.copies === undefined ? result.status : `${result.copies.length} copies`);
@@ -38,20 +39,14 @@ export function traceProducer(host: InstrumentableHost, tracer: Tracer): { resto
   target.enqueueBatch = function enqueueBatch(items, options) {
     if (!Array.isArray(items) || items.length === 0) return original.enqueueBatch(items, options);
     const parent = context.active();
-    const links: Link[] = [];
-    const traced = items.map((item: EnqueueItem): EnqueueItem => {
-      const destination = item.queue ?? item.topic ?? "";
-      // One creation context per message, so each continues its own trace branch.
-      const create = tracer.startSpan(`create ${destination}`, { kind: SpanKind.PRODUCER, attributes: messageAttributes(destination, "create", "create", item) }, parent);
-      create.end();
-      links.push({ context: create.spanContext() });
-      return { ...item, headers: injectHeaders(item.headers, create.spanContext()) };
-    });
     const destinations = new Set(items.map((i: EnqueueItem) => i.queue ?? i.topic));
-    const name = destinations.size === 1 ? `send ${[...destinations][0] ?? ""}` : "send";
+    const only = destinations.size === 1 ? String([...destinations][0]) : undefined;
     const attributes: Attributes = { [ATTR.SYSTEM]: MESSAGING_SYSTEM, [ATTR.OPERATION_TYPE]: "send", [ATTR.OPERATION_NAME]: "enqueueBatch", [ATTR.BATCH_COUNT]: items.length };
-    if (destinations.size === 1) attributes[ATTR.DESTINATION] = String([...destinations][0]);
-    const span = tracer.startSpan(name, { kind: SpanKind.PRODUCER, attributes, links }, parent);
+    if (only !== undefined) attributes[ATTR.DESTINATION] = only;
+    // One span per batch, its context in every message: per-message spans would cost more than the enqueue.
+    const span = tracer.startSpan(only === undefined ? "send" : `send ${only}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+    const spanContext = span.spanContext();
+    const traced = isSpanContextValid(spanContext) ? items.map((item: EnqueueItem): EnqueueItem => ({ ...item, headers: injectHeaders(item.headers, spanContext) })) : items;
     return settle(span, context.with(trace.setSpan(parent, span), () => original.enqueueBatch(traced, options)));
   };
   target.receive = function receive(queue, options) {

@@ -111,20 +111,39 @@ describe("traces", () => {
     expect(send.events[0]!.name).toBe("exception");
   });
 
-  it("enqueueBatch: one create span per message, linked from the batch's send span; each consumer continues its own", async () => {
-    const seen: string[] = [];
-    host.handle("batch", (_p, ctx) => void seen.push(ctx.message.id), { maxParallelism: 3 });
+  it("enqueueBatch: one send span whose context every message carries; each consumer continues it and links to it", async () => {
+    host.handle("batch", () => undefined, { maxParallelism: 3 });
     install();
     await host.start();
     await host.enqueueBatch([1, 2, 3].map((n) => ({ queue: "batch", payload: n })));
     await until(() => named("process batch").length === 3);
-    const creates = named("create batch");
-    expect(creates).toHaveLength(3);
     const send = one("send batch");
-    expect(send.attributes["messaging.batch.message_count"]).toBe(3);
-    expect(send.links.map((l) => l.context.spanId).sort()).toEqual(creates.map((c) => c.spanContext().spanId).sort());
-    const parents = named("process batch").map(parentOf).sort();
-    expect(parents).toEqual(creates.map((c) => c.spanContext().spanId).sort());
+    expect(send.attributes).toMatchObject({ "messaging.batch.message_count": 3, "messaging.destination.name": "batch", "messaging.operation.type": "send" });
+    for (const process of named("process batch")) {
+      expect(parentOf(process)).toBe(send.spanContext().spanId);
+      expect(process.links[0]!.context.spanId).toBe(send.spanContext().spanId);
+    }
+  });
+
+  it("a receive of messages from several traces links to each", async () => {
+    install();
+    await host.start();
+    await host.enqueue("pull", 1);
+    await host.enqueue("pull", 2);
+    const deliveries = await host.receive("pull", { max: 10 });
+    expect(deliveries).toHaveLength(2);
+    const receive = one("receive pull");
+    expect(receive.links.map((l) => l.context.traceId).sort()).toEqual(named("send pull").map((s) => s.spanContext().traceId).sort());
+    expect(receive.links.map((l) => l.attributes?.["messaging.message.id"]).sort()).toEqual(deliveries.map((d) => d.message.id).sort());
+  });
+
+  it("without an SDK (the API's no-op tracer) no trace headers are added", async () => {
+    instrumentation = instrumentHost(host, { meterProvider: telemetry.meterProvider });
+    await host.start();
+    await host.enqueue("pull", 1);
+    await host.enqueueBatch([{ queue: "pull", payload: 2 }]);
+    const deliveries = await host.receive("pull", { max: 10 });
+    expect(deliveries.map((d) => d.message.headers)).toEqual([undefined, undefined]);
   });
 
   it("publish to a topic and enqueue inside the application's own span nest under it", async () => {

@@ -29,7 +29,7 @@ class PullReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
-type Setup = "baseline" | "host.observe()" | "otel, no SDK (API no-op)" | "otel + SDK (traces and metrics)";
+type Setup = "baseline" | "host.observe()" | "otel, no SDK (API no-op)" | "otel + SDK, metrics only" | "otel + SDK, traces only" | "otel + SDK (traces and metrics)";
 
 async function run(setup: Setup): Promise<number> {
   const host = createQueueHost({ durability: "none" });
@@ -42,11 +42,11 @@ async function run(setup: Setup): Promise<number> {
   let shutdown = async (): Promise<void> => {};
   if (setup === "host.observe()") host.observe();
   if (setup === "otel, no SDK (API no-op)") instrumentHost(host);
-  if (setup === "otel + SDK (traces and metrics)") {
+  if (setup.startsWith("otel + SDK")) {
     const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new DropExporter(), { maxQueueSize: 100_000, maxExportBatchSize: 2_048 })] });
     const meterProvider = new MeterProvider({ readers: [new PullReader()] });
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    instrumentHost(host, { tracerProvider, meterProvider });
+    instrumentHost(host, { tracerProvider, meterProvider, traces: !setup.includes("metrics only"), metrics: !setup.includes("traces only") });
     shutdown = async () => {
       await tracerProvider.shutdown();
       await meterProvider.shutdown();
@@ -65,7 +65,7 @@ async function run(setup: Setup): Promise<number> {
   return MESSAGES / seconds;
 }
 
-const setups: Setup[] = ["baseline", "host.observe()", "otel, no SDK (API no-op)", "otel + SDK (traces and metrics)"];
+const setups: Setup[] = ["baseline", "host.observe()", "otel, no SDK (API no-op)", "otel + SDK, metrics only", "otel + SDK, traces only", "otel + SDK (traces and metrics)"];
 const best = new Map<Setup, number>();
 for (let round = 0; round < ROUNDS; round++) {
   for (const setup of setups) best.set(setup, Math.max(best.get(setup) ?? 0, await run(setup)));

@@ -9,7 +9,7 @@ export default defineConfig(
       // import.meta.url locates the dashboard files in the CJS build too.
       shims: true,
       // The dashboard's page, script and styles are served as files from dist/dashboard.
-      onSuccess: async () => cpSync("src/dashboard", "dist/dashboard", { recursive: true }),
+      onSuccess: () => Promise.resolve(cpSync("src/dashboard", "dist/dashboard", { recursive: true })),
     },
   ),
 );

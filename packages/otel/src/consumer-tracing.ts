@@ -27,6 +27,8 @@ export function traceConsumer(host: InstrumentableHost, tracer: Tracer): { resto
       },
       parent,
     );
+    // The API's no-op tracer (no SDK installed): nothing to record or propagate.
+    if (!isSpanContextValid(span.spanContext())) return next();
     const active = trace.setSpan(parent, span);
     try {
       const result = await context.with(active, () => next(new TracedContext(ctx, tracer, active)));

@@ -7,6 +7,7 @@ export interface HostHealth {
   readonly ok: boolean;
   /** Lifecycle of the engine; `failed` once the journal failed (fail-stop). */
   readonly status: "new" | "opening" | "open" | "closing" | "closed" | "failed";
+  /** The journal's durability mode; `none` on a custom backend (it keeps its own). */
   readonly durability: DurabilityMode;
   readonly journal: JournalHealth;
   /** Why the host stopped accepting writes (fail-stop), if it did. */
@@ -18,7 +19,7 @@ export interface HostHealth {
 
 /** The journal's side of {@link HostHealth}. */
 export interface JournalHealth {
-  /** `file`, `memory` or an adapter's name. */
+  /** `file`, `memory` or an adapter's name; `backend` when the host runs on a custom backend (no journal of its own). */
   readonly kind: string;
   readonly state: "new" | "open" | "failed" | "closed";
   readonly lastLsn: number;
@@ -35,7 +36,7 @@ export interface JournalHealth {
 
 /** Collects health facts from persistence and engine events (a few listeners, never on the per-message path). */
 export class HealthTracker {
-  readonly #persistence: Persistence;
+  readonly #persistence: Persistence | undefined;
   readonly #clock: Clock;
   #failure: HostHealth["failure"];
   #lastSnapshot: JournalHealth["lastSnapshot"];
@@ -43,9 +44,10 @@ export class HealthTracker {
   #lastDurable = -1;
   #lastSyncProgressAt = 0;
 
-  constructor(persistence: Persistence, clock: Clock) {
+  constructor(persistence: Persistence | undefined, clock: Clock) {
     this.#persistence = persistence;
     this.#clock = clock;
+    if (persistence === undefined) return;
     persistence.events.on("error", (error) => this.fail(error));
     persistence.events.on("snapshot", (info) => {
       this.#lastSnapshot = { ...info, at: clock.now() };
@@ -66,7 +68,7 @@ export class HealthTracker {
     return {
       ok: !failed && engineStatus === "open",
       status,
-      durability: this.#persistence.durability,
+      durability: this.#persistence?.durability ?? "none",
       journal: this.#journal(engineStatus, failed),
       ...(this.#failure === undefined ? {} : { failure: this.#failure }),
       handlersRunning: handlersRunning && !failed,
@@ -79,6 +81,7 @@ export class HealthTracker {
   #journal(engineStatus: string, failed: boolean): JournalHealth {
     const p = this.#persistence;
     const state = failed ? "failed" : engineStatus === "open" || engineStatus === "closing" ? "open" : engineStatus === "closed" ? "closed" : "new";
+    if (p === undefined) return { kind: "backend", state, lastLsn: 0 };
     const durableLsn = (p as { readonly durableLsn?: unknown }).durableLsn;
     const sync: { durableLsn?: number; syncLagMs?: number } = {};
     if (typeof durableLsn === "number") {

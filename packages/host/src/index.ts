@@ -9,11 +9,13 @@ export type { LatencySummary } from "./metrics/latency-histogram";
 export { LatencyHistogram } from "./metrics/latency-histogram";
 export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 export type { ResolvedQueueSettings } from "./engine/queue-state";
-export { Engine } from "./engine/engine";
-export type { EngineOptions } from "./engine/engine";
 
 export {
   AbortedError,
+  AccessDeniedError,
+  ConnectionError,
+  RateLimitedError,
+  UnsupportedVersionError,
   DataDirLockedError,
   HandlerError,
   HostClosedError,
@@ -41,6 +43,7 @@ export type {
   EnqueueResult,
   Message,
   NackOutcome,
+  Logger,
   Persistence,
   QueueBackend,
   QueueSettings,

@@ -31,7 +31,7 @@
     return node;
   }
   const fmt = (n) => (n >= 1e6 ? (n / 1e6).toFixed(1) + "M" : n >= 1e4 ? (n / 1e3).toFixed(1) + "k" : String(Math.round(n * 100) / 100));
-  const ms = (n) => (n >= 1000 ? (n / 1000).toFixed(2) + " s" : n >= 10 ? n.toFixed(0) + " ms" : n.toFixed(2) + " ms");
+  const ms = (n) => (n >= 1000 ? (n / 1000).toFixed(2) + " s" : n >= 10 ? n.toFixed(0) + " ms" : n === 0 ? "0 ms" : n.toFixed(2) + " ms");
   function notice(text, bad) {
     const box = $("notice");
     box.textContent = text;

@@ -104,3 +104,20 @@ describe("health() after a journal failure", () => {
     await host.stop();
   });
 });
+
+describe("on a custom backend", () => {
+  it("health() reports the host's lifecycle and snapshot() says it needs the embedded engine", async () => {
+    const owner = memoryHost().host;
+    await owner.start();
+    const guest = createQueueHost({ backend: owner.backend });
+    expect(guest.health()).toMatchObject({ ok: false, status: "new", journal: { kind: "backend" } });
+    await guest.start();
+    expect(guest.health()).toMatchObject({ ok: true, status: "open", durability: "none", journal: { kind: "backend", state: "open" } });
+    await expect(guest.snapshot()).rejects.toThrow(/embedded engine/);
+    guest.observe();
+    await guest.enqueue("q", 1);
+    expect(guest.rates("q").enqueued).toBeGreaterThanOrEqual(0);
+    await guest.stop();
+    await owner.stop();
+  });
+});

@@ -20,6 +20,13 @@ export interface LoggerLike {
   error(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
+/** The transaction object `host.transaction()` hands to its function. */
+export interface TransactionLike {
+  enqueue(queue: string, payload: unknown, options?: EnqueueOptions): void;
+  publish(topic: string, payload: unknown, options?: EnqueueOptions): void;
+  ack(receipts: string | readonly string[]): void;
+}
+
 /** The dispatcher events the metrics read. */
 export interface DispatcherEventsLike {
   started: (event: { readonly queue: string; readonly messageId: string; readonly attempt: number; readonly enqueuedAt: number }) => void;
@@ -46,6 +53,8 @@ export interface InstrumentableHost {
   enqueueBatch(items: readonly EnqueueItem[], options?: Record<string, unknown>): Promise<EnqueueResult[]>;
   publish(topic: string, payload: unknown, options?: EnqueueOptions & Record<string, unknown>): Promise<EnqueueResult>;
   receive(queue: string, options?: Record<string, unknown>): Promise<Delivery[]>;
+  /** Optional: enqueues inside it get the transaction's span context. */
+  transaction?<T>(fn: (tx: TransactionLike) => T | Promise<T>): Promise<T>;
   stats(queue?: string): Promise<QueueStats>;
   queues(): Promise<string[]>;
   readonly events: EventEmitter<BackendEvents>;

@@ -1,7 +1,7 @@
 import type { Delivery, EnqueueItem, EnqueueOptions, EnqueueResult } from "@mq/core";
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Attributes, type Link, type Span, type Tracer } from "@opentelemetry/api";
 import { ATTR, MESSAGING_SYSTEM } from "./attributes";
-import type { InstrumentableHost } from "./instrumentable-host";
+import type { InstrumentableHost, TransactionLike } from "./instrumentable-host";
 import { contextFromHeaders, extractSpanContext, injectHeaders } from "./trace-context";
 
 type Options = EnqueueOptions & Record<string, unknown>;
@@ -70,8 +70,36 @@ export function traceProducer(host: InstrumentableHost, tracer: Tracer): { resto
     );
   };
 
+  const originalTransaction = host.transaction?.bind(host);
+  if (originalTransaction !== undefined) {
+    host.transaction = function transaction<T>(fn: (tx: TransactionLike) => T | Promise<T>): Promise<T> {
+      const parent = context.active();
+      const span = tracer.startSpan("send (transaction)", { kind: SpanKind.PRODUCER, attributes: { [ATTR.SYSTEM]: MESSAGING_SYSTEM, [ATTR.OPERATION_TYPE]: "send", [ATTR.OPERATION_NAME]: "transaction" } }, parent);
+      const spanContext = span.spanContext();
+      const stamp = (options: EnqueueOptions | undefined): EnqueueOptions | undefined => (isSpanContextValid(spanContext) ? { ...options, headers: injectHeaders(options?.headers, spanContext) } : options);
+      let count = 0;
+      return settle(
+        span,
+        context.with(trace.setSpan(parent, span), () =>
+          originalTransaction((tx) =>
+            fn({
+              enqueue: (queue, payload, options) => void (count++, tx.enqueue(queue, payload, stamp(options))),
+              publish: (topic, payload, options) => void (count++, tx.publish(topic, payload, stamp(options))),
+              ack: (receipts) => tx.ack(receipts),
+            }),
+          ),
+        ),
+        () => span.setAttribute(ATTR.BATCH_COUNT, count),
+      );
+    };
+  }
+
   return {
     restore() {
+      if (originalTransaction !== undefined) {
+        if (Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(host), "transaction")) delete (host as { transaction?: unknown }).transaction;
+        else host.transaction = originalTransaction;
+      }
       for (const key of Object.keys(original) as (keyof typeof original)[]) {
         // The originals live on the prototype: removing the own property restores them.
         if (Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(host), key)) delete (host as Partial<typeof original>)[key];

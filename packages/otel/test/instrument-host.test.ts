@@ -146,6 +146,21 @@ describe("traces", () => {
     expect(deliveries.map((d) => d.message.headers)).toEqual([undefined, undefined]);
   });
 
+  it("host.transaction(): one send span whose context its enqueues carry", async () => {
+    const processed: string[] = [];
+    host.handle("tx", (_p, ctx) => void processed.push(ctx.message.id));
+    install();
+    await host.start();
+    await host.transaction((tx) => {
+      tx.enqueue("tx", 1);
+      tx.enqueue("tx", 2);
+    });
+    await until(() => named("process tx").length === 2);
+    const send = one("send (transaction)");
+    expect(send.attributes).toMatchObject({ "messaging.operation.name": "transaction", "messaging.batch.message_count": 2 });
+    for (const p of named("process tx")) expect(parentOf(p)).toBe(send.spanContext().spanId);
+  });
+
   it("publish to a topic and enqueue inside the application's own span nest under it", async () => {
     install();
     await host.start();

@@ -78,7 +78,8 @@ await view.stop();
 if (admin !== undefined && args.linger > 0) await new Promise((r) => setTimeout(r, args.linger * 1000));
 await admin?.close();
 
-const rows = await readRows(host, new Map(), 0);
+// The summary's msg/s is each queue's average over the whole run (totals count from this start).
+const rows = await readRows(host, new Map(QUEUES.map((q) => [q, 0])), Date.now() - startedAt);
 const dead = await host.deadLetters.list({ limit: 3 });
 const deadTotal = await host.deadLetters.count();
 await host.stop();

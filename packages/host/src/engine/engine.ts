@@ -277,6 +277,17 @@ export class Engine implements QueueBackend {
     this.#afterRemoval();
   }
 
+  async purge(queue: string): Promise<number> {
+    this.#assertOpen("purge");
+    assertName("purge", "queue", queue);
+    const ids: string[] = [];
+    for (const entry of this.#state.entries.values()) if (entry.queue === queue && (entry.state === "ready" || entry.state === "delayed")) ids.push(entry.id);
+    if (ids.length === 0) return 0;
+    await this.#commit([["discard", ids, this.#clock.now()]]);
+    this.#afterRemoval();
+    return ids.length;
+  }
+
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
     assertName("configureQueue", "queue", queue);

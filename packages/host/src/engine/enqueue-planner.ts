@@ -187,5 +187,6 @@ function newEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: nu
     causationId: item.causationId,
     headers: item.headers === undefined ? undefined : { ...item.headers },
     state: "ready",
+    replayOrder: 0,
   };
 }

@@ -22,6 +22,8 @@ export type Op =
   | readonly ["expire", string, number]
   | readonly ["revive", readonly string[], number, string | undefined]
   | readonly ["purge", readonly string[]]
+  /** Messages removed from a queue by `purge(queue)`: ids, never "the whole queue", so replay over a newer snapshot removes nothing else. */
+  | readonly ["discard", readonly string[], number]
   | readonly ["bind", string, string]
   | readonly ["unbind", string, string]
   | readonly ["configure", string, QueueSettings];
@@ -109,6 +111,7 @@ export function readCreate(fields: readonly unknown[], at: number, into: (entry:
       causationId: (fields[at + 10] as string | null) ?? undefined,
       headers: (fields[at + 11] as Record<string, string> | null) ?? undefined,
       state: "ready",
+      replayOrder: 0,
     },
     mode === null ? undefined : { mode, windowMs: fields[at + 13] as number },
   );

@@ -1,7 +1,7 @@
-import type { EnqueueOptions, Message } from "@mq/core";
+import type { EnqueueOptions, Logger, Message } from "@mq/core";
 import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, trace, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { ATTR } from "./attributes";
-import type { InstrumentableHost, InstrumentedContext, LoggerLike } from "./instrumentable-host";
+import type { InstrumentableHost, InstrumentedContext } from "./instrumentable-host";
 import { messageAttributes, recordFailure } from "./producer-tracing";
 import { extractSpanContext, injectHeaders } from "./trace-context";
 
@@ -73,7 +73,7 @@ class TracedContext implements InstrumentedContext {
     return this.#inner.receipt;
   }
 
-  get log(): LoggerLike {
+  get log(): Logger {
     return this.#inner.log;
   }
 

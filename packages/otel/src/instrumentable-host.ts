@@ -1,4 +1,4 @@
-import type { BackendEvents, Delivery, EnqueueItem, EnqueueOptions, EnqueueResult, Message, QueueStats } from "@mq/core";
+import type { BackendEvents, Delivery, EnqueueItem, EnqueueOptions, EnqueueResult, Logger, Message, QueueStats } from "@mq/core";
 import type { EventEmitter } from "eventemitter3";
 
 /** The part of a handler's `ctx` the instrumentation wraps (the dispatcher's `HandlerContext`). */
@@ -9,15 +9,7 @@ export interface InstrumentedContext {
   readonly receipt: string;
   extendLease(ms: number): Promise<void>;
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
-  readonly log: LoggerLike;
-}
-
-/** The handler logger's shape (the dispatcher's `Logger`). */
-export interface LoggerLike {
-  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
-  info(message: string, fields?: Readonly<Record<string, unknown>>): void;
-  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
-  error(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  readonly log: Logger;
 }
 
 /** The transaction object `host.transaction()` hands to its function. */

@@ -2,7 +2,7 @@ import type { EventEmitter } from "eventemitter3";
 import type { DeadLetterApi } from "./dead-letter-api";
 import type { ErrorInfo } from "./errors/to-mq-error";
 import type { MqError } from "./errors/mq-error";
-import type { DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, NackOutcome, QueueStats } from "./message";
+import type { DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, Message, NackOutcome, QueueStats } from "./message";
 
 /** Events every backend emits. Listeners must not throw. */
 export interface BackendEvents {
@@ -101,6 +101,8 @@ export interface QueueBackend {
    * that cannot do it leaves it out, and callers say so.
    */
   purge?(queue: string): Promise<number>;
+  /** Up to `limit` ready messages in delivery order, without leasing them or counting an attempt. Optional. */
+  peek?(queue: string, limit: number): Promise<Message[]>;
   /** Apply settings to a queue (merged over the current ones). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void>;
   /** Route a topic to a queue: publishing to the topic enqueues a copy there. */

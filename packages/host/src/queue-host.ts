@@ -6,6 +6,7 @@ import {
   silentLogger,
   systemClock,
   type Logger,
+  type Message,
   type BackendEvents,
   type DeadLetterApi,
   type Delivery,
@@ -226,6 +227,13 @@ export class QueueHost {
   /** Names of the known queues. */
   queues(): Promise<string[]> {
     return this.backend.queues();
+  }
+
+  /** Up to `limit` ready messages of `queue` in delivery order, without leasing them or counting an attempt. */
+  peek<TPayload = unknown>(queue: string, limit = 10): Promise<Message<TPayload>[]> {
+    const backend = this.backend;
+    if (backend.peek === undefined) return Promise.reject(new InvalidArgumentError("peek", "backend", "this backend does not support peeking at a queue"));
+    return backend.peek(queue, limit) as Promise<Message<TPayload>[]>;
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type BackendEvents,
   type Clock,
   type Logger,
+  type Message,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -275,6 +276,15 @@ export class Engine implements QueueBackend {
     const attempts = entries.map((e) => Math.max(0, e.attempts - 1));
     await this.#commit([["release", ids, attempts]]);
     this.#afterRemoval();
+  }
+
+  async peek(queue: string, limit: number): Promise<Message[]> {
+    this.#assertOpen("peek");
+    assertName("peek", "queue", queue);
+    assertPositiveInt("peek", "limit", limit, MAX_RECEIVE_BATCH);
+    const q = this.#state.queues.get(queue);
+    if (q === undefined) return [];
+    return q.peekReady(limit).map((entry) => toMessage(entry, decodePayload(entry.payload)));
   }
 
   async purge(queue: string): Promise<number> {

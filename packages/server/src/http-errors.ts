@@ -11,7 +11,7 @@ export class RequestError extends MqError {
   /** Short machine-readable detail, e.g. `MALFORMED_BODY`, `UNSUPPORTED_MEDIA_TYPE`. */
   readonly detail: string;
   constructor(status: number, detail: string, message: string) {
-    super({ code: status === 404 ? MQ_ERROR_CODES.NOT_FOUND : MQ_ERROR_CODES.INVALID_ARGUMENT, message: `[mq:server] ${message}` });
+    super({ code: status === 404 ? MQ_ERROR_CODES.NOT_FOUND : status === 413 ? MQ_ERROR_CODES.PAYLOAD_TOO_LARGE : MQ_ERROR_CODES.INVALID_ARGUMENT, message: `[mq:server] ${message}` });
     this.status = status;
     this.detail = detail;
   }

@@ -19,11 +19,21 @@ export function decodeJson(body: Buffer): unknown {
   } catch {
     throw new RequestError(400, "MALFORMED_BODY", "the body is not valid UTF-8");
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
-  } catch {
+    // The reviver only runs when a `__proto__` key could be present (literally or through escapes).
+    value = text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, rejectProto) : JSON.parse(text);
+  } catch (error) {
+    if (error instanceof RequestError) throw error;
     throw new RequestError(400, "MALFORMED_BODY", "the body is not valid JSON");
   }
+  return value;
+}
+
+// `__proto__` keys are refused everywhere (DESIGN Decision 6, V13): never stored, never merged.
+function rejectProto(key: string, value: unknown): unknown {
+  if (key === "__proto__") throw new RequestError(422, "FORBIDDEN_KEY", "__proto__ is not accepted as a key");
+  return value;
 }
 
 /** Decodes a msgpack body after the allowlisting pre-scan (DESIGN Decision 6). Decoder text is never echoed (MP7). */

@@ -1,3 +1,4 @@
+import { MAX_PAYLOAD_DEPTH } from "@mq/core";
 import { Packr, Unpackr } from "msgpackr";
 import { RequestError } from "./http-errors";
 import { prescanMsgpack, PrescanError } from "./msgpack-prescan";
@@ -36,10 +37,13 @@ function rejectProto(key: string, value: unknown): unknown {
   return value;
 }
 
-/** Decodes a msgpack body after the allowlisting pre-scan (DESIGN Decision 6). Decoder text is never echoed (MP7). */
+/**
+ * Decodes a msgpack body after the allowlisting pre-scan (DESIGN Decision 6). Depth allows the
+ * embedded host's payload depth plus the request envelope. Decoder text is never echoed (MP7).
+ */
 export function decodeMsgpack(body: Buffer, maxNodes: number): unknown {
   try {
-    prescanMsgpack(body, { maxDepth: 40, maxNodes });
+    prescanMsgpack(body, { maxDepth: MAX_PAYLOAD_DEPTH + 4, maxNodes });
   } catch (error) {
     if (!(error instanceof PrescanError)) throw error;
     const status = error.problem === "malformed" ? 400 : error.problem === "too-many-nodes" ? 413 : 422;

@@ -79,7 +79,7 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
   app.addContentTypeParser(MSGPACK, { parseAs: "buffer" }, (req, body, done) => {
     try {
       req.bodyBytes = (body as Buffer).length;
-      done(null, decodeMsgpack(body as Buffer, o.maxBatch * 10_000));
+      done(null, decodeMsgpack(body as Buffer, 100_000));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -52,7 +52,7 @@ export class HttpTransport {
         method,
         headers,
         signal,
-        ...(body === undefined ? {} : { body: this.#msgpack ? packr.pack(stripUndefined(body)) : JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: this.#msgpack ? Buffer.from(packr.pack(stripUndefined(body))) : JSON.stringify(body) }),
       });
     } catch (error) {
       throw this.#failure(error, opts.signal, timeout);
@@ -85,6 +85,7 @@ export class HttpTransport {
   }
 }
 
+// (Request bodies are copied out of msgpackr's reused buffer: fetch reads them later.)
 // msgpackr writes `undefined` as an extension the server refuses; absent is what we mean.
 function stripUndefined(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripUndefined);

@@ -34,6 +34,16 @@ describe("@mq/client", () => {
     await c.close();
   });
 
+  it("keeps concurrent msgpack requests and replies apart (msgpackr reuses its buffer)", async () => {
+    const c = await openClient(s.url, { token: "all" });
+    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => c.enqueue("c-concurrent", { i, pad: "y".repeat(i * 7) })));
+    expect(new Set(results.map((r) => r.id)).size).toBe(60);
+    const got = await c.receive<{ i: number; pad: string }>("c-concurrent", { max: 60 });
+    expect(got.map((d) => d.message.payload.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(got.every((d) => d.message.payload.pad.length === d.message.payload.i * 7)).toBe(true);
+    await c.close();
+  });
+
   it("maps server errors back to the same MqError classes, and network failures to ConnectionError", async () => {
     const c = await openClient(s.url, { token: "reader" });
     const denied = await c.enqueue("c-err", 1).catch((e: unknown) => e);

@@ -63,7 +63,8 @@ export function wantsMsgpack(accept: string | undefined): boolean {
 
 /** Encodes a reply body in the negotiated format. */
 export function encodeReply(value: unknown, msgpack: boolean): { type: string; body: Buffer | string } {
-  if (msgpack) return { type: MSGPACK, body: packr.pack(value) };
+  // pack() returns a view of msgpackr's reused buffer; copy it before the next reply overwrites it.
+  if (msgpack) return { type: MSGPACK, body: Buffer.from(packr.pack(value)) };
   return { type: `${JSON_TYPE}; charset=utf-8`, body: JSON.stringify(value, jsonReplacer) };
 }
 

@@ -35,8 +35,8 @@ export interface WireErrorBody {
 export function errorFromWire(body: WireErrorBody | undefined, status: number, target: string): MqError {
   if (body === undefined || typeof body.code !== "string") return new ConnectionError(target, `unexpected HTTP ${status} without an error body`);
   const f = body.fields ?? {};
-  const s = (k: string, d = ""): string => (typeof f[k] === "string" ? (f[k] as string) : d);
-  const n = (k: string, d = 0): number => (typeof f[k] === "number" ? (f[k] as number) : d);
+  const s = (k: string, d = ""): string => (typeof f[k] === "string" ? (f[k]) : d);
+  const n = (k: string, d = 0): number => (typeof f[k] === "number" ? (f[k]) : d);
   let error: MqError;
   switch (body.code as MqErrorCode) {
     case MQ_ERROR_CODES.LEASE_LOST:

@@ -77,10 +77,11 @@ export class NetworkBackend implements QueueBackend {
   }
 
   /** Closes the WebSocket. Leases this client holds are not handed back: they return after their visibility timeout. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#state = "closed";
     clearInterval(this.#pollTimer);
     this.#session.close();
+    return Promise.resolve();
   }
 
   async enqueue(items: readonly EnqueueItem[], options: { readonly signal?: AbortSignal; readonly waitIfFull?: boolean } = {}): Promise<EnqueueResult[]> {
@@ -211,7 +212,7 @@ function createDeadLetterApi(http: HttpTransport, check: () => void): DeadLetter
 // (a function in a payload would otherwise be silently dropped by the encoder).
 function validateItems(items: readonly EnqueueItem[], allowEmpty = false): void {
   if (!Array.isArray(items) || (!allowEmpty && items.length === 0)) throw new InvalidArgumentError("client", "items", "pass at least one item");
-  for (const item of items) {
+  for (const item of items as readonly EnqueueItem[]) {
     const name = item.queue ?? item.topic;
     if (typeof name !== "string" || name === "") throw new InvalidArgumentError("client", item.queue === undefined ? "topic" : "queue", "must be a non-empty name");
     assertValidPayload(item.payload);

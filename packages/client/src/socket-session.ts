@@ -1,4 +1,5 @@
-import { ConnectionError, MqError } from "@mq/core";
+import type { MqError } from "@mq/core";
+import { ConnectionError } from "@mq/core";
 import { EventEmitter } from "eventemitter3";
 import { errorFromWire, type WireErrorBody } from "./errors-from-wire";
 import type { WebSocketConstructor, WebSocketLike } from "./websocket-impl";

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { QueueHost } from "@mq/host";
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { TokenTable } from "./auth";
 import { decodeJson, decodeMsgpack, encodeReply, JSON_TYPE, MSGPACK, wantsMsgpack } from "./codec";
 import type { ServerContext } from "./context";
@@ -85,7 +85,15 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
     }
   });
 
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", (req, _reply, done) => {
+    try {
+      checkRequest(req);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  const checkRequest = (req: FastifyRequest): void => {
     const encoding = req.headers["content-encoding"];
     if (encoding !== undefined && encoding !== "identity") throw new RequestError(415, "UNSUPPORTED_ENCODING", "compressed bodies are not accepted; send the body uncompressed");
     if (!req.url.startsWith("/v1/")) return;
@@ -97,20 +105,17 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
       throw error;
     }
     ctx.limiter.take(req.principal.id);
-  });
+  };
 
   // Every reply is encoded here, so routes return plain values and content negotiation lives in one place.
   app.setReplySerializer((payload) => payload as string);
-  app.addHook("onSend", async (req, reply, payload) => {
-    if (typeof payload !== "object" || payload === null || Buffer.isBuffer(payload) || typeof (payload as { pipe?: unknown }).pipe === "function") return payload;
-    const { type, body } = encodeReply(payload, wantsMsgpack(req.headers.accept));
-    reply.header("content-type", type);
-    return body;
-  });
-  app.addHook("onSend", async (_req, reply, payload) => {
+  app.addHook("onSend", (req, reply, payload, done) => {
     reply.header("x-content-type-options", "nosniff");
     reply.header("cache-control", "no-store");
-    return payload;
+    if (typeof payload !== "object" || payload === null || Buffer.isBuffer(payload) || typeof (payload as { pipe?: unknown }).pipe === "function") return done(null, payload);
+    const { type, body } = encodeReply(payload, wantsMsgpack(req.headers.accept));
+    reply.header("content-type", type);
+    done(null, body);
   });
 
   app.setErrorHandler((thrown: FastifyError, req, reply) => {
@@ -127,8 +132,9 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
     void reply.code(status).headers(headers).header("content-type", type).send(encoded);
   });
 
-  app.get("/healthz", async () => ({ ok: true }));
-  app.get("/openapi.json", async () => openApiDocument(o));
+  app.get("/healthz", (_req, reply) => void reply.send({ ok: true }));
+  const openApi = openApiDocument(o);
+  app.get("/openapi.json", (_req, reply) => void reply.send(openApi));
   registerMessageRoutes(app, ctx);
   registerQueueRoutes(app, ctx);
   registerDeadLetterRoutes(app, ctx);

@@ -80,8 +80,8 @@ export function parse<T extends v.GenericSchema>(schema: T, input: unknown, wher
   if (result.success) return result.output as Defined<v.InferOutput<T>>;
   const at = (i: v.BaseIssue<unknown>): string => [where, ...(i.path ?? []).map((p) => String(p.key))].join(".");
   const [first, ...more] = result.issues;
-  const problems = [first!.message, ...more.slice(0, 4).map((i) => `${at(i)}: ${i.message}`)];
-  throw invalidField(at(first!), problems.join("; "));
+  const problems = [first.message, ...more.slice(0, 4).map((i) => `${at(i)}: ${i.message}`)];
+  throw invalidField(at(first), problems.join("; "));
 }
 
 /** Validates a path segment naming a queue or topic. */

@@ -18,8 +18,8 @@ async function connect(headers: Record<string, string> = auth): Promise<{ ws: We
   const ws = new WebSocket(s.url.replace("http", "ws") + "/v1/ws", "mq.v1", { headers });
   const frames: Frame[] = [];
   const waiters: { op: string; resolve: (f: Frame) => void }[] = [];
-  ws.on("message", (d) => {
-    const f = JSON.parse(String(d)) as Frame;
+  ws.on("message", (d: Buffer) => {
+    const f = JSON.parse(d.toString("utf8")) as Frame;
     const i = waiters.findIndex((w) => w.op === f.op);
     if (i >= 0) waiters.splice(i, 1)[0]!.resolve(f);
     else frames.push(f);

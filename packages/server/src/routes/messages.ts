@@ -81,7 +81,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
       return engineReceipt;
     });
     const publish = (body.publish ?? []) as EnqueueItem[];
-    for (const item of publish) authorize(principal, "produce", item.queue ?? item.topic!);
+    for (const item of publish) authorize(principal, "produce", item.queue ?? item.topic);
     checkMessageSizes(publish, req.bodyBytes, options.maxMessageBytes);
     await host.ack(receipts, publish);
     reply.code(204);

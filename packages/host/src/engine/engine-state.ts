@@ -1,18 +1,21 @@
-import type { DeadLetter, QueueSettings, SnapshotData } from "@mq/core";
+import { UnsupportedVersionError, type DeadLetter, type QueueSettings, type SnapshotData } from "@mq/core";
 import { DedupIndex, type DedupSnapshot } from "@mq/dedup";
 import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
 import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
-import { entryOfCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
+import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
 
+/** Version of the engine's snapshot layout; recovery refuses any other. */
+const SNAPSHOT_VERSION = 1;
+
 interface SnapshotMeta {
-  readonly v: 1;
+  readonly v: typeof SNAPSHOT_VERSION;
   readonly configured: [string, QueueSettings][];
   readonly bindings: [string, string[]][];
   readonly dedup: DedupSnapshot;
@@ -42,7 +45,7 @@ export class EngineState {
   readonly deadLetters: DeadLetterStore;
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
-  #replayOrder: Map<string, Entry> | undefined;
+  #replayOrder: Entry[] | undefined;
 
   constructor(ctx: EngineStateContext, deadLetterLimit: number) {
     this.#ctx = ctx;
@@ -63,6 +66,11 @@ export class EngineState {
     return q;
   }
 
+  /** The settings a queue has or would have, without creating it. */
+  settingsOf(name: string): ResolvedQueueSettings {
+    return this.queues.get(name)?.settings ?? this.#ctx.settingsFor(name, this.configured.get(name));
+  }
+
   /** Re-resolves every queue's settings (after options or configure ops change). */
   refreshSettings(): void {
     for (const q of this.queues.values()) q.settings = this.#ctx.settingsFor(q.name, this.configured.get(q.name));
@@ -70,16 +78,23 @@ export class EngineState {
 
   apply(op: Op): void {
     switch (op[0]) {
-      case "create": {
-        const { entry, stamp } = entryOfCreate(op);
-        return this.#create(entry, stamp);
-      }
+      case "create":
+        return readCreate(op, 1, this.#createFn);
+      case "creates":
+        for (let at = 0; at < op[1].length; at += CREATE_WIDTH) readCreate(op[1], at, this.#createFn);
+        return;
       case "replace":
         return this.#replace(op[1]);
       case "lease":
         return this.#lease(op[1], op[2], op[3]);
+      case "leases":
+        for (let i = 0; i < op[1].length; i++) this.#lease(op[1][i]!, op[2][i]!, op[3]);
+        return;
       case "ack":
         return this.#ack(op[1], op[2]);
+      case "acks":
+        for (const id of op[1]) this.#ack(id, op[2]);
+        return;
       case "retry":
         return this.#retry(op[1], op[2]);
       case "release":
@@ -91,6 +106,12 @@ export class EngineState {
         return this.#expire(op[1], op[2]);
       case "revive":
         return this.#revive(op[1], op[2], op[3]);
+      case "discard":
+        for (const id of op[1]) {
+          const entry = this.entries.get(id);
+          if (entry !== undefined && entry.state !== "in-flight") this.#remove(entry, op[2]);
+        }
+        return;
       case "purge":
         for (const id of op[1]) this.deadLetters.remove(id);
         return;
@@ -110,17 +131,23 @@ export class EngineState {
         if (q !== undefined) q.settings = this.#ctx.settingsFor(op[1], this.configured.get(op[1]));
         return;
       }
+      default:
+        // Written by a newer version: skipping it would silently lose or corrupt state.
+        throw new UnsupportedVersionError("operation", String((op as readonly unknown[])[0]), "a journal frame holds an operation type this engine does not know");
     }
   }
 
   // ---- recovery ----------------------------------------------------------
 
   beginRecovery(): void {
-    this.#replayOrder = new Map();
+    this.#replayOrder = [];
   }
 
   restore(snapshot: SnapshotData): void {
     const meta = snapshot.meta as SnapshotMeta;
+    if (typeof meta !== "object" || meta === null || meta.v !== SNAPSHOT_VERSION) {
+      throw new UnsupportedVersionError("snapshot version", String((meta as { v?: unknown } | null)?.v), `this engine reads version ${SNAPSHOT_VERSION}`);
+    }
     for (const [name, settings] of meta.configured) this.configured.set(name, settings);
     for (const [topic, queues] of meta.bindings) this.bindings.set(topic, new Set(queues));
     this.dedup.restore(meta.dedup);
@@ -128,7 +155,8 @@ export class EngineState {
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
-      if (entry.state === "gone" || this.entries.has(entry.id)) continue;
+      // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
+      if (entry.state === "gone") continue;
       // Decoded bytes are views into the snapshot's read buffer: keep only the payload.
       entry.payload = ownBytes(entry.payload);
       this.#insert(entry, entry.state);
@@ -141,7 +169,7 @@ export class EngineState {
    * have used up their attempts, for the caller to dead-letter.
    */
   finishRecovery(): Entry[] {
-    const order = this.#replayOrder ?? new Map<string, Entry>();
+    const order = this.#replayOrder ?? [];
     const exhausted: Entry[] = [];
     for (const entry of this.entries.values()) {
       if (entry.state !== "in-flight") continue;
@@ -149,13 +177,18 @@ export class EngineState {
       q.inFlight--;
       q.ready++;
       entry.state = "ready";
-      order.set(entry.id, entry);
+      entry.replayOrder = order.length;
+      order.push(entry);
       if (entry.attempts >= q.settings.maxAttempts) exhausted.push(entry);
       else if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
     }
     this.#replayOrder = undefined;
     for (const q of this.queues.values()) q.clearLanes();
-    for (const entry of order.values()) if (entry.state === "ready") this.queue(entry.queue).pushReady(entry);
+    // An entry that became ready more than once during replay is queued at its last position only.
+    for (let i = 0; i < order.length; i++) {
+      const entry = order[i]!;
+      if (entry.state === "ready" && entry.replayOrder === i) this.queue(entry.queue).pushReady(entry);
+    }
     return exhausted;
   }
 
@@ -164,7 +197,7 @@ export class EngineState {
     for (const q of this.queues.values()) q.collectReady(items);
     for (const entry of this.entries.values()) if (entry.state === "delayed" || entry.state === "in-flight") items.push(entry);
     const meta: SnapshotMeta = {
-      v: 1,
+      v: SNAPSHOT_VERSION,
       configured: [...this.configured],
       bindings: [...this.bindings].map(([topic, queues]) => [topic, [...queues]]),
       dedup: this.dedup.snapshot(),
@@ -188,6 +221,8 @@ export class EngineState {
 
   // ---- operations --------------------------------------------------------
 
+  readonly #createFn = (entry: Entry, stamp: DedupStamp | undefined): void => this.#create(entry, stamp);
+
   #create(own: Entry, stamp: DedupStamp | undefined): void {
     if (this.entries.has(own.id)) return;
     // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
@@ -207,7 +242,7 @@ export class EngineState {
     entry.state = state;
     this.entries.set(entry.id, entry);
     q.bytes += entry.payload.byteLength;
-    if (state === "ready") this.#makeReady(q, entry, false);
+    if (state === "ready") this.#makeReady(q, entry);
     else if (state === "delayed") {
       q.delayed++;
       this.#ctx.leases.schedule(entry.id, entry.availableAt);
@@ -216,12 +251,12 @@ export class EngineState {
   }
 
   /** Marks an entry ready and queues it (the caller has already removed it from its previous gauge). */
-  #makeReady(q: QueueState, entry: Entry, requeued: boolean): void {
+  #makeReady(q: QueueState, entry: Entry): void {
     entry.state = "ready";
     q.ready++;
     if (this.#replayOrder !== undefined) {
-      if (requeued) this.#replayOrder.delete(entry.id);
-      this.#replayOrder.set(entry.id, entry);
+      entry.replayOrder = this.#replayOrder.length;
+      this.#replayOrder.push(entry);
       return;
     }
     q.pushReady(entry);
@@ -253,7 +288,6 @@ export class EngineState {
     const q = this.queue(entry.queue);
     if (entry.state === "ready") {
       q.ready--;
-      this.#replayOrder?.delete(id);
     } else if (entry.state === "delayed") {
       q.delayed--;
       this.#ctx.leases.unschedule(id);
@@ -283,7 +317,7 @@ export class EngineState {
     this.#leaveGauge(q, entry);
     entry.availableAt = availableAt;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
-    if (availableAt <= this.#ctx.now()) this.#makeReady(q, entry, true);
+    if (availableAt <= this.#ctx.now()) this.#makeReady(q, entry);
     else {
       entry.state = "delayed";
       q.delayed++;
@@ -301,7 +335,7 @@ export class EngineState {
     while (entry.attemptTimestamps.length > attempts) entry.attemptTimestamps.pop();
     entry.attempts = attempts;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
-    this.#makeReady(q, entry, true);
+    this.#makeReady(q, entry);
   }
 
   /** In-memory only: a lease ran out, so the message is ready again (its attempt was already counted). */
@@ -309,14 +343,14 @@ export class EngineState {
     const q = this.queue(entry.queue);
     q.inFlight--;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
-    this.#makeReady(q, entry, true);
+    this.#makeReady(q, entry);
   }
 
   /** In-memory only: a delay elapsed. */
   releaseDelayed(entry: Entry): void {
     const q = this.queue(entry.queue);
     q.delayed--;
-    this.#makeReady(q, entry, true);
+    this.#makeReady(q, entry);
   }
 
   #dead(id: string, reason: string, error: DeadLetter["error"], at: number): void {
@@ -355,6 +389,7 @@ export class EngineState {
           causationId: message.causationId,
           headers: message.headers === undefined ? undefined : { ...message.headers },
           state: "ready",
+          replayOrder: 0,
         };
         this.#insert(entry, "ready");
       }
@@ -364,7 +399,6 @@ export class EngineState {
   #leaveGauge(q: QueueState, entry: Entry): void {
     if (entry.state === "ready") {
       q.ready--;
-      this.#replayOrder?.delete(entry.id);
     } else if (entry.state === "delayed") {
       q.delayed--;
       this.#ctx.leases.unschedule(entry.id);
@@ -377,8 +411,7 @@ export class EngineState {
     entry.state = "gone";
     q.bytes -= entry.payload.byteLength;
     this.entries.delete(entry.id);
-    const token = this.#ctx.leases.tokenOf(entry.id);
-    if (token !== undefined) this.#ctx.leases.release(token);
+    this.#ctx.leases.releaseId(entry.id);
     if (entry.expiresAt !== undefined) this.#ctx.leases.unschedule(TTL_PREFIX + entry.id);
     if (entry.key !== undefined) this.dedup.release(dedupKey(entry.queue, entry.key), entry.id, at);
   }

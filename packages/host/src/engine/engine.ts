@@ -9,6 +9,7 @@ import {
   toMqError,
   type BackendEvents,
   type Clock,
+  type Logger,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -30,13 +31,17 @@ import { EngineState, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
 import { planEnqueue } from "./enqueue-planner";
 import type { Op } from "./ops";
-import type { QueueState, ResolvedQueueSettings } from "./queue-state";
+import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
-import { assertArray, assertDuration, assertName, assertPositiveInt } from "./validate";
+import { assertArray, assertDuration, assertKnownKeys, assertName, assertPositiveInt } from "./validate";
 import { validateQueueSettings } from "./queue-settings";
 
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
+
+const ENQUEUE_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "waitIfFull"]);
+const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
+const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);
 
 /** What the engine is built from. */
 export interface EngineOptions {
@@ -48,6 +53,8 @@ export interface EngineOptions {
   readonly deadLetterLimit: number;
   /** Queues to create at open, so they show up before first use. */
   readonly knownQueues: readonly string[];
+  /** Where a failure is reported once, whether or not anyone listens for `error`. */
+  readonly logger?: Logger;
 }
 
 type Status = "new" | "opening" | "open" | "closing" | "closed";
@@ -167,6 +174,7 @@ export class Engine implements QueueBackend {
   }
 
   async enqueue(items: readonly EnqueueItem[], options: { readonly signal?: AbortSignal; readonly waitIfFull?: boolean } = {}): Promise<EnqueueResult[]> {
+    assertKnownKeys("enqueue", "options", options, ENQUEUE_OPTION_KEYS);
     for (;;) {
       this.#assertOpen("enqueue");
       try {
@@ -184,17 +192,19 @@ export class Engine implements QueueBackend {
 
   async receive(queue: string, options: ReceiveOptions): Promise<Delivery[]> {
     this.#assertOpen("receive");
-    assertName("queue", queue);
+    assertName("receive", "queue", queue);
     if (typeof options !== "object" || options === null) throw new InvalidArgumentError("receive", "options", "must be an object with max and leaseMs");
+    assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS);
     assertPositiveInt("receive", "max", options.max, MAX_RECEIVE_BATCH);
     assertDuration("receive", "leaseMs", options.leaseMs, { min: 1, timer: true });
     const waitMs = options.waitMs ?? 0;
     assertDuration("receive", "waitMs", waitMs, { timer: true });
     if (options.signal?.aborted === true) throw new AbortedError("receive", options.signal.reason);
-    const q = this.#state.queue(queue);
+    // A read never creates the queue: an unknown one simply has nothing ready yet.
+    const q = this.#state.queues.get(queue);
     const wait = { max: options.max, leaseMs: options.leaseMs, waitMs, signal: options.signal };
     // Register before the first await, so a wake-up, abort or deadline right after the call is not missed.
-    if (q.ready === 0 && waitMs > 0) return this.#waiters.wait(queue, wait);
+    if (q === undefined || q.ready === 0) return waitMs > 0 ? this.#waiters.wait(queue, wait) : Promise.resolve([]);
     const got = await this.#leaseBatch(q, options.max, options.leaseMs);
     if (got.length > 0 || waitMs === 0) return got;
     return this.#waiters.wait(queue, wait);
@@ -208,7 +218,7 @@ export class Engine implements QueueBackend {
     const now = this.#clock.now();
     const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
     for (const r of unique) this.#leases.release(r);
-    const ops: Op[] = entries.map((e): Op => ["ack", e.id, now]);
+    const ops: Op[] = [entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]];
     if (plan !== undefined) ops.push(...plan.ops);
     await this.#commit(ops);
     if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
@@ -221,6 +231,7 @@ export class Engine implements QueueBackend {
 
   async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
     this.#assertOpen("nack");
+    assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS);
     const entry = this.#entryForReceipt(receipt, "nack");
     const delayMs = options.delayMs ?? 0;
     assertDuration("nack", "delayMs", delayMs);
@@ -266,37 +277,53 @@ export class Engine implements QueueBackend {
     this.#afterRemoval();
   }
 
+  async purge(queue: string): Promise<number> {
+    this.#assertOpen("purge");
+    assertName("purge", "queue", queue);
+    const ids: string[] = [];
+    for (const entry of this.#state.entries.values()) if (entry.queue === queue && (entry.state === "ready" || entry.state === "delayed")) ids.push(entry.id);
+    if (ids.length === 0) return 0;
+    await this.#commit([["discard", ids, this.#clock.now()]]);
+    this.#afterRemoval();
+    return ids.length;
+  }
+
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
-    assertName("queue", queue);
+    assertName("configureQueue", "queue", queue);
     const valid = validateQueueSettings(settings, `queues.${queue}`);
     await this.#commit([["configure", queue, valid]]);
   }
 
   async bind(topic: string, queue: string): Promise<void> {
     this.#assertOpen("bind");
-    assertName("topic", topic);
-    assertName("queue", queue);
+    assertName("bind", "topic", topic);
+    assertName("bind", "queue", queue);
     if (this.#state.bindings.get(topic)?.has(queue) === true) return;
     await this.#commit([["bind", topic, queue]]);
   }
 
   async unbind(topic: string, queue: string): Promise<void> {
     this.#assertOpen("unbind");
+    assertName("unbind", "topic", topic);
+    assertName("unbind", "queue", queue);
     if (this.#state.bindings.get(topic)?.has(queue) !== true) return;
     await this.#commit([["unbind", topic, queue]]);
   }
 
   /** The settings a queue runs with now (options, defaults and runtime changes merged). */
   settingsOf(queue: string): ResolvedQueueSettings {
-    assertName("queue", queue);
-    return this.#state.queue(queue).settings;
+    // No validation: callers pass the name on to an operation that validates it and names itself.
+    return this.#state.queues.get(queue)?.settings ?? this.#state.settingsOf(queue);
   }
 
-  stats(queue?: string): Promise<QueueStats> {
+   
+  async stats(queue?: string): Promise<QueueStats> {
     if (queue !== undefined && queue !== "*") {
-      assertName("queue", queue);
-      return Promise.resolve(this.#state.queue(queue).stats(this.#state.deadLetters.count({ queue })));
+      assertName("stats", "queue", queue);
+      // Stats of an unknown queue are zeros with its settings; asking does not create it.
+      const q = this.#state.queues.get(queue) ?? new QueueState(queue, this.#state.settingsOf(queue));
+      return Promise.resolve(q.stats(this.#state.deadLetters.count({ queue })));
     }
     const all = [...this.#state.queues.values()].map((q) => q.stats(0));
     const sum = (pick: (s: QueueStats) => number): number => all.reduce((n, s) => n + pick(s), 0);
@@ -361,6 +388,7 @@ export class Engine implements QueueBackend {
   #fail(error: MqError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
+    this.#options.logger?.error({ code: error.code, error: error.message }, "the journal failed; the host refuses work until it is restarted");
     this.#waiters.rejectAll(error);
     if (this.events.listenerCount("error") > 0) this.events.emit("error", error);
   }
@@ -380,6 +408,8 @@ export class Engine implements QueueBackend {
     const now = this.#clock.now();
     const ops: Op[] = [];
     const taken: Entry[] = [];
+    const ids: string[] = [];
+    const attempts: number[] = [];
     while (taken.length < max) {
       const entry = q.shiftReady();
       if (entry === undefined) break;
@@ -387,9 +417,13 @@ export class Engine implements QueueBackend {
         ops.push(this.#expiryOp(q, entry, now));
         continue;
       }
-      ops.push(["lease", entry.id, entry.attempts + 1, now]);
+      ids.push(entry.id);
+      attempts.push(entry.attempts + 1);
       taken.push(entry);
     }
+    const expired = ops.length;
+    if (taken.length === 1) ops.push(["lease", ids[0]!, attempts[0]!, now]);
+    else if (taken.length > 1) ops.push(["leases", ids, attempts, now]);
     if (ops.length === 0) return Promise.resolve([]);
     const committed = this.#commit(ops);
     const deliveries = taken.map((entry): Delivery => {
@@ -399,7 +433,7 @@ export class Engine implements QueueBackend {
     if (this.events.listenerCount("delivered") > 0) {
       for (const d of deliveries) this.events.emit("delivered", { queue: q.name, id: d.message.id, attempt: d.attempt, enqueuedAt: d.message.enqueuedAt });
     }
-    if (taken.length < ops.length) this.#afterRemoval();
+    if (expired > 0) this.#afterRemoval();
     return committed.then(() => deliveries);
   }
 

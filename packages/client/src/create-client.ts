@@ -92,6 +92,11 @@ export class MqClient {
     return this.backend.release(typeof receipts === "string" ? [receipts] : receipts);
   }
 
+  /** Removes every ready and delayed message of `queue` (needs an admin token); resolves with how many. */
+  purge(queue: string): Promise<number> {
+    return this.backend.purge(queue);
+  }
+
   stats(queue?: string): Promise<QueueStats> {
     return this.backend.stats(queue);
   }

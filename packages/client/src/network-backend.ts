@@ -141,6 +141,12 @@ export class NetworkBackend implements QueueBackend {
     for (const r of receipts) this.#held.delete(r);
   }
 
+  /** Removes every ready and delayed message of `queue` (admin); in-flight ones finish. */
+  async purge(queue: string): Promise<number> {
+    this.#check();
+    return (await this.#http.request<{ purged: number }>("POST", `/v1/queues/${q(queue)}/purge?confirm=true`)).purged;
+  }
+
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#check();
     await this.#http.request("PUT", `/v1/queues/${q(queue)}/settings`, settings);

@@ -16,7 +16,7 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   "/v1/stats": { get: { summary: "Stats summed over every queue", scope: "admin", ok: "200" } },
   "/v1/queues/{queue}/stats": { get: { summary: "One queue's stats", scope: "produce or consume", ok: "200" } },
   "/v1/queues/{queue}/settings": { put: { summary: "Change a queue's settings (maxAttempts, capacity, dedupMode, ...)", scope: "admin", body: "QueueSettings", ok: "204" } },
-  "/v1/queues/{queue}/purge": { post: { summary: "Delete every ready and delayed message (`?confirm=true`); 501 until the host can purge", scope: "admin", ok: "200" } },
+  "/v1/queues/{queue}/purge": { post: { summary: "Delete every ready and delayed message (`?confirm=true`); in-flight ones finish", scope: "admin", ok: "200" } },
   "/v1/topics/{topic}/bindings/{queue}": {
     put: { summary: "Bind a topic to a queue", scope: "admin", ok: "204" },
     delete: { summary: "Unbind a topic from a queue", scope: "admin", ok: "204" },

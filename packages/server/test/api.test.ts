@@ -168,11 +168,16 @@ describe("queues, topics and dead letters", () => {
     expect((await call(s.url, "GET", "/v1/stats")).body.queue).toBe("*");
   });
 
-  it("answers purge with 422 without confirm and 501 until the host can purge", async () => {
-    expect((await call(s.url, "POST", "/v1/queues/api-set/purge")).status).toBe(422);
-    const r = await call(s.url, "POST", "/v1/queues/api-set/purge?confirm=true");
-    expect(r.status).toBe(501);
-    expect(r.body.error.message).toContain("purge");
+  it("purges ready and delayed messages with confirm=true (422 without), leaving in-flight ones", async () => {
+    await send("api-purge", { messages: [{ payload: 1 }, { payload: 2 }, { payload: 3, delayMs: 60_000 }] });
+    const [m] = (await receive("api-purge", { max: 1 })).body.messages;
+    expect((await call(s.url, "POST", "/v1/queues/api-purge/purge")).status).toBe(422);
+    const r = await call(s.url, "POST", "/v1/queues/api-purge/purge?confirm=true");
+    expect(r.status).toBe(200);
+    expect(r.body.purged).toBe(2);
+    const stats = (await call(s.url, "GET", "/v1/queues/api-purge/stats")).body;
+    expect([stats.ready, stats.delayed, stats.inFlight]).toEqual([0, 0, 1]);
+    expect((await call(s.url, "POST", "/v1/ack", { receipts: [m.receipt] })).status).toBe(204);
   });
 
   it("binds, publishes with fan-out and unbinds", async () => {

@@ -68,7 +68,7 @@ describe("fuzzing every route (Z3)", () => {
           const res = await fetch(`${s.url}${path}${q}`, { method, headers: method === "GET" || method === "DELETE" ? {} : { "content-type": b.type }, ...(method === "GET" || method === "DELETE" ? {} : { body: b.data }) });
           const text = await res.text();
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          if (res.status >= 500 && res.status !== 501) throw new Error(`${method} ${path}${q} answered ${res.status}: ${text.slice(0, 300)}`);
+          if (res.status >= 500) throw new Error(`${method} ${path}${q} answered ${res.status}: ${text.slice(0, 300)}`);
           if (res.status >= 400) expect(JSON.parse(text).error.code).toMatch(/^MQ_/);
           if (res.status === 201 && path === "/v1/queues/fz/messages") {
             const parsed = JSON.parse(text) as { status?: string; results?: { status: string }[] };
@@ -81,6 +81,7 @@ describe("fuzzing every route (Z3)", () => {
     }
     expect((await call(s.url, "GET", "/healthz")).status).toBe(200);
     const stats = (await call(s.url, "GET", "/v1/queues/fz/stats")).body;
+    // Purges (fuzzed with confirm=true) remove messages, so the live count is only bounded.
     expect(stats.totals.enqueued).toBe(created);
     expect(stats.ready + stats.delayed + stats.inFlight).toBeLessThanOrEqual(created);
     console.log(`fuzz: ${runs * ROUTES.length} requests, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${created} messages created in "fz"`);

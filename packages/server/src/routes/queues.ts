@@ -37,11 +37,8 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
   app.post<{ Params: { queue: string }; Querystring: { confirm?: string } }>("/v1/queues/:queue/purge", async (req) => {
     const queue = parseName(req.params.queue);
     authorize(principalOf(req), "admin", queue);
-    if (req.query.confirm !== "true") throw new RequestError(422, "CONFIRM_REQUIRED", "purge deletes every ready and delayed message; repeat with ?confirm=true");
-    // The host has no purge yet; when it gains `purge(queue)` this route uses it.
-    const purge = (host as unknown as { purge?: (q: string) => Promise<number> }).purge;
-    if (typeof purge !== "function") throw new RequestError(501, "NOT_IMPLEMENTED", "this host cannot purge a queue yet (needs QueueHost.purge); dead letters can be purged with POST /v1/dead-letters/purge");
-    return { purged: await purge.call(host, queue) };
+    if (req.query.confirm !== "true") throw new RequestError(422, "CONFIRM_REQUIRED", "purge deletes every ready and delayed message (in-flight ones finish); repeat with ?confirm=true");
+    return { purged: await host.purge(queue) };
   });
 
   app.put<{ Params: { topic: string; queue: string } }>("/v1/topics/:topic/bindings/:queue", async (req, reply) => {

@@ -148,4 +148,22 @@ describe("WebSocket", () => {
     expect(c.frames.filter((f) => f.op === "ready" && f.queue === "other")).toHaveLength(0);
     c.ws.close();
   });
+
+  it("DS10/DS14: a frame over maxFrameBytes closes with 1009; a peer that stops answering pings is dropped", async () => {
+    const small = await startServer({ maxFrameBytes: 1_024, pingIntervalMs: 100 });
+    try {
+      const big = new WebSocket(small.url.replace("http", "ws") + "/v1/ws", "mq.v1");
+      await new Promise((r, j) => (big.once("open", r), big.once("error", j)));
+      const bigClosed = new Promise<number>((r) => big.once("close", (code) => r(code)));
+      big.send(JSON.stringify({ op: "watch", queues: ["x".repeat(2_000)] }));
+      expect(await bigClosed).toBe(1009);
+      const mute = new WebSocket(small.url.replace("http", "ws") + "/v1/ws", "mq.v1", { autoPong: false });
+      await new Promise((r, j) => (mute.once("open", r), mute.once("error", j)));
+      const started = Date.now();
+      await new Promise((r) => mute.once("close", r));
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await small.stop();
+    }
+  });
 });

@@ -55,8 +55,8 @@ async function serve(args: string[]): Promise<number> {
   const dataDir = values.data ?? env.MQ_DATA_DIR ?? "./queue-data";
   const port = Number(values.port ?? env.MQ_PORT ?? 7070);
   const host = values.host ?? env.MQ_HOST ?? "127.0.0.1";
-  const tokensFile = values.tokens ?? env.MQ_TOKENS_FILE;
-  const tokens = tokensFile !== undefined ? (JSON.parse(readFileSync(tokensFile, "utf8")) as Record<string, TokenPermissions>) : env.MQ_TOKENS !== undefined ? (JSON.parse(env.MQ_TOKENS) as Record<string, TokenPermissions>) : undefined;
+  const tokensFile = values.tokens ?? (env.MQ_TOKENS_FILE || undefined);
+  const tokens = tokensFile !== undefined ? parseTokens(readFileSync(tokensFile, "utf8"), tokensFile) : env.MQ_TOKENS ? parseTokens(env.MQ_TOKENS, "MQ_TOKENS") : undefined;
   const durability = (values.durability ?? env.MQ_DURABILITY) as DurabilityMode | undefined;
 
   const queueHost = createQueueHost({ dataDir, ...(durability === undefined ? {} : { durability }) });
@@ -81,6 +81,14 @@ async function serve(args: string[]): Promise<number> {
   await queueHost.stop();
   process.stdout.write("mq: stopped\n");
   return 0;
+}
+
+function parseTokens(text: string, where: string): Record<string, TokenPermissions> {
+  try {
+    return JSON.parse(text) as Record<string, TokenPermissions>;
+  } catch {
+    throw new Error(`${where} is not valid JSON; expected { "<token>": { "produce": [...], "consume": [...], "admin": false } }`);
+  }
 }
 
 main(process.argv.slice(2)).then(

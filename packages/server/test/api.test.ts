@@ -158,6 +158,18 @@ describe("receive, ack, nack, extend, release", () => {
   });
 });
 
+it("answers waiting long polls with 503 and Retry-After when the server closes", async () => {
+  const other = await startServer();
+  const waiting = call(other.url, "POST", "/v1/queues/api-shut/receive", { waitMs: 15_000 });
+  await sleep(200);
+  const closed = other.server.close();
+  const r = await waiting;
+  expect(r.status).toBe(503);
+  expect(r.headers.get("retry-after")).toBe("1");
+  await closed;
+  await other.host.stop();
+});
+
 describe("queues, topics and dead letters", () => {
   it("sets queue settings, lists queues and sums stats", async () => {
     expect((await call(s.url, "PUT", "/v1/queues/api-set/settings", { maxAttempts: 1, capacity: 5 })).status).toBe(204);

@@ -1,4 +1,4 @@
-import { RateLimitedError, type Delivery, type EnqueueItem, type EnqueueResult, type NackOptions } from "@mq/core";
+import { HostClosedError, RateLimitedError, type Delivery, type EnqueueItem, type EnqueueResult, type NackOptions } from "@mq/core";
 import type { FastifyInstance } from "fastify";
 import { authorize } from "../auth";
 import { encodedSize } from "../codec";
@@ -67,6 +67,10 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
         signal: requestSignal(reply, ctx.closing),
       });
       return { messages: deliveries.map((d) => toWire(ctx, queue, d)) };
+    } catch (error) {
+      // DS6: long polls cut short by a shutdown answer 503 + Retry-After, not "aborted".
+      if (ctx.closing.aborted) throw new HostClosedError("server", "stopping");
+      throw error;
     } finally {
       slot?.();
     }

@@ -3,6 +3,10 @@ export { QueueHost } from "./queue-host";
 export type { HostEnqueueOptions, HostReceiveOptions } from "./queue-host";
 export type { QueueHostOptions, ResolvedHostOptions } from "./options";
 export type { Transaction } from "./transaction";
+export type { HostHealth, JournalHealth } from "./health";
+export type { QueueLatency, QueueRates } from "./metrics/queue-observer";
+export type { LatencySummary } from "./metrics/latency-histogram";
+export { LatencyHistogram } from "./metrics/latency-histogram";
 export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 export type { ResolvedQueueSettings } from "./engine/queue-state";
 
@@ -45,8 +49,9 @@ export type {
   QueueSettings,
   QueueStats,
   RecoveryReport,
+  SnapshotInfo,
 } from "@mq/core";
 export { installSignalHandlers } from "@mq/dispatcher";
-export type { HandlerContext, HandlerOptions, HandlerResolver, HandlerSpec } from "@mq/dispatcher";
+export type { DispatcherEvents, DispatcherQueueStats, HandlerContext, HandlerMiddleware, HandlerOptions, HandlerResolver, HandlerSpec } from "@mq/dispatcher";
 export { createFilePersistence } from "@mq/journal";
 export { createMemoryPersistence, createMemoryStore } from "@mq/journal/memory";

@@ -61,10 +61,12 @@ for (const group of ["packages", "apps", "tooling"]) {
 }
 
 console.log(`\n[mq] ${label} (${version}): unit and integration tests`);
+// The pnpm that with-pnpm.mjs installs when none is on PATH (turbo runs each task through pnpm).
+const localPnpm = path.join(root, ".cache", "pnpm", "node_modules", ".bin");
 const env = {
   ...process.env,
   // First on PATH, so `#!/usr/bin/env node` in pnpm, turbo's scripts and vitest resolve to it.
-  PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+  PATH: [binDir, process.env.PATH ?? "", ...(existsSync(localPnpm) ? [localPnpm] : [])].join(path.delimiter),
   MQ_SOAK: "0",
   TURBO_TELEMETRY_DISABLED: "1",
   DO_NOT_TRACK: "1",

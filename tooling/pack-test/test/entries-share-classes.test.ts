@@ -54,10 +54,18 @@ console.log(JSON.stringify({ seen, instance: err instanceof MqError }));
     expect(JSON.parse(out)).toEqual({ seen: "MQ_LEASE_LOST", instance: true });
   });
 
+  // vitest cannot be require()d (its CJS entry throws), and the testing entry
+  // loads it at the top; an empty stand-in is enough to load the entry here.
+  const stubVitestForRequire = `const Module = require("node:module");
+const vitestId = require.resolve("vitest");
+const stub = new Module(vitestId);
+stub.loaded = true;
+require.cache[vitestId] = stub;`;
+
   it("@mq/core/testing uses the MqError class of @mq/core (CommonJS)", () => {
     const out = execFileSync(
       process.execPath,
-      ["--input-type=commonjs", "-e", probe(`const { MqError, LeaseLostError } = require("@mq/core");\nconst { classifyError } = require("@mq/core/testing");`)],
+      ["--input-type=commonjs", "-e", probe(`${stubVitestForRequire}\nconst { MqError, LeaseLostError } = require("@mq/core");\nconst { classifyError } = require("@mq/core/testing");`)],
       { cwd: coreDir, encoding: "utf8" },
     );
     expect(JSON.parse(out)).toEqual({ seen: "MQ_LEASE_LOST", instance: true });

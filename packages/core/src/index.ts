@@ -19,6 +19,10 @@ export { QueueFullError } from "./errors/queue-full-error";
 export { RecordTooLargeError } from "./errors/record-too-large-error";
 export { TimeoutError } from "./errors/timeout-error";
 export { VersionConflictError } from "./errors/version-conflict-error";
+export { UnsupportedVersionError } from "./errors/unsupported-version-error";
+export { ConnectionError } from "./errors/connection-error";
+export { AccessDeniedError } from "./errors/access-denied-error";
+export { RateLimitedError } from "./errors/rate-limited-error";
 export { toErrorInfo, toMqError } from "./errors/to-mq-error";
 export type { ErrorInfo } from "./errors/to-mq-error";
 
@@ -55,6 +59,8 @@ export type {
   SnapshotData,
   SnapshotInfo,
 } from "./persistence";
+export { guardLogger, silentLogger, withFields } from "./logger";
+export type { LogFields, Logger } from "./logger";
 export { MAX_TIMER_MS, systemClock } from "./clock";
 export type { Clock, TimerHandle } from "./clock";
 export { createIdGenerator, idTime, newId } from "./message-id";

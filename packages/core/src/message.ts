@@ -1,3 +1,4 @@
+import type { QueueSettings } from "./queue-backend";
 import type { ErrorInfo } from "./errors/to-mq-error";
 
 /** Lowest and highest message priority. Higher is delivered first; FIFO within a level. */
@@ -122,6 +123,12 @@ export interface QueueStats {
   readonly bytes: number;
   readonly capacity: number;
   readonly maxBytes: number;
+  /**
+   * The settings the queue runs with now, every field resolved (built-in
+   * defaults < `defaults` in code < `queues.<name>` in code < `configureQueue`
+   * at runtime). Absent from the `"*"` sum.
+   */
+  readonly settings?: Readonly<Required<QueueSettings>>;
   /** Totals since the host started. */
   readonly totals: {
     readonly enqueued: number;

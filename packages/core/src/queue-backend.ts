@@ -88,6 +88,13 @@ export interface QueueBackend {
   nack(receipt: string, options?: NackOptions): Promise<NackOutcome>;
   /** Extend a lease to end `leaseMs` from now. */
   extend(receipt: string, leaseMs: number): Promise<void>;
+  /**
+   * Hand back deliveries whose handler never ran (pause, scale down, stop):
+   * each message is ready again at once with its attempt count back to what it
+   * was before that lease, and no retried/nacked counter or event moves. A
+   * stale receipt fails with `LeaseLostError` and nothing in the call changes.
+   */
+  release(receipts: readonly string[]): Promise<void>;
   /** Apply settings to a queue (merged over the current ones). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void>;
   /** Route a topic to a queue: publishing to the topic enqueues a copy there. */

@@ -5,11 +5,13 @@ export type { QueueHostOptions, ResolvedHostOptions } from "./options";
 export type { Transaction } from "./transaction";
 export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 export type { ResolvedQueueSettings } from "./engine/queue-state";
-export { Engine } from "./engine/engine";
-export type { EngineOptions } from "./engine/engine";
 
 export {
   AbortedError,
+  AccessDeniedError,
+  ConnectionError,
+  RateLimitedError,
+  UnsupportedVersionError,
   DataDirLockedError,
   HandlerError,
   HostClosedError,
@@ -37,6 +39,7 @@ export type {
   EnqueueResult,
   Message,
   NackOutcome,
+  Logger,
   Persistence,
   QueueBackend,
   QueueSettings,

@@ -1,4 +1,5 @@
-import { InvalidOptionsError, type Clock, type DurabilityMode, type Persistence, type QueueSettings } from "@mq/core";
+import { InvalidOptionsError, type Clock, type DurabilityMode, type Logger, type Persistence, type QueueBackend, type QueueSettings } from "@mq/core";
+import type { HandlerResolver } from "@mq/dispatcher";
 import * as v from "valibot";
 import { DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 import { queueSettingsSchema, toOptionIssues } from "./engine/queue-settings";
@@ -27,6 +28,15 @@ export interface QueueHostOptions {
   readonly drainTimeoutMs?: number;
   /** Time source; replace in tests. */
   readonly clock?: Clock;
+  /** Where the host, journal and dispatcher log (pino-compatible: `logger.warn(fields, message)`). @default silent */
+  readonly logger?: Logger;
+  /**
+   * Run on another backend instead of the embedded engine, e.g. `redisBackend(...)`
+   * from `@mq/redis`; `dataDir`, `durability` and `persistence` then do not apply.
+   */
+  readonly backend?: QueueBackend;
+  /** Resolves handler tokens per message (a DI container such as awilix plugs in here). */
+  readonly resolver?: HandlerResolver;
 }
 
 /** The options after defaults, as the host runs with them. */
@@ -62,6 +72,9 @@ const schema = v.strictObject({
   ),
   segmentBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(4096))),
   drainTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  logger: v.optional(v.custom<Logger>((l) => isObject(l) && ["debug", "info", "warn", "error"].every((m) => typeof (l as Record<string, unknown>)[m] === "function"), "must be a logger with debug, info, warn and error methods (pino's shape)")),
+  backend: v.optional(v.custom<QueueBackend>((b) => isObject(b) && ["enqueue", "receive", "ack", "nack", "release", "open", "close"].every((m) => typeof (b as Record<string, unknown>)[m] === "function"), "must be a QueueBackend (enqueue, receive, ack, nack, release, open, close, …)")),
+  resolver: v.optional(v.custom<HandlerResolver>((r) => isObject(r) && typeof (r as HandlerResolver).resolve === "function", "must be a resolver with a resolve(token) method")),
   clock: v.optional(v.custom<Clock>((c) => isObject(c) && typeof (c as Clock).now === "function" && typeof (c as Clock).setTimeout === "function", "must be a Clock (now, monotonic, setTimeout, clearTimeout)")),
 });
 
@@ -69,6 +82,9 @@ const schema = v.strictObject({
 export function resolveHostOptions(options: QueueHostOptions | undefined): ResolvedHostOptions {
   const result = v.safeParse(schema, options ?? {});
   if (!result.success) throw new InvalidOptionsError("host", toOptionIssues(result.issues));
+  if (result.output.backend !== undefined && (result.output.persistence !== undefined || result.output.dataDir !== undefined || result.output.durability !== undefined)) {
+    throw new InvalidOptionsError("host", [{ path: "backend", message: "give either backend or dataDir/durability/persistence: a custom backend stores its own state" }]);
+  }
   const o = result.output;
   return {
     dataDir: o.dataDir ?? defaultDataDir(),

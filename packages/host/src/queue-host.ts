@@ -1,6 +1,10 @@
 import {
+  guardLogger,
+  InvalidArgumentError,
   newId,
+  silentLogger,
   systemClock,
+  type Logger,
   type BackendEvents,
   type DeadLetterApi,
   type Delivery,
@@ -52,37 +56,47 @@ export interface HostReceiveOptions {
  * behind one object. Create it with {@link createQueueHost}.
  */
 export class QueueHost {
-  /** The engine as a {@link QueueBackend}, for code that takes any backend. */
+  /** The backend the host runs on (the embedded engine unless `backend` was given), for code that takes any backend. */
   readonly backend: QueueBackend;
   /** Validated options with defaults filled in. */
   readonly options: ResolvedHostOptions;
-  readonly #engine: Engine;
+  /** The embedded engine; undefined when the host runs on a custom backend. */
+  readonly #engine: Engine | undefined;
   readonly #dispatcher: Dispatcher;
+  readonly #logger: Logger;
   #started = false;
 
+  /** Same options as {@link createQueueHost}; the `resolver` argument is kept for compatibility (prefer `options.resolver`). */
   constructor(options: QueueHostOptions = {}, resolver?: HandlerResolver) {
     this.options = resolveHostOptions(options);
     const resolved = this.options;
     const clock = options.clock ?? systemClock;
-    this.#engine = new Engine({
-      persistence: createPersistence(options, resolved),
-      clock,
-      newId,
-      settingsFor: (queue, configured) => this.#settingsFor(queue, configured),
-      deadLetterLimit: resolved.maxDeadLetters,
-      knownQueues: Object.keys(resolved.queues),
-    });
-    this.backend = this.#engine;
-    this.#dispatcher = createDispatcher(this.#engine, {
+    this.#logger = options.logger === undefined ? silentLogger : guardLogger(options.logger);
+    if (options.backend === undefined) {
+      this.#engine = new Engine({
+        persistence: createPersistence(options, resolved),
+        clock,
+        newId,
+        settingsFor: (queue, configured) => this.#settingsFor(queue, configured),
+        deadLetterLimit: resolved.maxDeadLetters,
+        knownQueues: Object.keys(resolved.queues),
+        logger: this.#logger,
+      });
+    }
+    this.backend = this.#engine ?? options.backend!;
+    const handlerResolver = options.resolver ?? resolver;
+    this.#dispatcher = createDispatcher(this.backend, {
       clock,
       drainTimeoutMs: resolved.drainTimeoutMs,
-      ...(resolver === undefined ? {} : { resolver }),
+      ...(handlerResolver === undefined ? {} : { resolver: handlerResolver }),
     });
+    // Tests and leak checks read the engine's internals through @mq/host/testing; not part of the public type.
+    Object.defineProperty(this, INTERNALS, { value: () => this.#engine?.internals(), enumerable: false });
   }
 
-  /** Engine events: ready, enqueued, delivered, acked, nacked, expired, deadLettered, leaseExpired, error. */
+  /** Backend events: ready, enqueued, delivered, acked, nacked, expired, deadLettered, leaseExpired, error. */
   get events(): EventEmitter<BackendEvents> {
-    return this.#engine.events;
+    return this.backend.events;
   }
 
   /** Handler events (started, succeeded, failed, retried, deadLettered, timedOut) and worker stats. */
@@ -92,54 +106,58 @@ export class QueueHost {
 
   /** Inspect, replay and purge dead letters. */
   get deadLetters(): DeadLetterApi {
-    return this.#engine.deadLetters;
+    return this.backend.deadLetters;
   }
 
-  /** What recovery found when the host started. */
+  /** What recovery found when the host started (embedded engine only). */
   get recovery(): RecoveryReport | undefined {
-    return this.#engine.recovery;
+    return this.#engine?.recovery;
   }
 
-  /** Recovers state from the data folder and starts handlers. */
+  /** Recovers state from the data folder (or connects the custom backend) and starts handlers. */
   async start(): Promise<RecoveryReport | undefined> {
-    await this.#engine.open();
+    await this.backend.open();
+    if (this.#engine === undefined) {
+      // A shared backend keeps its own settings; the ones given in code are written to it at start.
+      for (const [queue, settings] of Object.entries(this.options.queues)) await this.backend.configureQueue(queue, { ...this.options.defaults, ...settings });
+    }
     this.#started = true;
     this.#dispatcher.start();
-    return this.#engine.recovery;
+    return this.#engine?.recovery;
   }
 
   /** Stops handlers (waiting up to `drainTimeoutMs`), writes a final snapshot and closes the journal. */
   async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
     if (this.#started) await this.#dispatcher.stop(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs });
-    await this.#engine.close();
+    await this.backend.close();
   }
 
   /** Enqueues one message to a queue. */
   async enqueue<TPayload>(queue: string, payload: TPayload, options: HostEnqueueOptions = {}): Promise<EnqueueResult> {
     const { waitIfFull, signal, ...message } = options;
-    const [result] = await this.#engine.enqueue([{ ...message, queue, payload }], waitOptions(waitIfFull, signal));
+    const [result] = await this.backend.enqueue([{ ...message, queue, payload }], waitOptions(waitIfFull, signal));
     return result!;
   }
 
   /** Enqueues many messages atomically: all are stored or none. */
   enqueueBatch(items: readonly EnqueueItem[], options: { readonly waitIfFull?: boolean; readonly signal?: AbortSignal } = {}): Promise<EnqueueResult[]> {
-    return this.#engine.enqueue(items, waitOptions(options.waitIfFull, options.signal));
+    return this.backend.enqueue(items, waitOptions(options.waitIfFull, options.signal));
   }
 
   /** Enqueues a copy into every queue bound to `topic`, atomically; `result.copies` has one result per queue. */
   async publish<TPayload>(topic: string, payload: TPayload, options: HostEnqueueOptions = {}): Promise<EnqueueResult> {
     const { waitIfFull, signal, ...message } = options;
-    const [result] = await this.#engine.enqueue([{ ...message, topic, payload }], waitOptions(waitIfFull, signal));
+    const [result] = await this.backend.enqueue([{ ...message, topic, payload }], waitOptions(waitIfFull, signal));
     return result!;
   }
 
   /** Routes `topic` to `queue`. */
   bind(topic: string, queue: string): Promise<void> {
-    return this.#engine.bind(topic, queue);
+    return this.backend.bind(topic, queue);
   }
 
   unbind(topic: string, queue: string): Promise<void> {
-    return this.#engine.unbind(topic, queue);
+    return this.backend.unbind(topic, queue);
   }
 
   /** Runs `fn`, then commits its enqueues, publishes and acks as one atomic change. Nothing commits if `fn` throws. */
@@ -147,44 +165,50 @@ export class QueueHost {
     const { tx, items, receipts, seal } = createTransaction();
     const value = await fn(tx);
     seal();
-    if (items.length > 0 || receipts.length > 0) await this.#engine.ack(receipts, items);
+    if (items.length > 0 || receipts.length > 0) await this.backend.ack(receipts, items);
     return value;
   }
 
   /** Leases up to `max` messages; with `waitMs`, waits for one to arrive. */
   receive<TPayload = unknown>(queue: string, options: HostReceiveOptions = {}): Promise<Delivery<TPayload>[]> {
-    const leaseMs = options.leaseMs ?? this.#engine.settingsOf(queue).defaultLeaseMs;
-    return this.#engine.receive(queue, { ...options, max: options.max ?? 1, leaseMs }) as Promise<Delivery<TPayload>[]>;
+    if (typeof options !== "object" || options === null) return Promise.reject(new InvalidArgumentError("receive", "options", "must be an object"));
+    const leaseMs = options.leaseMs ?? this.#defaultLeaseMs(queue);
+    return this.backend.receive(queue, { ...options, max: options.max ?? 1, leaseMs }) as Promise<Delivery<TPayload>[]>;
   }
 
   /** Acknowledges deliveries; `publish` items commit atomically with the ack. */
   ack(receipts: string | readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
-    return this.#engine.ack(typeof receipts === "string" ? [receipts] : receipts, publish);
+    return this.backend.ack(typeof receipts === "string" ? [receipts] : receipts, publish);
   }
 
   /** Reports a failed attempt: retried after `delayMs`, or dead-lettered when attempts are used up. */
   nack(receipt: string, options?: NackOptions): Promise<NackOutcome> {
-    return this.#engine.nack(receipt, options);
+    return this.backend.nack(receipt, options);
+  }
+
+  /** Hands back deliveries whose work never started: ready again at once, their attempt not used. */
+  release(receipts: string | readonly string[]): Promise<void> {
+    return this.backend.release(typeof receipts === "string" ? [receipts] : receipts);
   }
 
   /** Extends a lease to end `leaseMs` from now. */
   extend(receipt: string, leaseMs: number): Promise<void> {
-    return this.#engine.extend(receipt, leaseMs);
+    return this.backend.extend(receipt, leaseMs);
   }
 
   /** Stats for one queue, or summed over all (`queue: "*"`). */
   stats(queue?: string): Promise<QueueStats> {
-    return this.#engine.stats(queue);
+    return this.backend.stats(queue);
   }
 
   /** Names of the known queues. */
   queues(): Promise<string[]> {
-    return this.#engine.queues();
+    return this.backend.queues();
   }
 
   /** Changes a queue's settings at runtime (journaled, so they survive restarts). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void> {
-    return this.#engine.configureQueue(queue, settings);
+    return this.backend.configureQueue(queue, settings);
   }
 
   /** Runs `handler` for every message of `queue`, with the given parallelism, timeout, retries and backoff. */
@@ -210,9 +234,14 @@ export class QueueHost {
     return this.#dispatcher.stats(queue);
   }
 
-  /** Sizes of internal structures (for leak checks). */
-  internals(): ReturnType<Engine["internals"]> {
-    return this.#engine.internals();
+  /** The logger the host writes to (silent unless `logger` was given). */
+  get logger(): Logger {
+    return this.#logger;
+  }
+
+  #defaultLeaseMs(queue: string): number {
+    if (this.#engine !== undefined) return this.#engine.settingsOf(queue).defaultLeaseMs;
+    return this.options.queues[queue]?.defaultLeaseMs ?? this.options.defaults.defaultLeaseMs ?? DEFAULT_QUEUE_SETTINGS.defaultLeaseMs;
   }
 
   #settingsFor(queue: string, configured: QueueSettings | undefined): ResolvedQueueSettings {
@@ -224,6 +253,9 @@ export class QueueHost {
     };
   }
 }
+
+/** Key of the hidden accessor `@mq/host/testing` reads. */
+export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
 
 function waitOptions(waitIfFull: boolean | undefined, signal: AbortSignal | undefined): { waitIfFull?: boolean; signal?: AbortSignal } {
   return { ...(waitIfFull === undefined ? {} : { waitIfFull }), ...(signal === undefined ? {} : { signal }) };

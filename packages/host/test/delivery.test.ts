@@ -2,6 +2,7 @@ import { createManualClock, type ManualClock } from "@mq/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { MQ_ERROR_CODES, type QueueHost } from "../src/index";
 import { memoryHost } from "./support";
+import { hostInternals } from "../src/testing";
 
 describe("delivery: leases, retries, delays and TTL on a manual clock", () => {
   let host: QueueHost;
@@ -104,7 +105,7 @@ describe("delivery: leases, retries, delays and TTL on a manual clock", () => {
     const timedOut = host.receive("q", { waitMs: 1_000 });
     clock.advance(1_000);
     expect(await timedOut).toEqual([]);
-    expect(host.internals().receiveWaiters).toBe(0);
+    expect(hostInternals(host)!.receiveWaiters).toBe(0);
   });
 
   it("an aborted long poll rejects with AbortedError", async () => {
@@ -123,7 +124,7 @@ describe("delivery: leases, retries, delays and TTL on a manual clock", () => {
       if (got.length === 0) break;
       await host.ack(got.map((d) => d.receipt));
     }
-    expect(host.internals()).toMatchObject({ entries: 0, leases: 0, scheduled: 0, dedupKeys: 0, receiveWaiters: 0 });
+    expect(hostInternals(host)!).toMatchObject({ entries: 0, leases: 0, scheduled: 0, dedupKeys: 0, receiveWaiters: 0 });
     const s = await host.stats("q");
     expect([s.ready, s.delayed, s.inFlight, s.bytes]).toEqual([0, 0, 0, 0]);
   });

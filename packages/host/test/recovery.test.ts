@@ -2,6 +2,7 @@ import { createManualClock } from "@mq/core/testing";
 import { describe, expect, it } from "vitest";
 import { createQueueHost } from "../src/index";
 import { memoryHost, tempDir } from "./support";
+import { hostInternals } from "../src/testing";
 
 describe("recovery", () => {
   it("restores ready order, delayed due times, the dedup index and dead letters", async () => {
@@ -109,7 +110,7 @@ describe("recovery timing", () => {
     await again.start();
     const got = await again.receive("q", { max: 10, waitMs: 1_000 });
     expect(got.map((d) => d.message.payload)).toEqual(["soon"]);
-    expect(again.internals()).toMatchObject({ entries: 1, scheduled: 0 });
+    expect(hostInternals(again)!).toMatchObject({ entries: 1, scheduled: 0 });
     await again.stop();
   });
 });

@@ -183,6 +183,42 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(again?.attempt).toBe(2);
     });
 
+    it("releases unstarted deliveries: ready at once, attempt count restored, no retry counted", async () => {
+      const b = await open();
+      const nacked: unknown[] = [];
+      b.events.on("nacked", (e) => nacked.push(e));
+      await b.enqueue([{ queue: "q", payload: "a" }, { queue: "q", payload: "b" }]);
+      const first = await b.receive("q", { max: 2, leaseMs: 60_000 });
+      expect(first.map((d) => d.attempt)).toEqual([1, 1]);
+      await b.release(first.map((d) => d.receipt));
+      const s = await b.stats("q");
+      expect([s.ready, s.inFlight, s.totals.retried]).toEqual([2, 0, 0]);
+      expect(nacked).toEqual([]);
+      const again = await b.receive("q", { max: 2, leaseMs: 60_000 });
+      expect(again.map((d) => d.message.payload).sort()).toEqual(["a", "b"]);
+      expect(again.map((d) => d.attempt)).toEqual([1, 1]);
+      expect(again.map((d) => d.message.attempts)).toEqual([1, 1]);
+      // The released receipts are fenced; a batch holding one stale receipt changes nothing.
+      expectCode(await rejection(b.ack([first[0]!.receipt])), MQ_ERROR_CODES.LEASE_LOST);
+      expectCode(await rejection(b.release([again[0]!.receipt, first[1]!.receipt])), MQ_ERROR_CODES.LEASE_LOST);
+      expect((await b.stats("q")).inFlight).toBe(2);
+      await b.ack(again.map((d) => d.receipt));
+      expect((await b.stats("q")).totals.acked).toBe(2);
+    });
+
+    it("releases without using up attempts, so a message released many times is never dead-lettered", async () => {
+      const b = await open();
+      await b.configureQueue("q", { maxAttempts: 2 });
+      await b.enqueue([{ queue: "q", payload: "x" }]);
+      for (let i = 0; i < 5; i++) {
+        const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+        expect(d?.attempt).toBe(1);
+        await b.release([d!.receipt]);
+      }
+      expect((await b.stats("q")).deadLettered).toBe(0);
+      expect(await b.release([])).toBeUndefined();
+    });
+
     it("lists, replays and purges dead letters", async () => {
       const b = await open();
       const ids: string[] = [];
@@ -330,6 +366,19 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       await b.close();
       expectCode(await rejection(b.enqueue([{ queue: "q", payload: 1 }])), MQ_ERROR_CODES.HOST_CLOSED);
       expectCode(await rejection(b.receive("q", { max: 1, leaseMs: 1_000 })), MQ_ERROR_CODES.HOST_CLOSED);
+    });
+
+    it("keeps a release across a restart: the attempt it handed back stays unused", async () => {
+      await open();
+      if (fixture?.restart === undefined) return;
+      const b = current!;
+      await b.enqueue([{ queue: "q", payload: "r" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      await b.release([d!.receipt]);
+      const b2 = await restart();
+      const [again] = await b2.receive("q", { max: 1, leaseMs: 60_000 });
+      expect(again?.message.payload).toBe("r");
+      expect(again?.attempt).toBe(1);
     });
 
     it("keeps enqueued messages, dead letters and bindings across a restart, and never redelivers acked ones", async () => {

@@ -134,6 +134,17 @@ export class MemoryBackend implements QueueBackend {
     return { action: "retried", attempts: entry.message.attempts, availableAt };
   }
 
+  async release(receipts: readonly string[]): Promise<void> {
+    this.#assertOpen();
+    const entries = receipts.map((r) => this.#lease(r));
+    for (const entry of entries) {
+      this.#dropLease(entry);
+      entry.attemptTimestamps.pop();
+      entry.message = { ...entry.message, attempts: entry.message.attempts - 1 };
+      this.#schedule(entry, 0);
+    }
+  }
+
   async extend(receipt: string, leaseMs: number): Promise<void> {
     this.#assertOpen();
     const entry = this.#lease(receipt);

@@ -39,7 +39,7 @@ export function createDeadLetterApi(ctx: DeadLetterApiContext): DeadLetterApi {
     },
     async replay(target, options = {}) {
       ctx.assertOpen();
-      if (options.queue !== undefined) assertName("queue", options.queue);
+      if (options.queue !== undefined) assertName("deadLetters.replay", "queue", options.queue);
       let ids: string[];
       if (typeof target === "string") {
         if (!ctx.store.has(target)) throw new NotFoundError("dead letter", target, "list dead letters with deadLetters.list()");

@@ -1,4 +1,4 @@
-import type { DeadLetter, QueueSettings, SnapshotData } from "@mq/core";
+import { UnsupportedVersionError, type DeadLetter, type QueueSettings, type SnapshotData } from "@mq/core";
 import { DedupIndex, type DedupSnapshot } from "@mq/dedup";
 import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
@@ -11,8 +11,11 @@ import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
 
+/** Version of the engine's snapshot layout; recovery refuses any other. */
+const SNAPSHOT_VERSION = 1;
+
 interface SnapshotMeta {
-  readonly v: 1;
+  readonly v: typeof SNAPSHOT_VERSION;
   readonly configured: [string, QueueSettings][];
   readonly bindings: [string, string[]][];
   readonly dedup: DedupSnapshot;
@@ -63,6 +66,11 @@ export class EngineState {
     return q;
   }
 
+  /** The settings a queue has or would have, without creating it. */
+  settingsOf(name: string): ResolvedQueueSettings {
+    return this.queues.get(name)?.settings ?? this.#ctx.settingsFor(name, this.configured.get(name));
+  }
+
   /** Re-resolves every queue's settings (after options or configure ops change). */
   refreshSettings(): void {
     for (const q of this.queues.values()) q.settings = this.#ctx.settingsFor(q.name, this.configured.get(q.name));
@@ -82,6 +90,9 @@ export class EngineState {
         return this.#ack(op[1], op[2]);
       case "retry":
         return this.#retry(op[1], op[2]);
+      case "release":
+        for (let i = 0; i < op[1].length; i++) this.#release(op[1][i]!, op[2][i]!);
+        return;
       case "dead":
         return this.#dead(op[1], op[2], op[3], op[4]);
       case "expire":
@@ -107,6 +118,9 @@ export class EngineState {
         if (q !== undefined) q.settings = this.#ctx.settingsFor(op[1], this.configured.get(op[1]));
         return;
       }
+      default:
+        // Written by a newer version: skipping it would silently lose or corrupt state.
+        throw new UnsupportedVersionError("operation", String((op as readonly unknown[])[0]), "a journal frame holds an operation type this engine does not know");
     }
   }
 
@@ -118,6 +132,9 @@ export class EngineState {
 
   restore(snapshot: SnapshotData): void {
     const meta = snapshot.meta as SnapshotMeta;
+    if (typeof meta !== "object" || meta === null || meta.v !== SNAPSHOT_VERSION) {
+      throw new UnsupportedVersionError("snapshot version", String((meta as { v?: unknown } | null)?.v), `this engine reads version ${SNAPSHOT_VERSION}`);
+    }
     for (const [name, settings] of meta.configured) this.configured.set(name, settings);
     for (const [topic, queues] of meta.bindings) this.bindings.set(topic, new Set(queues));
     this.dedup.restore(meta.dedup);
@@ -161,7 +178,7 @@ export class EngineState {
     for (const q of this.queues.values()) q.collectReady(items);
     for (const entry of this.entries.values()) if (entry.state === "delayed" || entry.state === "in-flight") items.push(entry);
     const meta: SnapshotMeta = {
-      v: 1,
+      v: SNAPSHOT_VERSION,
       configured: [...this.configured],
       bindings: [...this.bindings].map(([topic, queues]) => [topic, [...queues]]),
       dedup: this.dedup.snapshot(),
@@ -287,6 +304,18 @@ export class EngineState {
       this.#ctx.leases.schedule(id, availableAt);
     }
     if (!this.replaying) q.totals.retried++;
+  }
+
+  /** A delivery handed back unstarted: ready again with its attempt count restored (absolute, so replay is idempotent). */
+  #release(id: string, attempts: number): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined || entry.state === "gone") return;
+    const q = this.queue(entry.queue);
+    this.#leaveGauge(q, entry);
+    while (entry.attemptTimestamps.length > attempts) entry.attemptTimestamps.pop();
+    entry.attempts = attempts;
+    if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
+    this.#makeReady(q, entry, true);
   }
 
   /** In-memory only: a lease ran out, so the message is ready again (its attempt was already counted). */

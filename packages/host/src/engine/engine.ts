@@ -9,6 +9,7 @@ import {
   toMqError,
   type BackendEvents,
   type Clock,
+  type Logger,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -30,13 +31,17 @@ import { EngineState, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
 import { planEnqueue } from "./enqueue-planner";
 import type { Op } from "./ops";
-import type { QueueState, ResolvedQueueSettings } from "./queue-state";
+import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
-import { assertArray, assertDuration, assertName, assertPositiveInt } from "./validate";
+import { assertArray, assertDuration, assertKnownKeys, assertName, assertPositiveInt } from "./validate";
 import { validateQueueSettings } from "./queue-settings";
 
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
+
+const ENQUEUE_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "waitIfFull"]);
+const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
+const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);
 
 /** What the engine is built from. */
 export interface EngineOptions {
@@ -48,6 +53,8 @@ export interface EngineOptions {
   readonly deadLetterLimit: number;
   /** Queues to create at open, so they show up before first use. */
   readonly knownQueues: readonly string[];
+  /** Where a failure is reported once, whether or not anyone listens for `error`. */
+  readonly logger?: Logger;
 }
 
 type Status = "new" | "opening" | "open" | "closing" | "closed";
@@ -167,6 +174,7 @@ export class Engine implements QueueBackend {
   }
 
   async enqueue(items: readonly EnqueueItem[], options: { readonly signal?: AbortSignal; readonly waitIfFull?: boolean } = {}): Promise<EnqueueResult[]> {
+    assertKnownKeys("enqueue", "options", options, ENQUEUE_OPTION_KEYS);
     for (;;) {
       this.#assertOpen("enqueue");
       try {
@@ -184,17 +192,19 @@ export class Engine implements QueueBackend {
 
   async receive(queue: string, options: ReceiveOptions): Promise<Delivery[]> {
     this.#assertOpen("receive");
-    assertName("queue", queue);
+    assertName("receive", "queue", queue);
     if (typeof options !== "object" || options === null) throw new InvalidArgumentError("receive", "options", "must be an object with max and leaseMs");
+    assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS);
     assertPositiveInt("receive", "max", options.max, MAX_RECEIVE_BATCH);
     assertDuration("receive", "leaseMs", options.leaseMs, { min: 1, timer: true });
     const waitMs = options.waitMs ?? 0;
     assertDuration("receive", "waitMs", waitMs, { timer: true });
     if (options.signal?.aborted === true) throw new AbortedError("receive", options.signal.reason);
-    const q = this.#state.queue(queue);
+    // A read never creates the queue: an unknown one simply has nothing ready yet.
+    const q = this.#state.queues.get(queue);
     const wait = { max: options.max, leaseMs: options.leaseMs, waitMs, signal: options.signal };
     // Register before the first await, so a wake-up, abort or deadline right after the call is not missed.
-    if (q.ready === 0 && waitMs > 0) return this.#waiters.wait(queue, wait);
+    if (q === undefined || q.ready === 0) return waitMs > 0 ? this.#waiters.wait(queue, wait) : Promise.resolve([]);
     const got = await this.#leaseBatch(q, options.max, options.leaseMs);
     if (got.length > 0 || waitMs === 0) return got;
     return this.#waiters.wait(queue, wait);
@@ -221,7 +231,8 @@ export class Engine implements QueueBackend {
 
   async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
     this.#assertOpen("nack");
-    const entry = this.#entryForReceipt(receipt);
+    assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS);
+    const entry = this.#entryForReceipt(receipt, "nack");
     const delayMs = options.delayMs ?? 0;
     assertDuration("nack", "delayMs", delayMs);
     if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, Number.MAX_SAFE_INTEGER);
@@ -247,42 +258,61 @@ export class Engine implements QueueBackend {
   async extend(receipt: string, leaseMs: number): Promise<void> {
     this.#assertOpen("extend");
     assertDuration("extend", "leaseMs", leaseMs, { min: 1, timer: true });
-    this.#entryForReceipt(receipt);
+    this.#entryForReceipt(receipt, "extend");
     this.#leases.extend(receipt, leaseMs);
     return Promise.resolve();
   }
 
+  async release(receipts: readonly string[]): Promise<void> {
+    this.#assertOpen("release");
+    assertArray("release", "receipts", receipts);
+    const unique = [...new Set(receipts)];
+    // Check every receipt before touching any lease, so a stale one changes nothing.
+    const entries = unique.map((r) => this.#entryForReceipt(r, "release"));
+    if (entries.length === 0) return;
+    for (const r of unique) this.#leases.release(r);
+    const ids = entries.map((e) => e.id);
+    const attempts = entries.map((e) => Math.max(0, e.attempts - 1));
+    await this.#commit([["release", ids, attempts]]);
+    this.#afterRemoval();
+  }
+
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
-    assertName("queue", queue);
+    assertName("configureQueue", "queue", queue);
     const valid = validateQueueSettings(settings, `queues.${queue}`);
     await this.#commit([["configure", queue, valid]]);
   }
 
   async bind(topic: string, queue: string): Promise<void> {
     this.#assertOpen("bind");
-    assertName("topic", topic);
-    assertName("queue", queue);
+    assertName("bind", "topic", topic);
+    assertName("bind", "queue", queue);
     if (this.#state.bindings.get(topic)?.has(queue) === true) return;
     await this.#commit([["bind", topic, queue]]);
   }
 
   async unbind(topic: string, queue: string): Promise<void> {
     this.#assertOpen("unbind");
+    assertName("unbind", "topic", topic);
+    assertName("unbind", "queue", queue);
     if (this.#state.bindings.get(topic)?.has(queue) !== true) return;
     await this.#commit([["unbind", topic, queue]]);
   }
 
   /** The settings a queue runs with now (options, defaults and runtime changes merged). */
   settingsOf(queue: string): ResolvedQueueSettings {
-    assertName("queue", queue);
-    return this.#state.queue(queue).settings;
+    // No validation: callers pass the name on to an operation that validates it and names itself.
+    return this.#state.queues.get(queue)?.settings ?? this.#state.settingsOf(queue);
   }
 
-  stats(queue?: string): Promise<QueueStats> {
+   
+  async stats(queue?: string): Promise<QueueStats> {
     if (queue !== undefined && queue !== "*") {
-      assertName("queue", queue);
-      return Promise.resolve(this.#state.queue(queue).stats(this.#state.deadLetters.count({ queue })));
+      assertName("stats", "queue", queue);
+      // Stats of an unknown queue are zeros with its settings; asking does not create it.
+      const q = this.#state.queues.get(queue) ?? new QueueState(queue, this.#state.settingsOf(queue));
+      return Promise.resolve(q.stats(this.#state.deadLetters.count({ queue })));
     }
     const all = [...this.#state.queues.values()].map((q) => q.stats(0));
     const sum = (pick: (s: QueueStats) => number): number => all.reduce((n, s) => n + pick(s), 0);
@@ -347,12 +377,13 @@ export class Engine implements QueueBackend {
   #fail(error: MqError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
+    this.#options.logger?.error({ code: error.code, error: error.message }, "the journal failed; the host refuses work until it is restarted");
     this.#waiters.rejectAll(error);
     if (this.events.listenerCount("error") > 0) this.events.emit("error", error);
   }
 
-  #entryForReceipt(receipt: string): Entry {
-    if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError("ack", "receipt", "must be the receipt string of a delivery");
+  #entryForReceipt(receipt: string, operation = "ack"): Entry {
+    if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError(operation, "receipt", "must be the receipt string of a delivery");
     const id = this.#leases.idOf(receipt);
     if (id === undefined) throw new LeaseLostError(receipt, "not a receipt this host issued");
     if (!this.#leases.isCurrent(receipt)) throw new LeaseLostError(receipt);

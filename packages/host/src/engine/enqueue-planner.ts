@@ -15,6 +15,7 @@ import { createOp, type Op } from "./ops";
 import {
   assertArray,
   assertDuration,
+  assertKnownKeys,
   assertHeaders,
   assertKey,
   assertName,
@@ -50,7 +51,9 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
 
   const planOne = (queue: string, item: EnqueueItem, payload: Uint8Array): EnqueueResult => {
     const q = state.queue(queue);
-    if (payload.byteLength > q.settings.maxPayloadBytes) throw new PayloadTooLargeError(queue, payload.byteLength, q.settings.maxPayloadBytes);
+    // A payload over the queue's whole byte budget could never fit: waiting for room would wait forever.
+    const limit = Math.min(q.settings.maxPayloadBytes, q.settings.maxBytes);
+    if (payload.byteLength > limit) throw new PayloadTooLargeError(queue, payload.byteLength, limit);
     let growth = added.get(queue);
     if (growth === undefined) added.set(queue, (growth = { count: 0, bytes: 0 }));
     const mode = q.settings.dedupMode;
@@ -121,12 +124,30 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
   return { ops, results };
 }
 
+/** Every key an enqueue item may have. */
+export const ITEM_KEYS: ReadonlySet<string> = new Set([
+  "queue",
+  "topic",
+  "payload",
+  "key",
+  "expectedVersion",
+  "priority",
+  "delayMs",
+  "availableAt",
+  "ttlMs",
+  "expiresAt",
+  "correlationId",
+  "causationId",
+  "headers",
+]);
+
 function validateItem(item: EnqueueItem): void {
   if (typeof item !== "object" || item === null) throw new InvalidArgumentError("enqueue", "item", "must be an object with queue (or topic) and payload");
   if (item.topic !== undefined) {
-    assertName("topic", item.topic);
+    assertName("enqueue", "topic", item.topic);
     if ((item as { queue?: unknown }).queue !== undefined) throw new InvalidArgumentError("enqueue", "item", "give either queue or topic, not both");
-  } else assertName("queue", item.queue);
+  } else assertName("enqueue", "queue", item.queue);
+  assertKnownKeys("enqueue", "item", item, ITEM_KEYS);
   assertValidPayload(item.payload);
   if (item.key !== undefined) assertKey(item.key);
   if (item.expectedVersion !== undefined && (!Number.isInteger(item.expectedVersion) || item.expectedVersion < 0)) {

@@ -12,6 +12,7 @@ export type Op =
   | readonly ["lease", string, number, number]
   | readonly ["ack", string, number]
   | readonly ["retry", string, number]
+  | readonly ["release", readonly string[], readonly number[]]
   | readonly ["dead", string, string, ErrorInfo | undefined, number]
   | readonly ["expire", string, number]
   | readonly ["revive", readonly string[], number, string | undefined]

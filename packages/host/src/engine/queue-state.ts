@@ -74,6 +74,7 @@ export class QueueState {
       bytes: this.bytes,
       capacity: this.settings.capacity,
       maxBytes: this.settings.maxBytes,
+      settings: this.settings,
       totals: { ...this.totals },
     };
   }

@@ -1,0 +1,170 @@
+import type { Logger, Persistence, PersistenceEvents, RecoveryHandler, RecoveryReport, SnapshotInfo } from "@mq/core";
+import { EventEmitter } from "eventemitter3";
+import { afterEach, describe, expect, it } from "vitest";
+import { createQueueHost, MQ_ERROR_CODES, UnsupportedVersionError, type QueueHost } from "../src/index";
+import { memoryHost } from "./support";
+
+const failure = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e,
+  );
+
+/** A Persistence whose recovery hands the engine whatever the test wants, and whose appends may fail. */
+function scriptedPersistence(recover: (handler: RecoveryHandler) => void, appendError?: Error): Persistence {
+  let lsn = 0;
+  return {
+    contractVersion: 1,
+    kind: "scripted",
+    durability: "none",
+    events: new EventEmitter<PersistenceEvents>(),
+    get lastLsn() {
+      return lsn;
+    },
+    open(handler: RecoveryHandler): Promise<RecoveryReport> {
+      recover(handler);
+      return Promise.resolve({ snapshotLsn: 0, lastLsn: 0, framesReplayed: 0, opsReplayed: 0, truncated: [], skipped: [], durationMs: 0 } as unknown as RecoveryReport);
+    },
+    append(): Promise<number> {
+      return appendError === undefined ? Promise.resolve(++lsn) : Promise.reject(appendError);
+    },
+    snapshot: () => Promise.resolve({ lsn, items: 0, bytes: 0, durationMs: 0 } satisfies SnapshotInfo),
+    close: () => Promise.resolve(),
+  };
+}
+
+describe("hardening: inputs, reads and stored data", () => {
+  let host: QueueHost | undefined;
+  afterEach(async () => {
+    await host?.stop().catch(() => undefined);
+    host = undefined;
+  });
+  const start = async (options: Parameters<typeof memoryHost>[0] = {}): Promise<QueueHost> => {
+    host = memoryHost(options).host;
+    await host.start();
+    return host;
+  };
+
+  it.each([
+    ["enqueue", (h: QueueHost) => h.enqueue("q", 1, { delay: 5000 } as never), "delay", "delayMs"],
+    ["enqueueBatch", (h: QueueHost) => h.enqueueBatch([{ queue: "q", payload: 1, ttl: 5 } as never]), "ttl", "ttlMs"],
+    ["receive", (h: QueueHost) => h.receive("q", { maxx: 5 } as never), "maxx", "max"],
+    ["nack", async (h: QueueHost) => {
+      await h.enqueue("q", 1);
+      const [d] = await h.receive("q");
+      return h.nack(d!.receipt, { delay: 10 } as never);
+    }, "delay", "delayMs"],
+  ])("%s rejects an unknown option key, naming it, and changes nothing", async (operation, call, key, hint) => {
+    const h = await start();
+    const error = await failure(call(h));
+    expect(error).toMatchObject({ code: MQ_ERROR_CODES.INVALID_ARGUMENT });
+    expect((error as Error).message).toContain(`[mq:${operation === "enqueueBatch" ? "enqueue" : operation}]`);
+    expect((error as Error).message).toContain(key);
+    expect((error as Error).message).toContain(hint);
+    const s = await h.stats("q");
+    expect(s.totals.retried).toBe(0);
+    if (operation.startsWith("enqueue")) expect(s.ready).toBe(0);
+  });
+
+  it("names the operation that was called in validation errors", async () => {
+    const h = await start();
+    const messageOf = async (p: Promise<unknown>): Promise<string> => ((await failure(p)) as Error).message;
+    expect(await messageOf(h.receive(""))).toContain("[mq:receive]");
+    expect(await messageOf(h.bind("", "q"))).toContain("[mq:bind]");
+    expect(await messageOf(h.unbind("t", ""))).toContain("[mq:unbind]");
+    expect(await messageOf(h.stats(""))).toContain("[mq:stats]");
+    expect(await messageOf(h.deadLetters.replay({}, { queue: "" }))).toContain("[mq:deadLetters.replay]");
+    expect(await messageOf(h.nack(""))).toContain("[mq:nack]");
+    expect(await messageOf(h.extend("", 10))).toContain("[mq:extend]");
+    expect(await messageOf(h.release([""]))).toContain("[mq:release]");
+  });
+
+  it("reads never create queues", async () => {
+    const h = await start();
+    await h.enqueue("real", 1);
+    const typo = await h.stats("typo");
+    expect([typo.ready, typo.inFlight, typo.delayed]).toEqual([0, 0, 0]);
+    expect(await h.receive("typo-2", { max: 5 })).toEqual([]);
+    await h.deadLetters.list({ queue: "typo-3" });
+    expect(await h.queues()).toEqual(["real"]);
+  });
+
+  it("rejects a payload larger than the queue's whole maxBytes at once, even with waitIfFull", async () => {
+    const h = await start({ queues: { small: { maxBytes: 64 } } });
+    const big = "x".repeat(200);
+    expect(await failure(h.enqueue("small", big))).toMatchObject({ code: MQ_ERROR_CODES.PAYLOAD_TOO_LARGE, limit: 64 });
+    expect(await failure(h.enqueue("small", big, { waitIfFull: true }))).toMatchObject({ code: MQ_ERROR_CODES.PAYLOAD_TOO_LARGE });
+    // A payload that fits the budget but not the room left still gets QueueFullError.
+    await h.enqueue("small", "y".repeat(40));
+    expect(await failure(h.enqueue("small", "z".repeat(40)))).toMatchObject({ code: MQ_ERROR_CODES.QUEUE_FULL });
+  });
+
+  it("shows the settings a queue runs with in stats, runtime changes over code over defaults", async () => {
+    const h = await start({ defaults: { maxAttempts: 3, defaultLeaseMs: 1_000 }, queues: { q: { maxAttempts: 4 } } });
+    expect((await h.stats("q")).settings).toMatchObject({ maxAttempts: 4, defaultLeaseMs: 1_000, capacity: 1_000_000 });
+    expect((await h.stats("other")).settings).toMatchObject({ maxAttempts: 3 });
+    await h.configureQueue("q", { maxAttempts: 9 });
+    expect((await h.stats("q")).settings).toMatchObject({ maxAttempts: 9, defaultLeaseMs: 1_000 });
+  });
+
+  it("releases through the host: ready again with the attempt unused", async () => {
+    const h = await start();
+    await h.enqueue("q", "m");
+    const [d] = await h.receive("q", { max: 1 });
+    await h.release(d!.receipt);
+    const [again] = await h.receive("q", { max: 1 });
+    expect(again?.attempt).toBe(1);
+    expect((await h.stats("q")).totals.retried).toBe(0);
+  });
+
+  it("stops recovery on an operation type it does not know, saying so", async () => {
+    host = createQueueHost({ persistence: scriptedPersistence((h) => h.apply([["teleport", "id-1"]], 1)) });
+    const error = await failure(host.start());
+    expect(error).toBeInstanceOf(UnsupportedVersionError);
+    expect(error).toMatchObject({ code: MQ_ERROR_CODES.UNSUPPORTED_VERSION, found: "teleport" });
+    host = undefined;
+  });
+
+  it("stops recovery on a snapshot written by a newer version, naming the version", async () => {
+    const snapshot = { meta: { v: 7, configured: [], bindings: [], dedup: {}, deadLetters: {} }, items: [] };
+    host = createQueueHost({ persistence: scriptedPersistence((h) => h.restore(snapshot, 5)) });
+    const error = await failure(host.start());
+    expect(error).toMatchObject({ code: MQ_ERROR_CODES.UNSUPPORTED_VERSION, found: "7" });
+    expect((error as Error).message).toContain("7");
+    host = undefined;
+  });
+
+  it("logs a journal failure once, however many calls are refused after it", async () => {
+    const lines: { level: string; fields: unknown; message: string }[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (fields, message) => lines.push({ level: "warn", fields, message }),
+      error: (fields, message) => lines.push({ level: "error", fields, message }),
+    };
+    const diskFull = Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+    host = createQueueHost({ logger, persistence: scriptedPersistence(() => undefined, diskFull) });
+    await host.start();
+    await failure(host.enqueue("q", 1));
+    for (let i = 0; i < 5; i++) expect(await failure(host.enqueue("q", i))).toMatchObject({ code: MQ_ERROR_CODES.PERSISTENCE });
+    const errors = lines.filter((l) => l.level === "error");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain("journal failed");
+  });
+
+  it("runs on a custom backend given as an option", async () => {
+    const owner = await start();
+    const guest = createQueueHost({ backend: owner.backend });
+    await guest.start();
+    const seen: unknown[] = [];
+    guest.handle("jobs", (payload) => {
+      seen.push(payload);
+    });
+    await owner.enqueue("jobs", { n: 1 });
+    await expect.poll(() => seen, { timeout: 5_000 }).toEqual([{ n: 1 }]);
+    await guest.stop();
+    expect(() => createQueueHost({ backend: owner.backend, dataDir: "/tmp/x" })).toThrow(/either backend/);
+  });
+});

@@ -118,6 +118,10 @@ function runEntry(/** @type {Entry} */ e) {
     return false;
   }
   if (result.apiReportChanged) {
+    if (!update && !existsSync(path.join(root, relReport))) {
+      console.error(`[mq:api] ${label}: no API report yet; run \`pnpm api:update\` and commit ${relReport}.`);
+      return false;
+    }
     if (update) {
       console.log(`[mq:api] ${label}: updated ${relReport}`);
       return true;

@@ -11,7 +11,7 @@ let failed = 0;
 let skipped = 0;
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
-    console.error(`[mq] no totals in ${file}: that run did not finish`);
+    console.log(`[mq] no totals in ${file}: that run did not finish`);
     failed++;
     continue;
   }

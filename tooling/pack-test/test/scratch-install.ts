@@ -90,11 +90,18 @@ export function installPacked(names: readonly string[]): ScratchProject {
   const dependencies = Object.fromEntries(Object.entries(tarballs).map(([n, t]) => [n, `file:${t}`]));
   const overrides = Object.fromEntries(Object.keys(tarballs).map((n) => [n, `$${n}`]));
   writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "mq-scratch", version: "1.0.0", private: true, dependencies, overrides }, null, 2));
-  execFileSync(isWindows ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
-    cwd: project,
-    env: npmEnv(),
-    stdio: "pipe",
-  });
+  try {
+    // Bounded: without the CA or proxy settings of the machine npm retries for many minutes.
+    execFileSync(isWindows ? "npm.cmd" : "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", "--fetch-retries=1"], {
+      cwd: project,
+      env: npmEnv(),
+      stdio: "pipe",
+      timeout: 180_000,
+    });
+  } catch (error) {
+    const e = error as { stderr?: Buffer | string; message: string };
+    throw new Error(`npm install of the packed tarballs failed in ${project}: ${String(e.stderr ?? e.message).slice(-2_000)}`, { cause: error });
+  }
   return {
     dir: project,
     tarballs,

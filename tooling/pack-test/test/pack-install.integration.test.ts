@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installPacked, packedManifest, type ScratchProject } from "./scratch-install";
@@ -25,6 +25,13 @@ describe("packed @mq/host and @mq/ring install and run outside the workspace", (
       }
     }
     expect(Object.keys(scratch.tarballs)).toEqual(expect.arrayContaining(["@mq/core", "@mq/host", "@mq/journal", "@mq/ring"]));
+  });
+
+  it("installs every @mq package from its tarball, none from the registry", () => {
+    const lock = JSON.parse(readFileSync(path.join(scratch.dir, "package-lock.json"), "utf8")) as { packages: Record<string, { resolved?: string }> };
+    const mq = Object.entries(lock.packages).filter(([where]) => /(^|\/)node_modules\/@mq\//.test(where));
+    expect(mq.length).toBeGreaterThanOrEqual(Object.keys(scratch.tarballs).length);
+    for (const [where, entry] of mq) expect(entry.resolved ?? "", where).toMatch(/^file:/);
   });
 
   const ringCode = (load: string): string => `${load}

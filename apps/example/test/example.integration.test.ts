@@ -26,6 +26,9 @@ describe("the example app", () => {
     expect(out).toContain("orders placed this run      120");
     expect(out).toMatch(/\d+ created, \d+ duplicates dropped, \d+ replaced in place/);
     expect(out).toMatch(/orders\s+0\s+0\s+0\s+120\s/);
+    // The summary's msg/s is the run's average: a real rate, not 0.
+    const ordersRate = Number(/orders\s+0\s+0\s+0\s+120\s+\d+\s+\d+\s+(\d+)/.exec(out)?.[1]);
+    expect(ordersRate).toBeGreaterThan(0);
     // Orders 13 and 66 use a card that always declines: they end as dead letters
     // (a flaky card may also run out of retries, rarely).
     deadAfterFirstRun = Number(/dead letters\s+(\d+) in total/.exec(out)?.[1]);

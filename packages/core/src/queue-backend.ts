@@ -95,6 +95,12 @@ export interface QueueBackend {
    * stale receipt fails with `LeaseLostError` and nothing in the call changes.
    */
   release(receipts: readonly string[]): Promise<void>;
+  /**
+   * Remove every ready and delayed message of a queue (in-flight ones are left
+   * to finish) and resolve with how many were removed. Optional: a backend
+   * that cannot do it leaves it out, and callers say so.
+   */
+  purge?(queue: string): Promise<number>;
   /** Apply settings to a queue (merged over the current ones). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void>;
   /** Route a topic to a queue: publishing to the topic enqueues a copy there. */

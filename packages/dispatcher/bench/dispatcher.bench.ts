@@ -5,12 +5,13 @@ import { report } from "@mq-tooling/bench/report";
 import type { BenchRow } from "@mq-tooling/bench/report";
 import { createDispatcher } from "../src/dispatcher";
 import { MemoryBackend } from "../test/support/memory-backend";
+import { withGroupCommit } from "./support/group-commit-backend";
 import { createStubBackend } from "./support/stub-backend";
 
 const MESSAGES = 100_000;
 
 /** Messages per second through a no-op async handler. */
-async function throughput(backend: QueueBackend, total: number, parallelism: number): Promise<number> {
+async function throughput(backend: QueueBackend, total: number, parallelism: number, prefetch: number | "auto" = Math.max(8, parallelism)): Promise<number> {
   const dispatcher = createDispatcher(backend);
   let done = 0;
   const finished = new Promise<void>((resolve) => {
@@ -19,7 +20,7 @@ async function throughput(backend: QueueBackend, total: number, parallelism: num
     });
   });
   const started = performance.now();
-  dispatcher.handle("q", async () => undefined, { maxParallelism: parallelism, prefetch: Math.max(8, parallelism) });
+  dispatcher.handle("q", async () => undefined, { maxParallelism: parallelism, prefetch });
   dispatcher.start();
   await finished;
   const seconds = (performance.now() - started) / 1_000;
@@ -74,6 +75,13 @@ for (const parallelism of [1, 64]) {
 for (const parallelism of [1, 64]) {
   const value = await best(2, async () => throughput(await filledMemoryBackend(MESSAGES), MESSAGES, parallelism));
   rows.push({ name: `memory test backend, parallelism ${parallelism}`, value, unit: "msg/s", note: "best of 2" });
+}
+// Every receive/ack resolves after a shared 1 ms "fsync", as in `batch` durability: do handlers idle while it runs?
+for (const parallelism of [1, 32]) {
+  for (const prefetch of ["auto", 8, 256] as const) {
+    const value = await best(2, async () => throughput(withGroupCommit(await filledMemoryBackend(MESSAGES / 2), 1), MESSAGES / 2, parallelism, prefetch));
+    rows.push({ name: `simulated 1 ms group commit, parallelism ${parallelism}, prefetch ${String(prefetch)}${prefetch === "auto" ? " (default)" : ""}`, value, unit: "msg/s", note: "best of 2" });
+  }
 }
 const { p50, p99 } = await latency(1_000, 3);
 rows.push({ name: "enqueue -> handler start p50 @1,000 msg/s", value: p50, unit: "ms", note: "memory test backend" });

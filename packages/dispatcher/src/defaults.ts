@@ -1,6 +1,10 @@
 import type { BackoffPolicy } from "./types";
 
-/** Handler option defaults, as data. `leaseMs` depends on `autoExtend` and `timeoutMs`; see {@link defaultLeaseMs}. */
+/**
+ * Handler option defaults, as data. `leaseMs` depends on `autoExtend` and
+ * `timeoutMs` (see {@link defaultLeaseMs}); `maxRetries` has none of its own:
+ * without it the queue's `maxAttempts` applies.
+ */
 export const DEFAULT_HANDLER_OPTIONS = {
   /** @default 1 */
   maxParallelism: 1,
@@ -8,14 +12,12 @@ export const DEFAULT_HANDLER_OPTIONS = {
   minParallelism: 1,
   /** @default 30_000 */
   timeoutMs: 30_000,
-  /** @default 3 */
-  maxRetries: 3,
   /** @default { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true } */
   backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true } satisfies BackoffPolicy as BackoffPolicy,
   /** @default true */
   autoExtend: true,
-  /** @default 8 */
-  prefetch: 8,
+  /** @default "auto" */
+  prefetch: "auto",
   /** @default 1_000 */
   maxPendingAcks: 1_000,
 } as const;

@@ -1,7 +1,7 @@
 import { HandlerError, HostClosedError, InvalidArgumentError, NotFoundError } from "@mq/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryBackend } from "../test/support/memory-backend";
-import { fill, realSetup, waitFor } from "../test/support/harness";
+import { advance, fill, manualSetup, realSetup, waitFor } from "../test/support/harness";
 import { createDispatcher } from "./dispatcher";
 import type { Dispatcher, HandlerContext } from "./types";
 
@@ -39,21 +39,46 @@ describe("createDispatcher", () => {
     await waitFor(() => backend.acked.length === 5, "5 acks");
   });
 
-  it("sets the queue's maxAttempts to maxRetries + 1", async () => {
-    const { backend, dispatcher } = await realSetup();
+  it("applies maxRetries per failure and never rewrites the queue's maxAttempts", async () => {
+    const { clock, backend, dispatcher } = await manualSetup();
     running = dispatcher;
-    dispatcher.handle("q", () => undefined, { maxRetries: 7 });
-    await waitFor(() => backend.settingsOf("q") !== undefined, "configureQueue");
-    expect(backend.settingsOf("q")?.maxAttempts).toBe(8);
+    await backend.configureQueue("q", { maxAttempts: 10 });
+    let calls = 0;
+    dispatcher.handle(
+      "q",
+      () => {
+        calls++;
+        throw new Error("always");
+      },
+      { maxRetries: 1, backoff: 0 },
+    );
+    const [id] = await fill(backend, "q", 1);
+    await advance(clock, 50);
+    expect(calls).toBe(2);
+    expect(await backend.deadLetters.get(id!)).toMatchObject({ reason: "max-retries" });
+    expect(backend.settingsOf("q")).toEqual({ maxAttempts: 10 });
+    expect(dispatcher.stats("q")[0]).toMatchObject({ retryPolicy: { from: "handler", maxAttempts: 2 }, retried: 1, deadLettered: 1 });
   });
 
-  it("leaves the queue's own maxAttempts alone when maxRetries is not given", async () => {
-    const { backend, dispatcher } = await realSetup();
+  it("without maxRetries follows the queue's maxAttempts, including runtime changes", async () => {
+    const { clock, backend, dispatcher } = await manualSetup();
     running = dispatcher;
-    dispatcher.handle("q", () => undefined);
+    let calls = 0;
+    dispatcher.handle(
+      "q",
+      () => {
+        calls++;
+        throw new Error("always");
+      },
+      { backoff: 0 },
+    );
+    expect(dispatcher.stats("q")[0]?.retryPolicy).toEqual({ from: "queue" });
+    await backend.configureQueue("q", { maxAttempts: 3 });
     const [id] = await fill(backend, "q", 1);
-    await waitFor(() => backend.acked.includes(id!), "ack");
-    expect(backend.settingsOf("q")).toBeUndefined();
+    await advance(clock, 50);
+    expect(calls).toBe(3);
+    expect(await backend.deadLetters.get(id!)).toMatchObject({ reason: "max-retries" });
+    expect(backend.settingsOf("q")).toEqual({ maxAttempts: 3 });
   });
 
   it("accepts an object with handle() and keeps `this`", async () => {
@@ -132,6 +157,27 @@ describe("createDispatcher", () => {
     await waitFor(() => backend.acked.length === 2, "acks");
   });
 
+  it("logs an error event nobody listens to, at error level, and at warn once someone listens", async () => {
+    const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+    const { clock, backend, dispatcher } = await manualSetup({ logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } });
+    running = dispatcher;
+    backend.failReceives = { count: 2, error: new Error("disk on fire") };
+    dispatcher.handle("q", () => undefined);
+    await fill(backend, "q", 1);
+    await advance(clock, 10);
+    expect(lines.filter((l) => l.fields.operation === "receive")).toEqual([
+      { level: "error", fields: expect.objectContaining({ queue: "q", operation: "receive", error: expect.stringContaining("disk on fire") }), message: "receive failed" },
+    ]);
+    const heard: string[] = [];
+    dispatcher.events.on("error", (e) => heard.push(e.operation));
+    await advance(clock, 200);
+    expect(heard).toEqual(["receive"]);
+    expect(lines.filter((l) => l.fields.operation === "receive").map((l) => l.level)).toEqual(["error", "warn"]);
+    await advance(clock, 500);
+    expect(backend.acked).toHaveLength(1);
+  });
+
   it("survives a throwing logger", async () => {
     const boom = () => {
       throw new Error("logger bug");
@@ -141,7 +187,7 @@ describe("createDispatcher", () => {
     dispatcher.handle(
       "q",
       (_p, ctx: HandlerContext) => {
-        ctx.log.info("hello");
+        ctx.log.info({}, "hello");
         if (ctx.attempt === 1) throw new Error("first attempt fails");
       },
       { backoff: 0 },

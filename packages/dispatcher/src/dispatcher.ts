@@ -1,8 +1,7 @@
-import { HostClosedError, InvalidArgumentError, NotFoundError, systemClock } from "@mq/core";
+import { HostClosedError, InvalidArgumentError, NotFoundError, guardLogger, silentLogger, systemClock } from "@mq/core";
 import type { QueueBackend } from "@mq/core";
 import { EventEmitter } from "eventemitter3";
 import { resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
-import { guardLogger, silentLogger } from "./logger";
 import { QueuePool } from "./queue-pool";
 import type { PoolDeps } from "./queue-pool";
 import { prepareHandler } from "./resolve-handler";
@@ -54,7 +53,7 @@ class QueueDispatcher implements Dispatcher {
     if (this.#pools.has(queue)) throw new InvalidArgumentError("dispatcher", "queue", `"${queue}" already has a handler; unregister it first or use scale()`);
     const resolved = resolveHandlerOptions(options);
     const source = prepareHandler(queue, handler, this.#resolver);
-    const pool = new QueuePool(queue, source, resolved, this.#deps, options?.maxRetries !== undefined);
+    const pool = new QueuePool(queue, source, resolved, this.#deps);
     this.#pools.set(queue, pool);
     if (this.#state === "started") pool.start();
     return this.#registration(pool);

@@ -82,7 +82,7 @@ describe("chaining with ctx.publish", () => {
       "q",
       (_p, ctx: HandlerContext) => {
         ctx.publish("ok", 1);
-        ctx.publish("bad", () => undefined); // the memory backend refuses functions
+        ctx.publish("bad", () => undefined); // refused like the engine does: InvalidPayloadError
       },
       { backoff: 0, maxRetries: 1 },
     );
@@ -90,7 +90,7 @@ describe("chaining with ctx.publish", () => {
     await waitFor(() => dispatcher.stats("q")[0]!.deadLettered === 1, "dead letter");
     expect(backend.acked).toEqual([]);
     expect(backend.pending("ok")).toEqual([]);
-    expect((await backend.deadLetters.get(result!.id))?.error?.name).toBe("InvalidArgumentError");
+    expect((await backend.deadLetters.get(result!.id))?.error?.name).toBe("InvalidPayloadError");
   });
 
   it("rejects a bad destination at the call", async () => {
@@ -128,13 +128,13 @@ describe("chaining with ctx.publish", () => {
     const lines: unknown[] = [];
     const logger = {
       debug: () => undefined,
-      info: (message: string, fields?: object) => lines.push({ message, ...fields }),
+      info: (fields: object, message: string) => void lines.push({ message, ...fields }),
       warn: () => undefined,
       error: () => undefined,
     };
     const { backend, dispatcher } = await realSetup({ logger });
     running = dispatcher;
-    dispatcher.handle("q", (_p, ctx: HandlerContext) => ctx.log.info("hello", { extra: 1 }));
+    dispatcher.handle("q", (_p, ctx: HandlerContext) => ctx.log.info({ extra: 1 }, "hello"));
     const [result] = await backend.enqueue([{ queue: "q", payload: null }]);
     await waitFor(() => lines.length === 1, "log line");
     expect(lines[0]).toEqual({ message: "hello", queue: "q", messageId: result!.id, attempt: 1, extra: 1 });

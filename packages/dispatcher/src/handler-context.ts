@@ -1,9 +1,17 @@
-import { InvalidArgumentError, LeaseLostError, newId } from "@mq/core";
-import type { EnqueueItem, EnqueueOptions, Message } from "@mq/core";
-import type { Invocation, InvocationOwner } from "./invocation";
-import { withFields } from "./logger";
-import type { Logger } from "./logger";
+import { InvalidArgumentError, LeaseLostError, newId, withFields } from "@mq/core";
+import type { Delivery, EnqueueItem, EnqueueOptions, Logger, Message } from "@mq/core";
 import type { HandlerContext } from "./types";
+
+/** What a context needs from the handler run it belongs to (an invocation, seen only through this). */
+export interface ContextTarget {
+  readonly delivery: Delivery;
+  /** Aborted on timeout, lost lease or shutdown. */
+  readonly signal: AbortSignal;
+  /** True while the handler may still publish and its result counts. */
+  readonly active: boolean;
+  extendLease(ms: number): Promise<void>;
+  addPublish(item: EnqueueItem): void;
+}
 
 /**
  * The `ctx` a handler receives: one small object per message, methods on the
@@ -13,25 +21,27 @@ export class InvocationContext implements HandlerContext<unknown> {
   readonly message: Message;
   readonly attempt: number;
   readonly receipt: string;
-  readonly #invocation: Invocation;
-  readonly #owner: InvocationOwner;
+  readonly #target: ContextTarget;
+  readonly #queue: string;
+  readonly #logger: Logger;
   #correlationId: string | undefined;
   #log: Logger | undefined;
 
-  constructor(invocation: Invocation, owner: InvocationOwner) {
-    this.#invocation = invocation;
-    this.#owner = owner;
-    this.message = invocation.delivery.message;
-    this.attempt = invocation.delivery.attempt;
-    this.receipt = invocation.delivery.receipt;
+  constructor(target: ContextTarget, queue: string, logger: Logger) {
+    this.#target = target;
+    this.#queue = queue;
+    this.#logger = logger;
+    this.message = target.delivery.message;
+    this.attempt = target.delivery.attempt;
+    this.receipt = target.delivery.receipt;
   }
 
   get signal(): AbortSignal {
-    return this.#invocation.signal;
+    return this.#target.signal;
   }
 
   get log(): Logger {
-    this.#log ??= withFields(this.#owner.logger, { queue: this.#owner.queue, messageId: this.message.id, attempt: this.attempt });
+    this.#log ??= withFields(this.#logger, { queue: this.#queue, messageId: this.message.id, attempt: this.attempt });
     return this.#log;
   }
 
@@ -39,11 +49,11 @@ export class InvocationContext implements HandlerContext<unknown> {
     if (!Number.isInteger(ms) || ms <= 0) {
       return Promise.reject(new InvalidArgumentError("dispatcher", "ms", `extendLease needs a positive integer of milliseconds, got ${String(ms)}`));
     }
-    return this.#invocation.extendLease(ms);
+    return this.#target.extendLease(ms);
   }
 
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void {
-    if (!this.#invocation.active) throw new LeaseLostError(this.receipt, "the handler already finished; publish only while it runs");
+    if (!this.#target.active) throw new LeaseLostError(this.receipt, "the handler already finished; publish only while it runs");
     const target = toTarget(destination);
     const message = this.message;
     // One correlation id per invocation, so every message it publishes shares it.
@@ -57,7 +67,7 @@ export class InvocationContext implements HandlerContext<unknown> {
       causationId: options?.causationId ?? message.id,
       ...(headers === undefined ? {} : { headers }),
     } as EnqueueItem;
-    this.#invocation.addPublish(item);
+    this.#target.addPublish(item);
   }
 }
 

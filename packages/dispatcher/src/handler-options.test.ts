@@ -8,11 +8,10 @@ describe("resolveHandlerOptions", () => {
       maxParallelism: 1,
       minParallelism: 1,
       timeoutMs: 30_000,
-      maxRetries: 3,
       backoff: { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true },
       autoExtend: true,
       leaseMs: 30_000,
-      prefetch: 8,
+      prefetch: "auto",
       maxPendingAcks: 1_000,
     });
   });

@@ -24,7 +24,7 @@ const handlerOptionsSchema = v.strictObject({
   backoff: v.optional(backoffSchema),
   autoExtend: v.optional(v.boolean()),
   leaseMs: v.optional(millis(1)),
-  prefetch: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PARALLELISM))),
+  prefetch: v.optional(v.union([v.literal("auto"), v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_PARALLELISM))])),
   maxPendingAcks: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
 });
 
@@ -49,7 +49,7 @@ export function resolveHandlerOptions(options: HandlerOptions | undefined): Reso
     maxParallelism,
     minParallelism,
     timeoutMs,
-    maxRetries: parsed.maxRetries ?? DEFAULT_HANDLER_OPTIONS.maxRetries,
+    ...(parsed.maxRetries === undefined ? {} : { maxRetries: parsed.maxRetries }),
     backoff,
     autoExtend,
     leaseMs: parsed.leaseMs ?? defaultLeaseMs(autoExtend, timeoutMs),

@@ -4,8 +4,10 @@ export { resolveBackoff, resolveHandlerOptions } from "./handler-options";
 export { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_HANDLER_OPTIONS, MAX_PARALLELISM, defaultLeaseMs } from "./defaults";
 export { installSignalHandlers } from "./signal-handlers";
 export type { SignalHandlerOptions, Stoppable } from "./signal-handlers";
-export { silentLogger } from "./logger";
-export type { LogFields, Logger } from "./logger";
+// The logger contract is @mq/core's (pino call order); re-exported so dispatcher users need not import core for it.
+export { silentLogger } from "@mq/core";
+export type { LogFields, Logger } from "@mq/core";
+export { MAX_AUTO_PREFETCH, MIN_AUTO_PREFETCH, autoPrefetchCeiling } from "./prefetch-depth";
 export type {
   BackoffOption,
   BackoffPolicy,

@@ -1,16 +1,14 @@
-import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo, toMqError } from "@mq/core";
-import type { Clock, Delivery, EnqueueItem, ErrorInfo, QueueBackend } from "@mq/core";
+import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo } from "@mq/core";
+import type { Clock, Delivery, EnqueueItem, ErrorInfo, Logger, QueueBackend } from "@mq/core";
 import { computeBackoff } from "./backoff";
 import { InvocationContext } from "./handler-context";
-import { beatAfter } from "./held-delivery";
+import type { ContextTarget } from "./handler-context";
 import type { Timed } from "./invocation-timers";
-import type { Logger } from "./logger";
+import type { LeaseHeartbeat } from "./lease-heartbeat";
+import type { Outcome } from "./pool-counters";
 import { handlerFor } from "./resolve-handler";
 import type { HandlerSource } from "./resolve-handler";
 import type { DispatcherEvents, ResolvedHandlerOptions } from "./types";
-
-/** Counters an invocation reports to its pool. */
-export type Outcome = "succeeded" | "failed" | "timedOut" | "retried" | "deadLettered" | "released";
 
 /** What an invocation needs from the pool that runs it. */
 export interface InvocationOwner {
@@ -27,17 +25,21 @@ export interface InvocationOwner {
   listening(event: keyof DispatcherEvents): boolean;
   emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void;
   record(outcome: Outcome): void;
+  /** Reports a failed backend call (an `error` event, and a log line, which is all there is when nobody listens). */
+  reportError(operation: string, error: unknown, fields?: Readonly<Record<string, unknown>>): void;
   /** A handler that no longer holds a slot is still running (+1) or has finally settled (-1). */
   abandoned(delta: 1 | -1): void;
-  /** Some invocation needs a heartbeat at monotonic time `at`. */
-  heartbeatDue(at: number): void;
   /** The handler phase ended (settled, timed out or aborted): the slot is free, an ack or nack follows. */
   leftRunning(invocation: Invocation): void;
   /** That ack or nack is done. */
   finished(): void;
 }
 
-/** Releasing an unfinished delivery must not use up its last attempt: the handler did not fail. */
+/**
+ * A handler aborted at the drain deadline did run, so its attempt stays
+ * counted (a release would pretend it never ran), but stopping is not its
+ * failure: it is retried at once and never dead-lettered for it.
+ */
 const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -49,28 +51,33 @@ const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
  * later result is ignored, and the backend fences its receipt).
  * Timers live in the pool ({@link InvocationTimers}), not here.
  */
-export class Invocation implements Timed {
+export class Invocation implements Timed, ContextTarget {
   readonly delivery: Delivery;
   readonly #owner: InvocationOwner;
+  readonly #lease: LeaseHeartbeat;
   #published: EnqueueItem[] | undefined;
   #phase: "running" | "settling" = "running";
   #handlerSettled = false;
   #isAbandoned = false;
   #startedAt = 0;
   #deadline = 0;
-  #leaseEndsAt: number;
-  #nextBeat: number;
   // Created on first use of ctx.signal: AbortController is costly in Node, and most fast handlers never look.
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;
 
-  /** `leaseEndsAt`: monotonic time the delivery's lease ends unless extended. */
-  constructor(owner: InvocationOwner, delivery: Delivery, leaseEndsAt: number) {
+  /** `lease`: the heartbeat that kept the delivery alive while it was held; this run takes it over. */
+  constructor(owner: InvocationOwner, delivery: Delivery, lease: LeaseHeartbeat) {
     this.#owner = owner;
     this.delivery = delivery;
-    this.#leaseEndsAt = leaseEndsAt;
-    this.#nextBeat = owner.options.autoExtend ? beatAfter(leaseEndsAt, owner.options.leaseMs) : Number.POSITIVE_INFINITY;
+    this.#lease = lease;
+    if (!owner.options.autoExtend) lease.stop();
+    lease.onFailure = (error, lost) => {
+      if (this.#phase !== "running") return;
+      this.#report("extend", error);
+      // Someone else may get the message now; tell the handler to stop.
+      if (lost) this.#abort(error);
+    };
   }
 
   /** True while the handler may still publish and its result counts. */
@@ -83,7 +90,7 @@ export class Invocation implements Timed {
   }
 
   get nextBeat(): number {
-    return this.#phase === "running" ? this.#nextBeat : Number.POSITIVE_INFINITY;
+    return this.#phase === "running" ? this.#lease.nextBeat : Number.POSITIVE_INFINITY;
   }
 
   get signal(): AbortSignal {
@@ -101,7 +108,7 @@ export class Invocation implements Timed {
     this.#startedAt = owner.clock.monotonic();
     this.#deadline = this.#startedAt + owner.options.timeoutMs;
     if (owner.listening("started")) owner.emit("started", { queue: owner.queue, messageId: message.id, attempt, enqueuedAt: message.enqueuedAt });
-    const ctx = new InvocationContext(this, owner);
+    const ctx = new InvocationContext(this, owner.queue, owner.logger);
     const source = owner.source;
     // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
     const result =
@@ -119,24 +126,19 @@ export class Invocation implements Timed {
     (this.#published ??= []).push(item);
   }
 
-  /** Extends the lease on the handler's request and moves the next heartbeat accordingly. */
+  /** Extends the lease on the handler's request (the heartbeat moves accordingly). */
   async extendLease(ms: number): Promise<void> {
     if (this.#phase !== "running") throw new LeaseLostError(this.delivery.receipt, "the handler already timed out or was stopped");
-    const at = this.#owner.clock.monotonic();
-    await this.#owner.backend.extend(this.delivery.receipt, ms);
-    this.#leaseEndsAt = at + ms;
-    if (this.#phase !== "running" || !this.#owner.options.autoExtend || this.#nextBeat === Number.POSITIVE_INFINITY) return;
-    this.#nextBeat = beatAfter(this.#leaseEndsAt, this.#owner.options.leaseMs);
-    this.#owner.heartbeatDue(this.#nextBeat);
+    await this.#lease.extend(ms);
   }
 
-  /** Drain deadline passed: abort the handler and hand its message back, ready at once. */
+  /** Drain deadline passed: abort the handler and hand its message back, ready at once, its attempt counted. */
   abortForShutdown(): void {
     if (this.#phase !== "running") return; // already acking or nacking; that finishes on its own
     this.#leaveRunning();
     const error = new AbortedError(`handler for "${this.#owner.queue}" (dispatcher stopping)`);
     this.#abort(error);
-    this.#owner.record("released");
+    this.#owner.record("interrupted");
     void this.#nack({ delayMs: 0, reason: toErrorInfo(error), maxAttempts: NEVER_DEAD_LETTER }, error, false);
   }
 
@@ -155,30 +157,7 @@ export class Invocation implements Timed {
 
   /** Called by the timers when `nextBeat` has passed: extend the lease by `leaseMs`. */
   beat(): void {
-    if (this.#phase !== "running" || this.#nextBeat === Number.POSITIVE_INFINITY) return;
-    const owner = this.#owner;
-    const { leaseMs } = owner.options;
-    const at = owner.clock.monotonic();
-    this.#nextBeat = Number.POSITIVE_INFINITY; // one heartbeat in flight at a time
-    owner.backend.extend(this.delivery.receipt, leaseMs).then(
-      () => {
-        this.#leaseEndsAt = Math.max(this.#leaseEndsAt, at + leaseMs);
-        this.#nextBeat = beatAfter(this.#leaseEndsAt, leaseMs);
-        if (this.#phase === "running") owner.heartbeatDue(this.#nextBeat);
-      },
-      (error: unknown) => {
-        if (this.#phase !== "running") return;
-        this.#report("extend", error);
-        if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
-          // Someone else may get the message now; tell the handler to stop.
-          this.#abort(error);
-          return;
-        }
-        // A transient failure: try again soon, well before the lease ends.
-        this.#nextBeat = owner.clock.monotonic() + Math.max(1, Math.floor(leaseMs / 6));
-        owner.heartbeatDue(this.#nextBeat);
-      },
-    );
+    if (this.#phase === "running") this.#lease.beat();
   }
 
   // ---------------------------------------------------------------------------
@@ -191,7 +170,7 @@ export class Invocation implements Timed {
         this.#isAbandoned = false;
         this.#owner.abandoned(-1);
       }
-      this.#owner.logger.debug("late handler result ignored", { queue: this.#owner.queue, messageId: this.delivery.message.id, ok });
+      this.#owner.logger.debug({ queue: this.#owner.queue, messageId: this.delivery.message.id, ok }, "late handler result ignored");
       return;
     }
     this.#leaveRunning();
@@ -202,6 +181,7 @@ export class Invocation implements Timed {
   /** Leaves the running phase and frees the slot; an unsettled handler becomes abandoned. */
   #leaveRunning(): void {
     this.#phase = "settling";
+    this.#lease.stop();
     if (!this.#handlerSettled) {
       this.#isAbandoned = true;
       this.#owner.abandoned(1);
@@ -241,7 +221,9 @@ export class Invocation implements Timed {
     owner.record("failed");
     owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: info });
     const delayMs = computeBackoff(owner.options.backoff, attempt, owner.random);
-    void this.#nack({ delayMs, reason: info }, info, true);
+    // The handler's maxRetries is its own policy, applied per nack; without it the queue's maxAttempts decides.
+    const { maxRetries } = owner.options;
+    void this.#nack(maxRetries === undefined ? { delayMs, reason: info } : { delayMs, reason: info, maxAttempts: maxRetries + 1 }, info, true);
   }
 
   async #nack(options: { delayMs: number; reason: ErrorInfo; maxAttempts?: number }, error: unknown, report: boolean): Promise<void> {
@@ -254,7 +236,7 @@ export class Invocation implements Timed {
       if (outcome.action === "dead-lettered") {
         owner.record("deadLettered");
         owner.emit("deadLettered", { queue: owner.queue, messageId: message.id, attempt, error: info });
-        owner.logger.warn("message dead-lettered", { queue: owner.queue, messageId: message.id, attempt, error: info.message });
+        owner.logger.warn({ queue: owner.queue, messageId: message.id, attempt, error: info.message }, "message dead-lettered");
       } else {
         owner.record("retried");
         owner.emit("retried", {
@@ -286,14 +268,9 @@ export class Invocation implements Timed {
   }
 
   #report(operation: string, error: unknown, cause?: unknown): void {
-    const owner = this.#owner;
-    const mqError = toMqError(error, `${operation} failed`);
-    owner.emit("error", { queue: owner.queue, operation, error: mqError });
-    owner.logger.warn(`${operation} failed`, {
-      queue: owner.queue,
+    this.#owner.reportError(operation, error, {
       messageId: this.delivery.message.id,
       attempt: this.delivery.attempt,
-      error: mqError.message,
       ...(cause === undefined ? {} : { handlerError: toErrorInfo(cause).message }),
     });
   }

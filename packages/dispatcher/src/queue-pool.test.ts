@@ -2,7 +2,7 @@ import { HostClosedError, InvalidArgumentError } from "@mq/core";
 import type { Delivery, ReceiveOptions } from "@mq/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { advance, deferred, fill, flush, manualSetup, realSetup, waitFor } from "../test/support/harness";
-import type { Dispatcher } from "./types";
+import type { Dispatcher, HandlerContext } from "./types";
 
 let running: Dispatcher | undefined;
 afterEach(async () => {
@@ -224,17 +224,69 @@ describe("worker pool", () => {
     expect(errors).toEqual(["receive:MQ_HOST_CLOSED", "receive:MQ_HOST_CLOSED", "receive:MQ_HOST_CLOSED"]);
   });
 
-  it("retries configureQueue until the backend is open", async () => {
-    const { clock, backend, dispatcher } = await manualSetup();
+  it("hands prefetched deliveries back with release(): 20 pause/resume cycles burn no attempt and count no retry", async () => {
+    const { backend, dispatcher } = await realSetup();
     running = dispatcher;
-    await backend.close();
-    dispatcher.handle("q", () => undefined, { maxRetries: 1 });
-    await flush();
-    expect(backend.settingsOf("q")).toBeUndefined();
-    await backend.open();
-    await fill(backend, "q", 1);
-    await advance(clock, 100, 10);
-    expect(backend.settingsOf("q")?.maxAttempts).toBe(2);
-    expect(backend.acked).toHaveLength(1);
+    const nacked: unknown[] = [];
+    backend.events.on("nacked", (e) => nacked.push(e));
+    const probe = concurrencyProbe();
+    dispatcher.handle("q", probe.handler, { maxParallelism: 1, prefetch: 4 });
+    await fill(backend, "q", 6);
+    for (let cycle = 0; cycle < 20; cycle++) {
+      await waitFor(() => dispatcher.stats("q")[0]!.buffered === 4, "buffer filled");
+      dispatcher.pause("q");
+      await flush();
+      dispatcher.resume("q");
+    }
+    await waitFor(() => dispatcher.stats("q")[0]!.buffered === 4, "buffer filled");
+    const totals = (await backend.stats("q")).totals;
+    expect(totals.retried).toBe(0);
+    expect(nacked).toEqual([]);
+    expect(dispatcher.stats("q")[0]).toMatchObject({ released: 80, retried: 0, failed: 0 });
+    const attempts: number[] = [];
+    dispatcher.pause("q");
+    probe.releaseAll();
+    await waitFor(() => backend.acked.length === 1, "running one acked");
+    for (const d of await backend.receive("q", { max: 10, leaseMs: 1_000 })) attempts.push(d.attempt);
+    expect(attempts).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("scaling down hands back what the smaller pool cannot use, without using attempts", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    const probe = concurrencyProbe();
+    const attempts: number[] = [];
+    dispatcher.handle("q", (_p, ctx: HandlerContext) => (attempts.push(ctx.attempt), probe.handler()), { maxParallelism: 4, minParallelism: 0, prefetch: 8 });
+    await fill(backend, "q", 40);
+    await waitFor(() => probe.current === 4 && dispatcher.stats("q")[0]!.buffered === 8, "full pool");
+    dispatcher.scale("q", 0);
+    expect(dispatcher.stats("q")[0]).toMatchObject({ buffered: 0, released: 8, running: 4 });
+    probe.releaseAll();
+    await waitFor(() => backend.acked.length === 4, "running ones acked");
+    dispatcher.scale("q", 4);
+    while (backend.acked.length < 40) {
+      await flush();
+      probe.releaseAll();
+    }
+    expect(attempts.every((a) => a === 1)).toBe(true);
+    expect((await backend.stats("q")).totals.retried).toBe(0);
+  });
+
+  it("adapts the prefetch to keep the slots fed, within its ceiling", async () => {
+    const { backend, dispatcher } = await realSetup();
+    running = dispatcher;
+    // A receive that takes a while, like a group commit on a disk.
+    const original = backend.receive.bind(backend);
+    backend.receive = async (queue: string, options: ReceiveOptions): Promise<Delivery[]> => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return original(queue, options);
+    };
+    await fill(backend, "q", 3_000);
+    dispatcher.handle("q", () => undefined, { maxParallelism: 2 });
+    await waitFor(() => backend.acked.length === 3_000, "all acked", 20_000);
+    const depths = dispatcher.stats("q")[0]!.prefetch;
+    expect(depths.mode).toBe("auto");
+    expect(Math.max(...backend.receiveMax)).toBeGreaterThan(8 + 2);
+    expect(Math.max(...backend.receiveMax)).toBeLessThanOrEqual(64 + 2);
   });
 });

@@ -1,7 +1,6 @@
 import { constants } from "node:os";
-import { toErrorInfo } from "@mq/core";
-import type { Logger } from "./logger";
-import { silentLogger } from "./logger";
+import { silentLogger, toErrorInfo } from "@mq/core";
+import type { Logger } from "@mq/core";
 
 /** Options of {@link installSignalHandlers}. */
 export interface SignalHandlerOptions {
@@ -33,19 +32,19 @@ export function installSignalHandlers(target: Stoppable, options: SignalHandlerO
 
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
-      logger.warn(`${signal} again: exiting without waiting for handlers`);
+      logger.warn({ signal }, `${signal} again: exiting without waiting for handlers`);
       if (exit) process.exit(128 + (constants.signals[signal] ?? 0));
       return;
     }
     stopping = true;
-    logger.info(`${signal}: stopping gracefully (send it again to exit at once)`);
+    logger.info({ signal }, `${signal}: stopping gracefully (send it again to exit at once)`);
     const stopped = target.stop(options.drainTimeoutMs === undefined ? undefined : { drainTimeoutMs: options.drainTimeoutMs });
     stopped.then(
       () => {
         if (exit) process.exit(0);
       },
       (error: unknown) => {
-        logger.error("graceful stop failed", { error: toErrorInfo(error).message });
+        logger.error({ error: toErrorInfo(error).message }, "graceful stop failed");
         if (exit) process.exit(1);
       },
     );

@@ -1,6 +1,5 @@
-import type { Clock, Delivery, EnqueueOptions, ErrorInfo, Message, MqError } from "@mq/core";
+import type { Clock, Delivery, EnqueueOptions, ErrorInfo, Logger, Message, MqError } from "@mq/core";
 import type { EventEmitter } from "eventemitter3";
-import type { Logger } from "./logger";
 
 /** What a handler receives besides its payload. */
 export interface HandlerContext<TPayload = unknown> {
@@ -19,7 +18,7 @@ export interface HandlerContext<TPayload = unknown> {
    * this message's headers under the explicit ones. Discarded if the handler fails.
    */
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
-  /** Logger carrying queue, message id and attempt. */
+  /** The dispatcher's logger (pino call order: `ctx.log.info({ ... }, "message")`), with queue, messageId and attempt on every line. */
   readonly log: Logger;
 }
 
@@ -66,7 +65,13 @@ export interface HandlerOptions {
   readonly minParallelism?: number;
   /** Per-invocation time limit. @default 30_000 */
   readonly timeoutMs?: number;
-  /** Retries after the first attempt; sets the queue's `maxAttempts` to `maxRetries + 1`. @default 3 */
+  /**
+   * This handler's retry policy: after a failed attempt the message is
+   * dead-lettered once it has had `maxRetries + 1` deliveries. Applied per
+   * failure; the queue's stored `maxAttempts` is left alone and still bounds
+   * deliveries whose lease ends without a verdict (crash loops).
+   * @default the queue's `maxAttempts` − 1 (4 with the queue default of 5)
+   */
   readonly maxRetries?: number;
   /** Delay before a retry. @default { type: "exponential", baseMs: 1_000, maxMs: 60_000, jitter: true } */
   readonly backoff?: BackoffOption;
@@ -74,8 +79,13 @@ export interface HandlerOptions {
   readonly autoExtend?: boolean;
   /** Lease length per delivery. @default 30_000 with autoExtend, else max(timeoutMs + 5_000, 30_000) */
   readonly leaseMs?: number;
-  /** Deliveries held beyond the free slots, so a busy queue is fed in batches. @default 8 */
-  readonly prefetch?: number;
+  /**
+   * Deliveries leased ahead beyond the free slots, so handlers never wait on a
+   * receive round trip. A number fixes it; by default it adapts between 8 and
+   * min(1,024, max(64, 8 × maxParallelism)) to the handler rate and the
+   * receive latency (a durable backend's group commit). @default "auto"
+   */
+  readonly prefetch?: number | "auto";
   /**
    * Acks and nacks allowed in flight at once. A worker is free again as soon
    * as its handler settles, so a durable (fsync-bound) ack does not idle it;
@@ -89,11 +99,12 @@ export interface ResolvedHandlerOptions {
   readonly maxParallelism: number;
   readonly minParallelism: number;
   readonly timeoutMs: number;
-  readonly maxRetries: number;
+  /** Absent when the handler follows the queue's `maxAttempts`. */
+  readonly maxRetries?: number;
   readonly backoff: BackoffPolicy;
   readonly autoExtend: boolean;
   readonly leaseMs: number;
-  readonly prefetch: number;
+  readonly prefetch: number | "auto";
   readonly maxPendingAcks: number;
 }
 
@@ -101,7 +112,7 @@ export interface ResolvedHandlerOptions {
 export interface DispatcherOptions {
   /** @default systemClock */
   readonly clock?: Clock;
-  /** @default silentLogger */
+  /** Where the dispatcher logs (pino-compatible: `warn(fields, message)`); also `ctx.log`. @default silentLogger */
   readonly logger?: Logger;
   /** Resolves `{ token }` handlers per message. */
   readonly resolver?: HandlerResolver;
@@ -132,14 +143,24 @@ export interface DispatcherQueueStats {
   readonly paused: boolean;
   /** Deliveries leased ahead and waiting for a slot. */
   readonly buffered: number;
+  /** Prefetch in force: fixed by the handler, or adapting (its current depth). */
+  readonly prefetch: { readonly mode: "auto" | "fixed"; readonly depth: number };
+  /**
+   * Where a failed attempt's dead-letter limit comes from: the handler's
+   * `maxRetries + 1`, or the queue's `maxAttempts` (read at each failure, so
+   * `configureQueue` changes apply at once). Lease expiries always use the queue's.
+   */
+  readonly retryPolicy: { readonly from: "handler"; readonly maxAttempts: number } | { readonly from: "queue" };
   readonly succeeded: number;
   /** Failed attempts, timeouts included. */
   readonly failed: number;
   readonly timedOut: number;
   readonly retried: number;
   readonly deadLettered: number;
-  /** Deliveries handed back unfinished (pause, stop, drain deadline). */
+  /** Deliveries handed back unstarted (pause, scale down, stop): no attempt used, no retry counted. */
   readonly released: number;
+  /** Handlers aborted at a stop's drain deadline: retried at once with the attempt counted, never dead-lettered for it. */
+  readonly interrupted: number;
   /** Handlers that timed out or were aborted, ignored their signal and are still running (they hold no slot). */
   readonly abandoned: number;
 }
@@ -159,7 +180,7 @@ export interface DispatcherEvents {
   retried: (event: InvocationEvent & { readonly error: ErrorInfo; readonly delayMs: number; readonly availableAt?: number }) => void;
   deadLettered: (event: InvocationEvent & { readonly error: ErrorInfo }) => void;
   timedOut: (event: InvocationEvent & { readonly durationMs: number; readonly timeoutMs: number }) => void;
-  /** Trouble talking to the backend (receive, configure, ack, nack, extend). */
+  /** Trouble talking to the backend (receive, ack, nack, extend, release). Also logged; with no listener, at `error` level. */
   error: (event: { readonly queue: string; readonly operation: string; readonly error: MqError }) => void;
 }
 

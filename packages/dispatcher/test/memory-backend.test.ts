@@ -1,8 +1,22 @@
 // The test double must itself behave like a backend, or the dispatcher's tests prove nothing.
 import { LeaseLostError } from "@mq/core";
-import { createManualClock } from "@mq/core/testing";
+import { createManualClock, runBackendConformance } from "@mq/core/testing";
 import { describe, expect, it } from "vitest";
 import { MemoryBackend } from "./support/memory-backend";
+
+// The same suite every backend runs: on a manual clock, and once in real time (the fallback path).
+runBackendConformance("dispatcher test double, manual clock", async () => {
+  const clock = createManualClock();
+  const backend = new MemoryBackend({ clock });
+  await backend.open();
+  return { backend, clock };
+});
+
+runBackendConformance("dispatcher test double, real time", async () => {
+  const backend = new MemoryBackend();
+  await backend.open();
+  return { backend };
+});
 
 async function setup() {
   const clock = createManualClock();

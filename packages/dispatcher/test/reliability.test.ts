@@ -142,7 +142,11 @@ describe("H7 graceful stop under load", () => {
     expect(backend.acked).toHaveLength(4);
     const stats = await backend.stats("q");
     expect(stats).toMatchObject({ ready: 16, inFlight: 0 });
-    expect(dispatcher.stats("q")[0]).toMatchObject({ released: 4, succeeded: 4 });
+    expect(dispatcher.stats("q")[0]).toMatchObject({ released: 4, succeeded: 4, retried: 0 });
+    // The unstarted ones went back with release(): no retry counted, no attempt used.
+    expect(stats.totals.retried).toBe(0);
+    const rest = await backend.receive("q", { max: 20, leaseMs: 1_000 });
+    expect(rest.map((d) => d.attempt)).toEqual(Array.from({ length: 16 }, () => 1));
   });
 
   it("stop with a drain of 0 aborts at once and hands everything back", async () => {
@@ -160,6 +164,9 @@ describe("H7 graceful stop under load", () => {
     // maxRetries: 0, yet nothing is dead-lettered: a shutdown is not a handler failure.
     expect(await backend.stats("q")).toMatchObject({ ready: 3, inFlight: 0, deadLettered: 0 });
     await advance(clock, 100);
-    expect(dispatcher.stats("q")[0]).toMatchObject({ abandoned: 0, released: 3, failed: 0 });
+    // They did run, so the attempt stays counted (interrupted, not released) and nothing counts as failed.
+    expect(dispatcher.stats("q")[0]).toMatchObject({ abandoned: 0, released: 0, interrupted: 3, failed: 0 });
+    const [again] = await backend.receive("q", { max: 1, leaseMs: 1_000 });
+    expect(again?.attempt).toBe(2);
   });
 });

@@ -88,6 +88,7 @@ export class QueueHost {
     this.#dispatcher = createDispatcher(this.backend, {
       clock,
       drainTimeoutMs: resolved.drainTimeoutMs,
+      logger: this.#logger,
       ...(handlerResolver === undefined ? {} : { resolver: handlerResolver }),
     });
     // Tests and leak checks read the engine's internals through @mq/host/testing; not part of the public type.
@@ -204,6 +205,16 @@ export class QueueHost {
   /** Names of the known queues. */
   queues(): Promise<string[]> {
     return this.backend.queues();
+  }
+
+  /**
+   * Removes every ready and delayed message of `queue` (in-flight ones finish
+   * as usual) and resolves with how many were removed.
+   */
+  purge(queue: string): Promise<number> {
+    const backend = this.backend;
+    if (backend.purge === undefined) return Promise.reject(new InvalidArgumentError("purge", "backend", "this backend does not support purging a queue; drain it with receive and ack instead"));
+    return backend.purge(queue);
   }
 
   /** Changes a queue's settings at runtime (journaled, so they survive restarts). */

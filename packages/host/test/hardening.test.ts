@@ -154,6 +154,35 @@ describe("hardening: inputs, reads and stored data", () => {
     expect(errors[0]?.message).toContain("journal failed");
   });
 
+  it("hands the logger option to handlers as ctx.log, with the message's fields", async () => {
+    const lines: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: (fields, message) => lines.push({ fields: fields, message }),
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const h = await start({ logger });
+    h.handle("jobs", (_payload, ctx) => {
+      ctx.log.info({ step: "charge" }, "charging");
+    });
+    const { id } = await h.enqueue("jobs", 1);
+    await expect.poll(() => lines.length, { timeout: 5_000 }).toBe(1);
+    expect(lines[0]).toMatchObject({ message: "charging", fields: { step: "charge", queue: "jobs", messageId: id, attempt: 1 } });
+  });
+
+  it("keeps a purge across a restart", async () => {
+    const { host: first, restart, store } = memoryHost();
+    await first.start();
+    await first.enqueueBatch([{ queue: "q", payload: 1 }, { queue: "q", payload: 2 }]);
+    expect(await first.purge("q")).toBe(2);
+    await first.enqueue("q", 3);
+    store.crash();
+    host = restart();
+    await host.start();
+    expect((await host.receive("q", { max: 10 })).map((d) => d.message.payload)).toEqual([3]);
+  });
+
   it("runs on a custom backend given as an option", async () => {
     const owner = await start();
     const guest = createQueueHost({ backend: owner.backend });

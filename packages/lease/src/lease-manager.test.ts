@@ -50,6 +50,18 @@ describe("LeaseManager: leases and fencing", () => {
     expect(fired).toEqual([]);
   });
 
+  it("releaseId ends an id's lease without its token; nothing fires and the token is stale", () => {
+    const { manager, clock, fired } = recordingManager();
+    const token = manager.acquire("m1", 1000);
+    manager.schedule("m1", clock.now() + 5000);
+    expect(manager.releaseId("m1")).toBe(true);
+    expect(manager.releaseId("m1")).toBe(false);
+    expect(manager.isCurrent(token)).toBe(false);
+    expect(manager.isScheduled("m1")).toBe(true);
+    clock.advance(2000);
+    expect(fired).toEqual([]);
+  });
+
   it("re-acquiring an id supersedes the old token", () => {
     const { manager, clock, fired } = recordingManager();
     const first = manager.acquire("m", 100);

@@ -98,6 +98,16 @@ export class LeaseManager {
     return id;
   }
 
+  /** Ends whatever lease `id` holds, without a token; returns false when it holds none. */
+  releaseId(id: string): boolean {
+    const slot = this.#leases.get(id);
+    if (slot === undefined) return false;
+    this.#heap.remove(slot);
+    this.#leases.delete(id);
+    this.#rearm();
+    return true;
+  }
+
   /** True while `token` is its id's live lease (not expired, released or superseded). */
   isCurrent(token: string): boolean {
     return this.#currentSlot(token) >= 0;

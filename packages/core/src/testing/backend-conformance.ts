@@ -4,9 +4,24 @@ import { MqError } from "../errors/mq-error";
 import type { Delivery } from "../message";
 import type { QueueBackend } from "../queue-backend";
 
+/** A clock the test can move: the backend's timers (leases, delays, TTLs, long polls) run on it. */
+export interface FixtureClock {
+  /** Move time forward by `ms`, firing the backend's due timers. */
+  advance(ms: number): void | Promise<void>;
+}
+
 /** A backend under test, plus how to restart it on the same storage and clean up. */
 export interface BackendFixture {
   readonly backend: QueueBackend;
+  /**
+   * The clock the backend's timers run on, when the test can move it (a
+   * `createManualClock()` passed to the backend). With it, the tests of time
+   * (lease expiry, extend, delays, TTL, long-poll timeouts) advance it and
+   * cannot be broken by a slow machine; without it (a backend whose deadlines
+   * come from a server's clock) they wait in real time with generous durations.
+   * A restarted backend must use the same clock.
+   */
+  readonly clock?: FixtureClock;
   /** Close (if not closed) and open a new backend on the same storage. */
   readonly restart?: () => Promise<QueueBackend>;
   readonly cleanup?: () => Promise<void>;
@@ -19,6 +34,10 @@ export interface BackendConformanceOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Lets pending promise chains and I/O callbacks run. */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+};
 
 async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -60,6 +79,35 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       if (fixture?.restart === undefined) throw new Error("fixture has no restart");
       current = await fixture.restart();
       return current;
+    };
+
+    /** Time as the tests of time see it: a manual clock when the fixture has one, else real time. */
+    const time = {
+      get manual(): boolean {
+        return fixture?.clock !== undefined;
+      },
+      /** A duration: short on a manual clock, generous in real time (a slow disk must not eat a lease). */
+      pick(manualMs: number, realMs: number): number {
+        return fixture?.clock === undefined ? realMs : manualMs;
+      },
+      /** Let `ms` pass. */
+      async pass(ms: number): Promise<void> {
+        const clock = fixture?.clock;
+        if (clock === undefined) {
+          await sleep(ms);
+          return;
+        }
+        await settle();
+        await clock.advance(ms);
+        await settle();
+      },
+      /** Let time pass in steps of `stepMs` until `promise` settles (a long poll whose timer is armed asynchronously). */
+      async until<T>(promise: Promise<T>, stepMs: number): Promise<T> {
+        let settled = false;
+        const watched = promise.finally(() => (settled = true));
+        for (let i = 0; i < 1_000 && !settled; i++) await time.pass(stepMs);
+        return watched;
+      },
     };
 
     afterEach(async () => {
@@ -115,13 +163,15 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       await b.enqueue([{ queue: "q", payload: "late" }]);
       const got = await waiting;
       expect(got.map((d) => d.message.payload)).toEqual(["late"]);
-      expect(await b.receive("q", { max: 1, leaseMs: 5_000, waitMs: 30 })).toEqual([]);
+      expect(await time.until(b.receive("q", { max: 1, leaseMs: 5_000, waitMs: 30 }), 10)).toEqual([]);
     });
 
     it("redelivers after a lease expires, with the attempt counted, and fences the old receipt", async () => {
       const b = await open();
       await b.enqueue([{ queue: "q", payload: "x" }]);
-      const [first] = await b.receive("q", { max: 1, leaseMs: 50 });
+      const leaseMs = time.pick(50, 300);
+      const [first] = await b.receive("q", { max: 1, leaseMs });
+      await time.pass(leaseMs);
       let second: Delivery | undefined;
       await eventually(async () => {
         [second] = await b.receive("q", { max: 1, leaseMs: 5_000 });
@@ -133,13 +183,37 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       await b.ack([second!.receipt]);
     });
 
+    it("runs its leases on the fixture's clock, when it has one: real time alone ends no lease", async () => {
+      const b = await open();
+      if (!time.manual) return;
+      await b.enqueue([{ queue: "q", payload: "x" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 20 });
+      await sleep(60);
+      expect(await b.receive("q", { max: 1, leaseMs: 1_000 })).toEqual([]);
+      await b.extend(d!.receipt, 1_000);
+      await b.ack([d!.receipt]);
+    });
+
     it("extends a lease", async () => {
       const b = await open();
       await b.enqueue([{ queue: "q", payload: "x" }]);
-      const [d] = await b.receive("q", { max: 1, leaseMs: 80 });
-      await b.extend(d!.receipt, 5_000);
-      await sleep(150);
+      const leaseMs = time.pick(80, 1_000);
+      const [d] = await b.receive("q", { max: 1, leaseMs });
+      await b.extend(d!.receipt, time.pick(5_000, 10_000));
+      await time.pass(time.pick(150, 1_500));
       expect(await b.receive("q", { max: 1, leaseMs: 1_000 })).toEqual([]);
+      if (time.manual) {
+        // The extended lease ends when extend said, not before and not never.
+        await time.pass(4_850);
+        let again: Delivery | undefined;
+        await eventually(async () => {
+          [again] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+          return again !== undefined;
+        });
+        expect(again?.attempt).toBe(2);
+        expectCode(await rejection(b.ack([d!.receipt])), MQ_ERROR_CODES.LEASE_LOST);
+        return;
+      }
       await b.ack([d!.receipt]);
     });
 
@@ -154,10 +228,12 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       const b = await open();
       await b.configureQueue("q", { maxAttempts: 2 });
       const [r] = await b.enqueue([{ queue: "q", payload: "poison" }]);
-      const [d1] = await b.receive("q", { max: 1, leaseMs: 5_000 });
-      const o1 = await b.nack(d1!.receipt, { delayMs: 100, reason: { name: "Error", message: "first" } });
+      const [d1] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      const delayMs = time.pick(100, 1_000);
+      const o1 = await b.nack(d1!.receipt, { delayMs, reason: { name: "Error", message: "first" } });
       expect(o1.action).toBe("retried");
       expect(await b.receive("q", { max: 1, leaseMs: 5_000 })).toEqual([]);
+      await time.pass(delayMs);
       let d2: Delivery | undefined;
       await eventually(async () => {
         [d2] = await b.receive("q", { max: 1, leaseMs: 5_000 });
@@ -217,6 +293,20 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       }
       expect((await b.stats("q")).deadLettered).toBe(0);
       expect(await b.release([])).toBeUndefined();
+    });
+
+    it("purges a queue's ready and delayed messages, leaving in-flight ones to finish", async () => {
+      const b = await open();
+      if (b.purge === undefined) return;
+      await b.enqueue([{ queue: "q", payload: "leased" }]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      await b.enqueue([{ queue: "q", payload: "ready" }, { queue: "q", payload: "later", delayMs: 60_000 }, { queue: "other", payload: "kept" }]);
+      expect(await b.purge("q")).toBe(2);
+      const s = await b.stats("q");
+      expect([s.ready, s.delayed, s.inFlight]).toEqual([0, 0, 1]);
+      await b.ack([d!.receipt]);
+      expect((await b.stats("other")).ready).toBe(1);
+      expect(await b.purge("q")).toBe(0);
     });
 
     it("lists, replays and purges dead letters", async () => {
@@ -284,12 +374,14 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
 
     it("holds delayed messages until due and never delivers expired ones", async () => {
       const b = await open();
+      const delayMs = time.pick(150, 1_000);
       await b.enqueue([
-        { queue: "q", payload: "later", delayMs: 150 },
+        { queue: "q", payload: "later", delayMs },
         { queue: "q", payload: "stale", ttlMs: 1 },
       ]);
-      await sleep(20);
+      await time.pass(20);
       expect(await b.receive("q", { max: 10, leaseMs: 5_000 })).toEqual([]);
+      await time.pass(delayMs);
       let got: Delivery[] = [];
       await eventually(async () => {
         got = await b.receive("q", { max: 10, leaseMs: 5_000 });

@@ -3,7 +3,7 @@ export type { ManualClock } from "./manual-clock";
 export { RecordingHandler, runPersistenceConformance } from "./persistence-conformance";
 export type { PersistenceConformanceContext, PersistenceFactory } from "./persistence-conformance";
 export { runBackendConformance } from "./backend-conformance";
-export type { BackendConformanceOptions, BackendFixture } from "./backend-conformance";
+export type { BackendConformanceOptions, BackendFixture, FixtureClock } from "./backend-conformance";
 export { createEventLog, serializeEvent } from "./history/event-log";
 export type { EventLog } from "./history/event-log";
 export { parseEventLog, readEventLogs } from "./history/read-log";

@@ -4,7 +4,7 @@ import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
 import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
-import { entryOfCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
+import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 
@@ -45,7 +45,7 @@ export class EngineState {
   readonly deadLetters: DeadLetterStore;
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
-  #replayOrder: Map<string, Entry> | undefined;
+  #replayOrder: Entry[] | undefined;
 
   constructor(ctx: EngineStateContext, deadLetterLimit: number) {
     this.#ctx = ctx;
@@ -78,16 +78,23 @@ export class EngineState {
 
   apply(op: Op): void {
     switch (op[0]) {
-      case "create": {
-        const { entry, stamp } = entryOfCreate(op);
-        return this.#create(entry, stamp);
-      }
+      case "create":
+        return readCreate(op, 1, this.#createFn);
+      case "creates":
+        for (let at = 0; at < op[1].length; at += CREATE_WIDTH) readCreate(op[1], at, this.#createFn);
+        return;
       case "replace":
         return this.#replace(op[1]);
       case "lease":
         return this.#lease(op[1], op[2], op[3]);
+      case "leases":
+        for (let i = 0; i < op[1].length; i++) this.#lease(op[1][i]!, op[2][i]!, op[3]);
+        return;
       case "ack":
         return this.#ack(op[1], op[2]);
+      case "acks":
+        for (const id of op[1]) this.#ack(id, op[2]);
+        return;
       case "retry":
         return this.#retry(op[1], op[2]);
       case "release":
@@ -99,6 +106,12 @@ export class EngineState {
         return this.#expire(op[1], op[2]);
       case "revive":
         return this.#revive(op[1], op[2], op[3]);
+      case "discard":
+        for (const id of op[1]) {
+          const entry = this.entries.get(id);
+          if (entry !== undefined && entry.state !== "in-flight") this.#remove(entry, op[2]);
+        }
+        return;
       case "purge":
         for (const id of op[1]) this.deadLetters.remove(id);
         return;
@@ -127,7 +140,7 @@ export class EngineState {
   // ---- recovery ----------------------------------------------------------
 
   beginRecovery(): void {
-    this.#replayOrder = new Map();
+    this.#replayOrder = [];
   }
 
   restore(snapshot: SnapshotData): void {
@@ -142,7 +155,8 @@ export class EngineState {
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
-      if (entry.state === "gone" || this.entries.has(entry.id)) continue;
+      // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
+      if (entry.state === "gone") continue;
       // Decoded bytes are views into the snapshot's read buffer: keep only the payload.
       entry.payload = ownBytes(entry.payload);
       this.#insert(entry, entry.state);
@@ -155,7 +169,7 @@ export class EngineState {
    * have used up their attempts, for the caller to dead-letter.
    */
   finishRecovery(): Entry[] {
-    const order = this.#replayOrder ?? new Map<string, Entry>();
+    const order = this.#replayOrder ?? [];
     const exhausted: Entry[] = [];
     for (const entry of this.entries.values()) {
       if (entry.state !== "in-flight") continue;
@@ -163,13 +177,18 @@ export class EngineState {
       q.inFlight--;
       q.ready++;
       entry.state = "ready";
-      order.set(entry.id, entry);
+      entry.replayOrder = order.length;
+      order.push(entry);
       if (entry.attempts >= q.settings.maxAttempts) exhausted.push(entry);
       else if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
     }
     this.#replayOrder = undefined;
     for (const q of this.queues.values()) q.clearLanes();
-    for (const entry of order.values()) if (entry.state === "ready") this.queue(entry.queue).pushReady(entry);
+    // An entry that became ready more than once during replay is queued at its last position only.
+    for (let i = 0; i < order.length; i++) {
+      const entry = order[i]!;
+      if (entry.state === "ready" && entry.replayOrder === i) this.queue(entry.queue).pushReady(entry);
+    }
     return exhausted;
   }
 
@@ -202,6 +221,8 @@ export class EngineState {
 
   // ---- operations --------------------------------------------------------
 
+  readonly #createFn = (entry: Entry, stamp: DedupStamp | undefined): void => this.#create(entry, stamp);
+
   #create(own: Entry, stamp: DedupStamp | undefined): void {
     if (this.entries.has(own.id)) return;
     // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
@@ -221,7 +242,7 @@ export class EngineState {
     entry.state = state;
     this.entries.set(entry.id, entry);
     q.bytes += entry.payload.byteLength;
-    if (state === "ready") this.#makeReady(q, entry, false);
+    if (state === "ready") this.#makeReady(q, entry);
     else if (state === "delayed") {
       q.delayed++;
       this.#ctx.leases.schedule(entry.id, entry.availableAt);
@@ -230,12 +251,12 @@ export class EngineState {
   }
 
   /** Marks an entry ready and queues it (the caller has already removed it from its previous gauge). */
-  #makeReady(q: QueueState, entry: Entry, requeued: boolean): void {
+  #makeReady(q: QueueState, entry: Entry): void {
     entry.state = "ready";
     q.ready++;
     if (this.#replayOrder !== undefined) {
-      if (requeued) this.#replayOrder.delete(entry.id);
-      this.#replayOrder.set(entry.id, entry);
+      entry.replayOrder = this.#replayOrder.length;
+      this.#replayOrder.push(entry);
       return;
     }
     q.pushReady(entry);
@@ -267,7 +288,6 @@ export class EngineState {
     const q = this.queue(entry.queue);
     if (entry.state === "ready") {
       q.ready--;
-      this.#replayOrder?.delete(id);
     } else if (entry.state === "delayed") {
       q.delayed--;
       this.#ctx.leases.unschedule(id);
@@ -297,7 +317,7 @@ export class EngineState {
     this.#leaveGauge(q, entry);
     entry.availableAt = availableAt;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
-    if (availableAt <= this.#ctx.now()) this.#makeReady(q, entry, true);
+    if (availableAt <= this.#ctx.now()) this.#makeReady(q, entry);
     else {
       entry.state = "delayed";
       q.delayed++;
@@ -315,7 +335,7 @@ export class EngineState {
     while (entry.attemptTimestamps.length > attempts) entry.attemptTimestamps.pop();
     entry.attempts = attempts;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), id);
-    this.#makeReady(q, entry, true);
+    this.#makeReady(q, entry);
   }
 
   /** In-memory only: a lease ran out, so the message is ready again (its attempt was already counted). */
@@ -323,14 +343,14 @@ export class EngineState {
     const q = this.queue(entry.queue);
     q.inFlight--;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
-    this.#makeReady(q, entry, true);
+    this.#makeReady(q, entry);
   }
 
   /** In-memory only: a delay elapsed. */
   releaseDelayed(entry: Entry): void {
     const q = this.queue(entry.queue);
     q.delayed--;
-    this.#makeReady(q, entry, true);
+    this.#makeReady(q, entry);
   }
 
   #dead(id: string, reason: string, error: DeadLetter["error"], at: number): void {
@@ -369,6 +389,7 @@ export class EngineState {
           causationId: message.causationId,
           headers: message.headers === undefined ? undefined : { ...message.headers },
           state: "ready",
+          replayOrder: 0,
         };
         this.#insert(entry, "ready");
       }
@@ -378,7 +399,6 @@ export class EngineState {
   #leaveGauge(q: QueueState, entry: Entry): void {
     if (entry.state === "ready") {
       q.ready--;
-      this.#replayOrder?.delete(entry.id);
     } else if (entry.state === "delayed") {
       q.delayed--;
       this.#ctx.leases.unschedule(entry.id);
@@ -391,8 +411,7 @@ export class EngineState {
     entry.state = "gone";
     q.bytes -= entry.payload.byteLength;
     this.entries.delete(entry.id);
-    const token = this.#ctx.leases.tokenOf(entry.id);
-    if (token !== undefined) this.#ctx.leases.release(token);
+    this.#ctx.leases.releaseId(entry.id);
     if (entry.expiresAt !== undefined) this.#ctx.leases.unschedule(TTL_PREFIX + entry.id);
     if (entry.key !== undefined) this.dedup.release(dedupKey(entry.queue, entry.key), entry.id, at);
   }

@@ -218,7 +218,7 @@ export class Engine implements QueueBackend {
     const now = this.#clock.now();
     const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
     for (const r of unique) this.#leases.release(r);
-    const ops: Op[] = entries.map((e): Op => ["ack", e.id, now]);
+    const ops: Op[] = [entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]];
     if (plan !== undefined) ops.push(...plan.ops);
     await this.#commit(ops);
     if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
@@ -275,6 +275,17 @@ export class Engine implements QueueBackend {
     const attempts = entries.map((e) => Math.max(0, e.attempts - 1));
     await this.#commit([["release", ids, attempts]]);
     this.#afterRemoval();
+  }
+
+  async purge(queue: string): Promise<number> {
+    this.#assertOpen("purge");
+    assertName("purge", "queue", queue);
+    const ids: string[] = [];
+    for (const entry of this.#state.entries.values()) if (entry.queue === queue && (entry.state === "ready" || entry.state === "delayed")) ids.push(entry.id);
+    if (ids.length === 0) return 0;
+    await this.#commit([["discard", ids, this.#clock.now()]]);
+    this.#afterRemoval();
+    return ids.length;
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
@@ -397,6 +408,8 @@ export class Engine implements QueueBackend {
     const now = this.#clock.now();
     const ops: Op[] = [];
     const taken: Entry[] = [];
+    const ids: string[] = [];
+    const attempts: number[] = [];
     while (taken.length < max) {
       const entry = q.shiftReady();
       if (entry === undefined) break;
@@ -404,9 +417,13 @@ export class Engine implements QueueBackend {
         ops.push(this.#expiryOp(q, entry, now));
         continue;
       }
-      ops.push(["lease", entry.id, entry.attempts + 1, now]);
+      ids.push(entry.id);
+      attempts.push(entry.attempts + 1);
       taken.push(entry);
     }
+    const expired = ops.length;
+    if (taken.length === 1) ops.push(["lease", ids[0]!, attempts[0]!, now]);
+    else if (taken.length > 1) ops.push(["leases", ids, attempts, now]);
     if (ops.length === 0) return Promise.resolve([]);
     const committed = this.#commit(ops);
     const deliveries = taken.map((entry): Delivery => {
@@ -416,7 +433,7 @@ export class Engine implements QueueBackend {
     if (this.events.listenerCount("delivered") > 0) {
       for (const d of deliveries) this.events.emit("delivered", { queue: q.name, id: d.message.id, attempt: d.attempt, enqueuedAt: d.message.enqueuedAt });
     }
-    if (taken.length < ops.length) this.#afterRemoval();
+    if (expired > 0) this.#afterRemoval();
     return committed.then(() => deliveries);
   }
 

@@ -11,7 +11,7 @@ import { encodePayload } from "../payload-codec";
 import { dedupKey, type Entry } from "./entry";
 import type { EngineState } from "./engine-state";
 import type { QueueState } from "./queue-state";
-import { createOp, type Op } from "./ops";
+import { createsOp, type Op } from "./ops";
 import {
   assertArray,
   assertDuration,
@@ -120,7 +120,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
       results.push(planOne(item.queue, item, payload));
     }
   }
-  for (const c of creates) ops.push(createOp(c.entry, c.stamp));
+  if (creates.length > 0) ops.push(createsOp(creates));
   return { ops, results };
 }
 
@@ -187,5 +187,6 @@ function newEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: nu
     causationId: item.causationId,
     headers: item.headers === undefined ? undefined : { ...item.headers },
     state: "ready",
+    replayOrder: 0,
   };
 }

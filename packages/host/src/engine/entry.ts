@@ -23,6 +23,8 @@ export interface Entry {
   causationId: string | undefined;
   headers: Record<string, string> | undefined;
   state: EntryState;
+  /** While recovering: the position at which the entry last became ready (stale positions are skipped). */
+  replayOrder: number;
 }
 
 /** Builds the public Message for an entry with its decoded payload. */

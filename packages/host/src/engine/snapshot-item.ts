@@ -63,5 +63,6 @@ export function fromSnapshotItem(item: SnapshotItem): Entry {
     causationId: causationId ?? undefined,
     headers: headers ?? undefined,
     state,
+    replayOrder: 0,
   };
 }

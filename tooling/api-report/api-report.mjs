@@ -124,6 +124,7 @@ function runEntry(/** @type {Entry} */ e) {
     }
     if (update) {
       console.log(`[mq:api] ${label}: updated ${relReport}`);
+      rewritten++;
       return true;
     }
     const temp = path.relative(root, path.join(e.pkgDir, ".cache", "api-report", `${e.report}.api.md`));
@@ -140,9 +141,10 @@ function runEntry(/** @type {Entry} */ e) {
 
 const entries = publishedEntries().filter((e) => only.length === 0 || only.some((o) => e.pkgName === o || e.pkgName.endsWith(`/${o}`)));
 let bad = 0;
+let rewritten = 0;
 for (const e of entries) if (!runEntry(e)) bad++;
 if (bad > 0) {
   console.error(`[mq:api] ${bad} of ${entries.length} API reports out of date or failing`);
   process.exit(1);
 }
-console.log(`[mq:api] ${entries.length} API reports ${update ? "written" : "match the built packages"}`);
+console.log(`[mq:api] ${entries.length} API reports match the built packages${update ? ` (${rewritten} rewritten)` : ""}`);

@@ -15,6 +15,9 @@ import type { PrefetchHost } from "./prefetcher";
 import type { HandlerSource } from "./resolve-handler";
 import type { DispatcherEvents, DispatcherQueueStats, ResolvedHandlerOptions } from "./types";
 
+/** How long an identical failure stays quiet (logged at debug) after it was logged once. */
+const REPEAT_QUIET_MS = 60_000;
+
 /** Shared by every pool of one dispatcher. */
 export interface PoolDeps {
   readonly backend: QueueBackend;
@@ -45,6 +48,8 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
   /** Acks and nacks in flight; they hold no slot but are bounded by `maxPendingAcks`. */
   #settling = 0;
   readonly #counters = new PoolCounters();
+  #lastErrorKey: string | undefined;
+  #lastErrorAt = -Infinity;
   readonly #prefetcher: Prefetcher;
   readonly #releaser: DeliveryReleaser;
   readonly #timers: InvocationTimers;
@@ -186,7 +191,13 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
     if (listened) this.emit("error", { queue: this.queue, operation, error: mqError });
     // A closed backend is expected around shutdown. Anything else is logged in any case, and as
     // an error when nobody listens to the event: an unheard error is never dropped.
-    const level = MqError.hasCode(mqError, MQ_ERROR_CODES.HOST_CLOSED) ? "debug" : listened ? "warn" : "error";
+    // The same failure again within a minute (a failed journal refusing every retry) is logged once, not per retry.
+    const key = `${operation}\u0000${mqError.code}\u0000${mqError.message}`;
+    const now = this.clock.monotonic();
+    const repeated = key === this.#lastErrorKey && now - this.#lastErrorAt < REPEAT_QUIET_MS;
+    this.#lastErrorKey = key;
+    this.#lastErrorAt = now;
+    const level = repeated || MqError.hasCode(mqError, MQ_ERROR_CODES.HOST_CLOSED) ? "debug" : listened ? "warn" : "error";
     this.logger[level]({ queue: this.queue, operation, ...fields, code: mqError.code, error: mqError.message }, `${operation} failed`);
   }
 

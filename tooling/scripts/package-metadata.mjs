@@ -119,7 +119,7 @@ export function checkPackageMetadata(fix = false) {
       Object.assign(j, { repository: want.repository, homepage: want.homepage, bugs: want.bugs });
       if (!Array.isArray(j.keywords) || j.keywords.length === 0) j.keywords = ["mq", "message-queue"];
       const have = minimumOf(j.engines?.node);
-      if (have === undefined || higher(need.floor, have) === need.floor) j.engines = { ...j.engines, node: needRange };
+      if (have === undefined || higher(have, need.floor) !== have) j.engines = { ...j.engines, node: needRange };
       writeFileSync(p.file, `${JSON.stringify(j, null, 2)}\n`);
       if (!existsSync(path.join(p.dir, "LICENSE"))) copyFileSync(path.join(root, "LICENSE"), path.join(p.dir, "LICENSE"));
     }

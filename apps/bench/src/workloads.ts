@@ -4,8 +4,15 @@ import { summarize, type LatencySummary } from "./stats";
 import { Watchdog } from "./watchdog";
 
 /** The workloads, in the order they run. */
-export const WORKLOAD_IDS = ["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "latency"] as const;
+export const WORKLOAD_IDS = ["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency"] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+/** Every workload: what the Redis peers run. */
+export const ALL_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS;
+/** The embedded @mq peers have no shared server for other processes to consume from. */
+export const EMBEDDED_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS.filter((id) => id !== "drain-3p");
+/** Consumer processes and the concurrency of each in the multi-process drain. */
+export const DRAIN_PROCESSES = 3;
+export const DRAIN_PROCESS_CONCURRENCY = 32;
 
 /** What each workload is called in tables and charts. */
 export const WORKLOAD_LABELS: Record<WorkloadId, string> = {
@@ -14,6 +21,7 @@ export const WORKLOAD_LABELS: Record<WorkloadId, string> = {
   "bulk-8": "bulk enqueue, batches of 100, 8 producers",
   "drain-c1": "drain, no-op handler, concurrency 1",
   "drain-c32": "drain, no-op handler, concurrency 32",
+  "drain-3p": `drain, no-op handler, ${DRAIN_PROCESSES} consumer processes × concurrency ${DRAIN_PROCESS_CONCURRENCY}`,
   latency: "enqueue → handler start at 1,000 msg/s",
 };
 
@@ -85,6 +93,8 @@ export async function runWorkload(id: WorkloadId, session: PeerSession, sizes: W
       return drain(session, sizes.drain, 1, sizes.capSeconds, watchdog, progress);
     case "drain-c32":
       return drain(session, sizes.drain, 32, sizes.capSeconds, watchdog, progress);
+    case "drain-3p":
+      return drainInProcesses(session, sizes.drain, sizes.capSeconds, watchdog, progress);
     case "latency":
       return latency(session, sizes.latency, sizes.latencyRate, watchdog, progress);
   }
@@ -134,10 +144,7 @@ async function bulkEnqueue(session: PeerSession, n: number, producers: number, c
  * recorded by then).
  */
 async function drain(session: PeerSession, n: number, concurrency: number, capSeconds: number, watchdog: Watchdog, progress: (done: number) => void): Promise<ThroughputResult> {
-  for (let i = 0; i < n; i += PREFILL_BATCH) {
-    await watchdog.guard(session.enqueueBatch(Array.from({ length: Math.min(PREFILL_BATCH, n - i) }, (_, k) => makePayload(i + k))));
-    watchdog.tick();
-  }
+  await prefill(session, n, watchdog);
   let done = 0;
   let result: ThroughputResult | undefined;
   let finish: () => void = () => undefined;
@@ -165,6 +172,48 @@ async function drain(session: PeerSession, n: number, concurrency: number, capSe
     clearTimeout(cap);
   }
   return result ?? throughput(done, n, startedAt);
+}
+
+/**
+ * The drain with consumers in child processes: enqueue `n` (untimed), start
+ * the processes and wait until each is connected (untimed), then time from
+ * `go` to the n-th recorded completion they report (or the cap).
+ */
+async function drainInProcesses(session: PeerSession, n: number, capSeconds: number, watchdog: Watchdog, progress: (done: number) => void): Promise<ThroughputResult> {
+  if (session.startConsumerProcesses === undefined) throw new Error("[mq:bench] this peer cannot run consumers in other processes");
+  await prefill(session, n, watchdog);
+  let done = 0;
+  let result: ThroughputResult | undefined;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let startedAt = performance.now();
+  const stop = (): void => {
+    result ??= throughput(Math.min(done, n), n, startedAt);
+    finish();
+  };
+  const consumers = await watchdog.guard(
+    session.startConsumerProcesses(DRAIN_PROCESSES, DRAIN_PROCESS_CONCURRENCY, (count) => {
+      done += count;
+      progress(done);
+      if (done >= n) stop();
+    }),
+  );
+  startedAt = performance.now();
+  const cap = setTimeout(stop, capSeconds * 1000);
+  try {
+    consumers.go();
+    await watchdog.guard(finished);
+  } finally {
+    clearTimeout(cap);
+  }
+  return result ?? throughput(done, n, startedAt);
+}
+
+async function prefill(session: PeerSession, n: number, watchdog: Watchdog): Promise<void> {
+  for (let i = 0; i < n; i += PREFILL_BATCH) {
+    await watchdog.guard(session.enqueueBatch(Array.from({ length: Math.min(PREFILL_BATCH, n - i) }, (_, k) => makePayload(i + k))));
+    watchdog.tick();
+  }
 }
 
 /**

@@ -1,0 +1,47 @@
+/**
+ * The line protocol between the bench and its consumer processes. Child to
+ * parent on stdout: `ready` once connected, then `done <total>` with its
+ * cumulative count of recorded completions. Parent to child on stdin: `go`
+ * (register the handler), `stop` (finish and exit).
+ */
+export type ConsumerMessage = { readonly kind: "ready" } | { readonly kind: "done"; readonly total: number };
+
+/** The queue (inside its own key prefix) the @mq/redis peer and its consumer processes use. */
+export const MQ_REDIS_QUEUE = "bench";
+
+/** What a consumer process runs: a host on `redisBackend`, or a BullMQ Worker. */
+export type ConsumerKind = "mq-redis" | "bullmq";
+
+/** Arguments of a consumer process, in order after the script path. */
+export interface ConsumerArgs {
+  readonly kind: ConsumerKind;
+  readonly port: number;
+  /** @mq/redis key prefix or BullMQ queue name, so both products never share keys. */
+  readonly queue: string;
+  readonly concurrency: number;
+}
+
+/** Parse one stdout line of a consumer process; undefined for anything else (a stray log line is ignored). */
+export function parseConsumerLine(line: string): ConsumerMessage | undefined {
+  const text = line.trim();
+  if (text === "ready") return { kind: "ready" };
+  const match = /^done (\d+)$/.exec(text);
+  return match === null ? undefined : { kind: "done", total: Number(match[1]) };
+}
+
+/** argv for a consumer process (after the script). */
+export function consumerArgv(args: ConsumerArgs): string[] {
+  return [args.kind, String(args.port), args.queue, String(args.concurrency)];
+}
+
+/** Read the arguments back in the child; throws on anything malformed. */
+export function parseConsumerArgv(argv: readonly string[]): ConsumerArgs {
+  const [kind, port, queue, concurrency] = argv;
+  if (kind !== "mq-redis" && kind !== "bullmq") throw new Error(`[mq:bench] consumer kind must be mq-redis or bullmq, not "${kind}"`);
+  const portNumber = Number(port);
+  const concurrencyNumber = Number(concurrency);
+  if (!Number.isInteger(portNumber) || portNumber <= 0 || portNumber > 65_535) throw new Error(`[mq:bench] consumer port "${port}" is not a port`);
+  if (queue === undefined || queue === "") throw new Error("[mq:bench] consumer needs a queue name");
+  if (!Number.isInteger(concurrencyNumber) || concurrencyNumber <= 0) throw new Error(`[mq:bench] consumer concurrency "${concurrency}" is not a positive whole number`);
+  return { kind, port: portNumber, queue, concurrency: concurrencyNumber };
+}

@@ -67,6 +67,14 @@ export function buildComparison(run: RunResult): ComparisonRow[] {
   }
   const kept = valuesOf(run, "latency", (r) => (r.kind === "latency" ? r.startedPerSecond : undefined));
   rows.push({ key: "latency-pace", label: `handler starts per second while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (msg/s)`, unit: "msg/s", values: kept, partial: partialOf(run, "latency"), ratios: NO_RATIOS, targets: [] });
+  // The same with 3 consumer processes (Redis peers only).
+  for (const [stat, label] of LATENCY_ROWS) {
+    if (stat === "max") continue;
+    const values = valuesOf(run, "latency-3p", (r) => (r.kind === "latency" ? r[stat] : undefined));
+    rows.push({ key: `latency-3p-${stat}`, label: `${label} at ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s, 3 consumer processes (ms)`, unit: "ms", values, partial: partialOf(run, "latency-3p"), ratios: ratiosOf(values, (mq, bull) => bull / mq), targets: [] });
+  }
+  const kept3p = valuesOf(run, "latency-3p", (r) => (r.kind === "latency" ? r.startedPerSecond : undefined));
+  rows.push({ key: "latency-3p-pace", label: `handler starts per second while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s, 3 consumer processes (msg/s)`, unit: "msg/s", values: kept3p, partial: partialOf(run, "latency-3p"), ratios: NO_RATIOS, targets: [] });
   return rows;
 }
 

@@ -9,11 +9,11 @@ import { createInterface } from "node:readline";
 import { createQueueHost } from "@mq/host";
 import { redisBackend } from "@mq/redis";
 import { Worker } from "bullmq";
-import { MQ_REDIS_QUEUE, parseConsumerArgv, type ConsumerArgs } from "./consumer-protocol";
+import { latencySince, MQ_REDIS_QUEUE, parseConsumerArgv, type ConsumerArgs } from "./consumer-protocol";
 import type { BenchPayload } from "./payload";
 
 interface Consumer {
-  go(onDone: () => void): void;
+  go(onStart: (payload: BenchPayload) => void, onDone: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -21,17 +21,28 @@ async function mqRedisConsumer(args: ConsumerArgs): Promise<Consumer> {
   const host = createQueueHost({ backend: redisBackend({ connection: { host: "127.0.0.1", port: args.port }, prefix: args.queue }) });
   await host.start();
   return {
-    go(onDone) {
+    go(onStart, onDone) {
       // `succeeded` is emitted after the ack resolved in Redis.
       host.dispatcher.events.on("succeeded", onDone);
-      host.handle<BenchPayload>(MQ_REDIS_QUEUE, async () => await Promise.resolve(), args.concurrency > 1 ? { maxParallelism: args.concurrency } : {});
+      host.handle<BenchPayload>(
+        MQ_REDIS_QUEUE,
+        async (payload) => {
+          onStart(payload);
+          await Promise.resolve();
+        },
+        args.concurrency > 1 ? { maxParallelism: args.concurrency } : {},
+      );
     },
     stop: () => host.stop(),
   };
 }
 
 async function bullmqConsumer(args: ConsumerArgs): Promise<Consumer> {
-  const worker = new Worker<BenchPayload>(args.queue, async () => await Promise.resolve(), {
+  let onStart: (payload: BenchPayload) => void = () => undefined;
+  const worker = new Worker<BenchPayload>(args.queue, async (job) => {
+    onStart(job.data);
+    await Promise.resolve();
+  }, {
     connection: { host: "127.0.0.1", port: args.port },
     concurrency: args.concurrency,
     autorun: false,
@@ -39,7 +50,8 @@ async function bullmqConsumer(args: ConsumerArgs): Promise<Consumer> {
   worker.on("error", () => undefined); // a failed command shows as a stalled count in the parent
   await worker.waitUntilReady();
   return {
-    go(onDone) {
+    go(started, onDone) {
+      onStart = started;
       // 'completed' fires after the job was moved to the completed set in Redis.
       worker.on("completed", onDone);
       void worker.run();
@@ -58,6 +70,10 @@ const report = (): void => {
   process.stdout.write(`done ${done}\n`);
 };
 const timer = setInterval(report, 20);
+// Only the latency workload stamps `t`; the drains send 0 and report counts only.
+const onStart = (payload: BenchPayload): void => {
+  if (payload.t !== 0) process.stdout.write(`start ${payload.i} ${latencySince(args.origin, payload.t)}\n`);
+};
 let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
@@ -69,7 +85,7 @@ const stop = async (): Promise<void> => {
 };
 createInterface({ input: process.stdin })
   .on("line", (line) => {
-    if (line === "go") consumer.go(() => void done++);
+    if (line === "go") consumer.go(onStart, () => void done++);
     else if (line === "stop") void stop();
   })
   .on("close", () => void stop());

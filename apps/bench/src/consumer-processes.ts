@@ -25,10 +25,10 @@ export interface StartedConsumers extends ConsumerProcesses {
  * cwd the app so tsx resolves), resolve once each said `ready`. `onDone(n)`
  * gets the increments of their completion counts.
  */
-export async function startConsumers(processes: number, args: ConsumerArgs, onDone: (count: number) => void): Promise<StartedConsumers> {
+export async function startConsumers(processes: number, args: Omit<ConsumerArgs, "origin">, onDone: (count: number) => void, onStart?: (i: number, ms: number) => void): Promise<StartedConsumers> {
   installExitHook();
   const children = Array.from({ length: processes }, () => {
-    const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...consumerArgv(args)], { cwd: appDir, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...consumerArgv({ ...args, origin: performance.timeOrigin })], { cwd: appDir, stdio: ["pipe", "pipe", "pipe"] });
     running.add(child);
     child.once("exit", () => running.delete(child));
     return child;
@@ -42,6 +42,7 @@ export async function startConsumers(processes: number, args: ConsumerArgs, onDo
         createInterface({ input: child.stdout }).on("line", (line) => {
           const message = parseConsumerLine(line);
           if (message?.kind === "ready") resolve();
+          else if (message?.kind === "start") onStart?.(message.i, message.ms);
           else if (message?.kind === "done" && message.total > last) {
             onDone(message.total - last);
             last = message.total;

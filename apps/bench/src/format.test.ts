@@ -31,8 +31,10 @@ describe("buildComparison", () => {
     return found;
   };
 
-  it("has six throughput rows, three latency rows and the pace kept", () => {
-    expect(rows.map((r) => r.key)).toEqual(["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency-p50", "latency-p99", "latency-max", "latency-pace"]);
+  it("has six throughput rows, three latency rows and the pace kept, then p50, p99 and pace with 3 processes", () => {
+    expect(rows.map((r) => r.key)).toEqual(["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency-p50", "latency-p99", "latency-max", "latency-pace", "latency-3p-p50", "latency-3p-p99", "latency-3p-pace"]);
+    expect(row("latency-3p-p99").ratios.redisVsEverysec).toBeCloseTo(8 / 4);
+    expect(row("latency-3p-p99").values["mq-interval"]).toBe("–");
   });
 
   it("compares @mq/redis with BullMQ on the same Redis setting", () => {

@@ -59,11 +59,13 @@ export interface PeerSession {
   /**
    * Only on Redis peers: start `processes` child processes, each a consumer
    * at `concurrency` on this session's queue; `onDone(n)` reports `n` more
-   * completions recorded (the same event as `consume`'s `onDone`). Resolves
+   * completions recorded (the same event as `consume`'s `onDone`);
+   * `onStart(i, ms)` a handler start on a payload stamped with `t` (its
+   * enqueue → start time, measured in the child). Resolves
    * once every process is connected; they take work after `go()`. `close()`
    * stops them.
    */
-  startConsumerProcesses?(processes: number, concurrency: number, onDone: (count: number) => void): Promise<ConsumerProcesses>;
+  startConsumerProcesses?(processes: number, concurrency: number, onDone: (count: number) => void, onStart?: (i: number, ms: number) => void): Promise<ConsumerProcesses>;
   /** Stop consumers and release everything the session holds. */
   close(): Promise<void>;
 }

@@ -4,12 +4,12 @@ import { summarize, type LatencySummary } from "./stats";
 import { Watchdog } from "./watchdog";
 
 /** The workloads, in the order they run. */
-export const WORKLOAD_IDS = ["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency"] as const;
+export const WORKLOAD_IDS = ["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency", "latency-3p"] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 /** Every workload: what the Redis peers run. */
 export const ALL_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS;
 /** The embedded @mq peers have no shared server for other processes to consume from. */
-export const EMBEDDED_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS.filter((id) => id !== "drain-3p");
+export const EMBEDDED_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS.filter((id) => id !== "drain-3p" && id !== "latency-3p");
 /** Consumer processes and the concurrency of each in the multi-process drain. */
 export const DRAIN_PROCESSES = 3;
 export const DRAIN_PROCESS_CONCURRENCY = 32;
@@ -23,6 +23,7 @@ export const WORKLOAD_LABELS: Record<WorkloadId, string> = {
   "drain-c32": "drain, no-op handler, concurrency 32",
   "drain-3p": `drain, no-op handler, ${DRAIN_PROCESSES} consumer processes × concurrency ${DRAIN_PROCESS_CONCURRENCY}`,
   latency: "enqueue → handler start at 1,000 msg/s",
+  "latency-3p": `enqueue → handler start at 1,000 msg/s, ${DRAIN_PROCESSES} consumer processes × concurrency 1`,
 };
 
 /** Messages per workload. */
@@ -97,6 +98,8 @@ export async function runWorkload(id: WorkloadId, session: PeerSession, sizes: W
       return drainInProcesses(session, sizes.drain, sizes.capSeconds, watchdog, progress);
     case "latency":
       return latency(session, sizes.latency, sizes.latencyRate, watchdog, progress);
+    case "latency-3p":
+      return latencyInProcesses(session, sizes.latency, sizes.latencyRate, watchdog, progress);
   }
 }
 
@@ -244,6 +247,45 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
       () => undefined,
     ),
   );
+  const { begin, acceptedPerSecond } = await pacedEnqueues(session, total, rate, watchdog, progress);
+  await watchdog.guard(finished);
+  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
+  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
+}
+
+/**
+ * The latency workload with its consumers in 3 child processes (concurrency
+ * 1 each): each measures enqueue → start itself (the payload's `t` against
+ * this process's clock origin) and reports it; the pace is the same.
+ */
+async function latencyInProcesses(session: PeerSession, count: number, rate: number, watchdog: Watchdog, progress: (done: number) => void): Promise<LatencyResult> {
+  if (session.startConsumerProcesses === undefined) throw new Error("[mq:bench] this peer cannot run consumers in other processes");
+  const warmup = Math.min(200, Math.ceil(count / 10));
+  const total = warmup + count;
+  const samples: number[] = [];
+  let started = 0;
+  let lastStartAt = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const consumers = await watchdog.guard(
+    session.startConsumerProcesses(DRAIN_PROCESSES, 1, () => undefined, (i, ms) => {
+      if (i >= warmup) samples.push(ms);
+      watchdog.tick();
+      if (++started === total) {
+        lastStartAt = performance.now(); // when the report arrived: at most a little after the start
+        finish();
+      }
+    }),
+  );
+  consumers.go();
+  const { begin, acceptedPerSecond } = await pacedEnqueues(session, total, rate, watchdog, progress);
+  await watchdog.guard(finished);
+  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
+  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
+}
+
+/** Enqueue `total` stamped messages at `rate` (each not awaited); resolves when all were accepted. */
+async function pacedEnqueues(session: PeerSession, total: number, rate: number, watchdog: Watchdog, progress: (done: number) => void): Promise<{ begin: number; acceptedPerSecond: number }> {
   const intervalMs = 1000 / rate;
   const pending: Promise<void>[] = [];
   const begin = performance.now();
@@ -258,7 +300,5 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
   await watchdog.guard(Promise.all(pending));
   const acceptedPerSecond = total / ((performance.now() - begin) / 1000);
   watchdog.tick();
-  await watchdog.guard(finished);
-  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
-  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
+  return { begin, acceptedPerSecond };
 }

@@ -54,8 +54,8 @@ async function openBullmqSession(server: RedisServer, connection: { host: string
       worker.on("error", () => undefined); // a failed command surfaces as a workload timeout, not a crash
       await worker.waitUntilReady();
     },
-    async startConsumerProcesses(processes, concurrency, onDone) {
-      consumers = await startConsumers(processes, { kind: "bullmq", port: server.port, queue: QUEUE, concurrency }, onDone);
+    async startConsumerProcesses(processes, concurrency, onDone, onStart) {
+      consumers = await startConsumers(processes, { kind: "bullmq", port: server.port, queue: QUEUE, concurrency }, onDone, onStart);
       return consumers;
     },
     async close() {

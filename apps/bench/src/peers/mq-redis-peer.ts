@@ -53,8 +53,8 @@ async function openMqRedisSession(server: RedisServer): Promise<PeerSession> {
       );
       return Promise.resolve();
     },
-    async startConsumerProcesses(processes, concurrency, onDone) {
-      consumers = await startConsumers(processes, { kind: "mq-redis", port: server.port, queue: PREFIX, concurrency }, onDone);
+    async startConsumerProcesses(processes, concurrency, onDone, onStart) {
+      consumers = await startConsumers(processes, { kind: "mq-redis", port: server.port, queue: PREFIX, concurrency }, onDone, onStart);
       return consumers;
     },
     async close() {

@@ -27,13 +27,28 @@ const OPEN: Principal = { id: "anonymous", open: true, can: () => true };
 
 /** Checks bearer tokens in constant time over SHA-256 digests (A3) and answers permission questions. */
 export class TokenTable {
-  readonly #entries: { digest: Buffer; principal: Principal }[];
+  #entries: { digest: Buffer; principal: Principal }[] = [];
 
   constructor(tokens: Readonly<Record<string, TokenPermissions>> | undefined) {
+    this.replace(tokens);
+  }
+
+  /**
+   * Swaps the whole table at once (A4: revocation without a restart). The
+   * next request is checked against the new table; callers holding a
+   * principal (WebSockets) re-check it with {@link current}.
+   */
+  replace(tokens: Readonly<Record<string, TokenPermissions>> | undefined): void {
     this.#entries = Object.entries(tokens ?? {}).map(([token, perms]) => {
       const digest = sha256(token);
       return { digest, principal: makePrincipal(digest.toString("hex").slice(0, 12), perms) };
     });
+  }
+
+  /** The principal now held by the token `previous` came from, or undefined when that token was revoked. */
+  current(previous: Principal): Principal | undefined {
+    if (previous.open) return this.open ? previous : undefined;
+    return this.#entries.find((e) => e.principal.id === previous.id)?.principal;
   }
 
   /** True when no tokens are configured (loopback-only open mode). */

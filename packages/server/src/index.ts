@@ -1,7 +1,8 @@
 export { createServer } from "./create-server";
 export type { MqServer } from "./create-server";
 export { SERVER_DEFAULTS, isLoopback, resolveServerOptions } from "./options";
-export type { ResolvedServerOptions, ServerOptions } from "./options";
+export type { AdminListenerOptions, ResolvedServerOptions, ServerOptions, ServerTlsOptions } from "./options";
+export type { AuditAction, AuditEvent, AuditSink } from "./audit";
 export type { TokenPermissions } from "./auth";
 export { HTTP_STATUS_BY_CODE, errorResponse } from "./error-status";
 export type { WireError } from "./error-status";

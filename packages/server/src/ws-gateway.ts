@@ -78,6 +78,20 @@ export class WsGateway {
     this.#wss.close();
   }
 
+  /**
+   * Re-checks every socket's token after the token table changed (A4): a
+   * socket whose token was revoked, or that is subscribed to a queue its
+   * token may no longer consume, is closed with 1008; the others carry on
+   * with the new permissions.
+   */
+  recheckTokens(): void {
+    for (const c of this.#sockets) {
+      const now = this.#ctx.tokens.current(c.principal);
+      if (now === undefined) c.end(1008, "token revoked");
+      else if (!c.retarget(now)) c.end(1008, "token no longer allows a subscribed queue");
+    }
+  }
+
   /** Number of open sockets. */
   get size(): number {
     return this.#sockets.size;
@@ -97,7 +111,7 @@ interface Subscription {
 class Connection {
   readonly #ctx: ServerContext;
   readonly #ws: WebSocket;
-  readonly #principal: Principal;
+  #principal: Principal;
   readonly #ops: v.GenericSchema;
   readonly #subs = new Map<string, Subscription>();
   readonly #watched = new Set<string>();
@@ -123,6 +137,17 @@ class Connection {
       else ws.ping();
     }, ctx.options.pingIntervalMs);
     this.#ping.unref();
+  }
+
+  get principal(): Principal {
+    return this.#principal;
+  }
+
+  /** Switches to the token's new permissions; false when a subscription is no longer allowed. */
+  retarget(principal: Principal): boolean {
+    this.#principal = principal;
+    for (const queue of this.#subs.keys()) if (!principal.can("consume", queue)) return false;
+    return true;
   }
 
   end(code: number, reason: string): void {

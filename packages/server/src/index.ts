@@ -9,5 +9,5 @@ export type { WireError } from "./error-status";
 export { prescanMsgpack, PrescanError } from "./msgpack-prescan";
 export type { PrescanLimits, PrescanProblem } from "./msgpack-prescan";
 export { ROUTES, openApiDocument } from "./openapi";
-export { WS_PATH, WS_PROTOCOL } from "./ws-gateway";
+export { WS_MSGPACK_PROTOCOL, WS_PATH, WS_PROTOCOL } from "./ws-gateway";
 export type { WireDelivery } from "./routes/messages";

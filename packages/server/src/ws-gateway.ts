@@ -5,6 +5,7 @@ import * as v from "valibot";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authorize, type Principal } from "./auth";
 import type { ServerContext } from "./context";
+import { decodeMsgpack, encodeReply } from "./codec";
 import { errorResponse } from "./error-status";
 import { toWire } from "./routes/messages";
 import { parse } from "./validation";
@@ -13,6 +14,13 @@ import { parse } from "./validation";
 export const WS_PATH = "/v1/ws";
 /** Subprotocol every client offers; a browser passes its token as `mq.auth.<base64url token>` beside it. */
 export const WS_PROTOCOL = "mq.v1";
+/**
+ * The same protocol with binary msgpack frames both ways (binary payloads and
+ * dates travel faithfully). Each frame passes the msgpack pre-scan and is
+ * decoded on its own (MP8: no sequential/record state across frames).
+ * Preferred when a client offers both.
+ */
+export const WS_MSGPACK_PROTOCOL = "mq.v1.msgpack";
 const SLOW_READER_BYTES = 1_048_576;
 
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
@@ -37,7 +45,7 @@ export class WsGateway {
       noServer: true,
       maxPayload: o.maxFrameBytes,
       perMessageDeflate: false,
-      handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+      handleProtocols: (protocols) => (protocols.has(WS_MSGPACK_PROTOCOL) ? WS_MSGPACK_PROTOCOL : protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
     });
     const receipt = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
     const ref = v.optional(v.union([v.string(), v.number()]));
@@ -121,9 +129,11 @@ class Connection {
   readonly #ping: NodeJS.Timeout;
   readonly #onReady = (queue: string): void => this.#ready(queue);
   #closed = false;
+  readonly #msgpack: boolean;
 
   constructor(ctx: ServerContext, ws: WebSocket, principal: Principal, ops: v.GenericSchema) {
     this.#ctx = ctx;
+    this.#msgpack = ws.protocol === WS_MSGPACK_PROTOCOL;
     this.#ws = ws;
     this.#principal = principal;
     this.#ops = ops;
@@ -158,11 +168,12 @@ class Connection {
   async #onFrame(data: Buffer, isBinary: boolean): Promise<void> {
     let msg: { op: string; ref?: string | number } & Record<string, unknown>;
     try {
-      if (isBinary) throw new Error("binary frames are not accepted; send JSON text");
-      msg = parse(this.#ops, JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as unknown, "frame") as typeof msg;
+      if (isBinary !== this.#msgpack) throw new Error(this.#msgpack ? "text frames are not accepted on mq.v1.msgpack; send msgpack binary frames" : "binary frames are not accepted on mq.v1; send JSON text");
+      const decoded = this.#msgpack ? decodeMsgpack(data, 100_000) : (JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as unknown);
+      msg = parse(this.#ops, decoded, "frame") as typeof msg;
     } catch (error) {
       // A frame we cannot read is a protocol violation (1008), not a crash.
-      this.#send({ op: "error", error: errorResponse(MqError.isInstance(error) ? error : toMqError(new Error("frame is not valid JSON"))).body.error });
+      this.#send({ op: "error", error: errorResponse(MqError.isInstance(error) ? error : toMqError(new Error(this.#msgpack ? "frame could not be read" : "frame is not valid JSON"))).body.error });
       return this.end(1008, "malformed frame");
     }
     try {
@@ -293,7 +304,7 @@ class Connection {
 
   #send(value: unknown): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#ws.send(JSON.stringify(value));
+    this.#ws.send(this.#msgpack ? encodeReply(value, true).body : JSON.stringify(value));
   }
 
   #cleanup(): void {

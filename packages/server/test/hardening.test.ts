@@ -6,7 +6,9 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { pack, unpack } from "msgpackr";
 import WebSocket from "ws";
+import { createMemoryPersistence, createQueueHost } from "@mq/host";
 import type { AuditEvent } from "../src/index";
+import { topicBindingsCheckable } from "../src/topic-auth";
 import { call, sleep, startServer, tempDir } from "./support";
 
 // Checklist rows of reliability-anchors §7 added after the first release:
@@ -249,6 +251,22 @@ describe("msgpack over WebSocket (subprotocol mq.v1.msgpack)", () => {
     b.ws.send(Buffer.from([0xd4, 0x72, 0x00]));
     expect(await b.closed).toBe(1008);
     expect((await call(s.url, "GET", "/healthz")).status).toBe(200);
+  });
+});
+
+// Runs once @mq/host has `bindings(topic): Promise<readonly string[]>` (see the report / README); skipped until then.
+const bindingsListed = topicBindingsCheckable(createQueueHost({ persistence: createMemoryPersistence() }));
+describe.skipIf(!bindingsListed)("AZ7: topic publishes check produce on every bound queue (needs host.bindings)", () => {
+  it("a publish reaching a queue the token may not produce to is 403 for the whole publish, on every route", async () => {
+    const s = await started({ tokens: { ops: { admin: true }, pub: { produce: ["events", "audit"] } } });
+    await call(s.url, "PUT", "/v1/topics/events/bindings/audit", undefined, as("ops"));
+    expect((await call(s.url, "POST", "/v1/topics/events/messages", { payload: 1 }, as("pub"))).status).toBe(201);
+    await call(s.url, "PUT", "/v1/topics/events/bindings/billing", undefined, as("ops"));
+    const ready = async () => (await call(s.url, "GET", "/v1/queues/audit/stats", undefined, as("ops"))).body.ready;
+    const before = await ready();
+    expect((await call(s.url, "POST", "/v1/topics/events/messages", { payload: 2 }, as("pub"))).status).toBe(403);
+    expect((await call(s.url, "POST", "/v1/messages", { items: [{ topic: "events", payload: 3 }] }, as("pub"))).status).toBe(403);
+    expect(await ready()).toBe(before);
   });
 });
 

@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { QueueHost } from "@mq/host";
@@ -237,7 +237,8 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
       address = describe(app.server.address() as AddressInfo, scheme);
       if (o.adminListener !== undefined) {
         // The same Fastify app behind a second socket: the route check above tells the listeners apart by socket.
-        const server = (tls === undefined ? createHttpServer(timing, app.routing) : createHttpsServer(tls, app.routing)) as HttpServer;
+        const routing = (req: IncomingMessage, res: ServerResponse): void => app.routing(req, res);
+        const server = (tls === undefined ? createHttpServer(timing, routing) : createHttpsServer(tls, routing)) as HttpServer;
         server.requestTimeout = o.requestTimeoutMs;
         guardConnections(server, o);
         server.on("connection", (socket: Socket) => adminSockets.add(socket));

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { connect as netConnect, type Socket } from "node:net";
 import path from "node:path";
@@ -262,7 +262,7 @@ describe.skipIf(!bindingsListed)("AZ7: topic publishes check produce on every bo
     await call(s.url, "PUT", "/v1/topics/events/bindings/audit", undefined, as("ops"));
     expect((await call(s.url, "POST", "/v1/topics/events/messages", { payload: 1 }, as("pub"))).status).toBe(201);
     await call(s.url, "PUT", "/v1/topics/events/bindings/billing", undefined, as("ops"));
-    const ready = async () => (await call(s.url, "GET", "/v1/queues/audit/stats", undefined, as("ops"))).body.ready;
+    const ready = async (): Promise<number> => Number((await call(s.url, "GET", "/v1/queues/audit/stats", undefined, as("ops"))).body.ready);
     const before = await ready();
     expect((await call(s.url, "POST", "/v1/topics/events/messages", { payload: 2 }, as("pub"))).status).toBe(403);
     expect((await call(s.url, "POST", "/v1/messages", { items: [{ topic: "events", payload: 3 }] }, as("pub"))).status).toBe(403);
@@ -286,7 +286,7 @@ describe.skipIf(!haveOpenssl)("A7: mTLS (needs the openssl command; skipped with
       ssl("req", ...ec, "-keyout", f(`${name}.key`), "-out", f(`${name}.csr`), "-subj", `/CN=${name}`);
       ssl("x509", "-req", "-in", f(`${name}.csr`), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f(`${name}.crt`), "-days", "1", ...ext);
     }
-    const read = (n: string) => execFileSync("cat", [f(n)], { encoding: "utf8" });
+    const read = (n: string): string => readFileSync(f(n), "utf8");
     return Object.fromEntries(["ca.crt", "server.key", "server.crt", "client.key", "client.crt", "stranger.key", "stranger.crt"].map((n) => [n, read(n)]));
   }
 

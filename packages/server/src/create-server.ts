@@ -72,7 +72,7 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
     host,
     options: o,
     schemas: createSchemas(o),
-    tokens: new TokenTable(o.tokens),
+    tokens: new TokenTable(o.tokens, o.tls?.certificatePrincipals),
     limiter: new RateLimiter(o.rateLimitPerSecond, o.rateLimitBurst),
     signer: new ReceiptSigner(o.receiptSecret),
     cursors: new CursorSigner(o.cursorSecret),
@@ -143,7 +143,7 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
     if (!req.url.startsWith("/v1/")) return;
     if (/[?&](token|access_token)=/.test(req.url)) throw new RequestError(400, "TOKEN_IN_QUERY", "tokens are not accepted in the query string (they leak into logs); send `Authorization: Bearer <token>`");
     try {
-      req.principal = ctx.tokens.authenticate(req.headers.authorization);
+      req.principal = ctx.tokens.authenticate(req.headers.authorization, req.raw.socket);
     } catch (error) {
       if (req.headers.authorization !== undefined) loginLimiter.take(req.ip);
       throw error;

@@ -12,6 +12,13 @@ export interface ServerTlsOptions {
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** Ask for a client certificate and refuse the handshake without a valid one. @default false */
   readonly requestCert?: boolean;
+  /**
+   * Permissions by client-certificate name (subject CN, or a SAN entry as Node
+   * prints it: `DNS:worker.internal`, `URI:spiffe://mq/worker`, `IP Address:10.0.0.7`).
+   * A request without `Authorization` on a verified certificate gets them (A7).
+   * Needs `requestCert`.
+   */
+  readonly certificatePrincipals?: Readonly<Record<string, TokenPermissions>>;
 }
 
 /** A second listener that alone serves the admin routes (AZ8). */
@@ -138,11 +145,12 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   if (resolved.byteRateLimitPerSecond > 0 && resolved.byteRateLimitBurst < resolved.maxBodyBytes) issues.push({ path: "byteRateLimitBurst", message: "must be at least maxBodyBytes, or the largest body could never pass" });
   if (resolved.headersTimeoutMs < 1 || resolved.requestTimeoutMs < resolved.headersTimeoutMs) issues.push({ path: "requestTimeoutMs", message: "headersTimeoutMs must be ≥ 1 and requestTimeoutMs ≥ headersTimeoutMs" });
   if (resolved.tls !== undefined && (resolved.tls.key === undefined || resolved.tls.cert === undefined)) issues.push({ path: "tls", message: "needs key and cert (PEM)" });
+  if (resolved.tls?.certificatePrincipals !== undefined && resolved.tls.requestCert !== true) issues.push({ path: "tls.certificatePrincipals", message: "needs requestCert: true (and ca), or no certificate is ever verified" });
   if (resolved.tls?.requestCert === true && resolved.tls.ca === undefined) issues.push({ path: "tls.ca", message: "requestCert needs the CA that client certificates chain to" });
   if (resolved.adminListener !== undefined) {
     const a = resolved.adminListener;
     if (!Number.isSafeInteger(a.port) || a.port < 0 || a.port > 65_535) issues.push({ path: "adminListener.port", message: "must be 0..65535" });
-    if (!isLoopback(a.host ?? "127.0.0.1") && Object.keys(resolved.tokens ?? {}).length === 0) issues.push({ path: "adminListener.host", message: "a non-loopback admin listener needs tokens" });
+    if (!isLoopback(a.host ?? "127.0.0.1") && Object.keys(resolved.tokens ?? {}).length === 0 && Object.keys(resolved.tls?.certificatePrincipals ?? {}).length === 0) issues.push({ path: "adminListener.host", message: "a non-loopback admin listener needs tokens" });
   }
   if (resolved.port > 65_535) issues.push({ path: "port", message: "must be 0..65535" });
   const tokens = resolved.tokens ?? {};
@@ -153,7 +161,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       if (list !== undefined && (!Array.isArray(list) || list.some((q) => typeof q !== "string"))) issues.push({ path: `tokens.${token.slice(0, 4)}….${field}`, message: "must be a list of queue names or patterns" });
     }
   }
-  if (!isLoopback(String(resolved.host)) && Object.keys(tokens).length === 0)
+  const certificatePrincipals = Object.keys(resolved.tls?.certificatePrincipals ?? {}).length;
+  if (!isLoopback(String(resolved.host)) && Object.keys(tokens).length === 0 && certificatePrincipals === 0)
     issues.push({ path: "host", message: `listening on ${resolved.host} without any token would let anyone on the network use every queue; configure tokens or listen on 127.0.0.1` });
   if (issues.length > 0) throw new InvalidOptionsError("server", issues);
   return resolved;

@@ -67,7 +67,7 @@ export class WsGateway {
     if (url.split("?")[0] !== WS_PATH) return refuse(socket, 404, "Not Found");
     let principal: Principal;
     try {
-      principal = this.#ctx.tokens.authenticate(req.headers.authorization ?? tokenFromProtocols(req.headers["sec-websocket-protocol"]));
+      principal = this.#ctx.tokens.authenticate(req.headers.authorization ?? tokenFromProtocols(req.headers["sec-websocket-protocol"]), req.socket);
       this.#ctx.limiter.take(principal.id);
     } catch (error) {
       const { status } = errorResponse(error);

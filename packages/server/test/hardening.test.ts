@@ -290,14 +290,14 @@ describe.skipIf(!haveOpenssl)("A7: mTLS (needs the openssl command; skipped with
     return Object.fromEntries(["ca.crt", "server.key", "server.crt", "client.key", "client.crt", "stranger.key", "stranger.crt"].map((n) => [n, read(n)]));
   }
 
-  function get(url: string, tls: { ca: string; key?: string; cert?: string }): Promise<number> {
+  function get(url: string, tls: { ca: string; key?: string; cert?: string }, pathname = "/healthz", body?: unknown, headers: Record<string, string> = {}): Promise<number> {
     return new Promise((resolve, reject) => {
-      const req = httpsRequest(url + "/healthz", { ...tls, agent: false }, (res) => {
+      const req = httpsRequest(url + pathname, { ...tls, agent: false, method: body === undefined ? "GET" : "POST", headers: { ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
       req.on("error", reject);
-      req.end();
+      req.end(body === undefined ? undefined : JSON.stringify(body));
     });
   }
 
@@ -310,7 +310,18 @@ describe.skipIf(!haveOpenssl)("A7: mTLS (needs the openssl command; skipped with
     expect(await get(s.url, { ca: c["ca.crt"]!, key: c["client.key"]!, cert: c["client.crt"]! })).toBe(200);
   }, 60_000);
 
-  it("requestCert without a CA is refused at startup", async () => {
+  it("maps a verified client certificate's CN to permissions when no token is sent; tokens still work", async () => {
+    const c = makeCerts();
+    const s = await started({ tokens: { t: { produce: ["*"] } }, tls: { key: c["server.key"]!, cert: c["server.crt"]!, ca: c["ca.crt"]!, requestCert: true, certificatePrincipals: { client: { produce: ["from-cert"] } } } });
+    const client = { ca: c["ca.crt"]!, key: c["client.key"]!, cert: c["client.crt"]! };
+    expect(await get(s.url, client, "/v1/queues/from-cert/messages", { payload: 1 })).toBe(201);
+    expect(await get(s.url, client, "/v1/queues/other/messages", { payload: 1 })).toBe(403);
+    expect(await get(s.url, client, "/v1/queues/other/messages", { payload: 1 }, as("t"))).toBe(201);
+    expect(await get(s.url, client, "/v1/queues/other/messages", { payload: 1 }, as("wrong"))).toBe(401);
+  }, 60_000);
+
+  it("requestCert without a CA, or certificate principals without requestCert, are refused at startup", async () => {
+    await expect(startServer({ tls: { key: "k", cert: "c", certificatePrincipals: { x: {} } } })).rejects.toThrow(/requestCert/);
     await expect(startServer({ tls: { key: "k", cert: "c", requestCert: true } })).rejects.toThrow(/tls\.ca/);
   });
 });

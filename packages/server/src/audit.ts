@@ -5,6 +5,7 @@ export type AuditAction = "queue.purge" | "queue.settings" | "topic.bind" | "top
 
 /** One audit record: who did what to which target, and how it ended. Never holds a token or a payload. */
 export interface AuditEvent {
+  /** What was attempted. */
   readonly action: AuditAction;
   /** ISO time the request ended. */
   readonly at: string;
@@ -16,6 +17,7 @@ export interface AuditEvent {
   readonly target: Readonly<Record<string, string>>;
   /** `ok` (2xx), `denied` (401/403), `refused` (other 4xx, e.g. confirm missing) or `failed` (5xx). */
   readonly outcome: "ok" | "denied" | "refused" | "failed";
+  /** The HTTP status answered (200 for a successful token reload, 422 for a refused one). */
   readonly status: number;
   /** What the action changed, e.g. `{ purged: 3 }`. */
   readonly result?: Readonly<Record<string, unknown>>;

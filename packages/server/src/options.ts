@@ -98,8 +98,8 @@ export interface ServerOptions {
 }
 
 /** Options with every default filled in. */
-type OptionalKeys = "tokens" | "logger" | "receiptSecret" | "cursorSecret" | "tls" | "adminListener" | "audit";
-export type ResolvedServerOptions = Required<Omit<ServerOptions, OptionalKeys>> & Pick<ServerOptions, OptionalKeys>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, "tokens" | "logger" | "receiptSecret" | "cursorSecret" | "tls" | "adminListener" | "audit">> &
+  Pick<ServerOptions, "tokens" | "logger" | "receiptSecret" | "cursorSecret" | "tls" | "adminListener" | "audit">;
 
 /** Defaults of {@link ServerOptions}, as data. */
 export const SERVER_DEFAULTS = {

@@ -3,6 +3,7 @@ export { QueueHost } from "./queue-host";
 export type { HostEnqueueOptions, HostReceiveOptions } from "./queue-host";
 export type { QueueHostOptions, ResolvedHostOptions } from "./options";
 export type { Transaction } from "./transaction";
+export type { WaitForResultOptions } from "./wait-for-result";
 export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 export type { ResolvedQueueSettings } from "./engine/queue-state";
 
@@ -21,8 +22,10 @@ export {
   JournalCorruptError,
   LeaseLostError,
   MQ_ERROR_CODES,
+  MessageInFlightError,
   MqError,
   NotFoundError,
+  UnrecoverableError,
   PayloadTooLargeError,
   PersistenceError,
   QueueFullError,
@@ -30,6 +33,10 @@ export {
   VersionConflictError,
 } from "@mq/core";
 export type {
+  CompletedMessage,
+  KeepCompleted,
+  MessageInfo,
+  MessageState,
   DeadLetter,
   DeadLetterApi,
   Delivery,

@@ -6,6 +6,9 @@ import {
   systemClock,
   type Logger,
   type BackendEvents,
+  type Clock,
+  type CompletedMessage,
+  type MessageInfo,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -34,6 +37,7 @@ import { Engine } from "./engine/engine";
 import type { ResolvedQueueSettings } from "./engine/queue-state";
 import { resolveHostOptions, type QueueHostOptions, type ResolvedHostOptions } from "./options";
 import { createTransaction, type Transaction } from "./transaction";
+import { waitForResult, type WaitForResultOptions } from "./wait-for-result";
 
 /** Options of {@link QueueHost.enqueue}: the message options plus how to behave when the queue is full. */
 export interface HostEnqueueOptions extends EnqueueOptions {
@@ -64,6 +68,7 @@ export class QueueHost {
   readonly #engine: Engine | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   #started = false;
 
   /** Same options as {@link createQueueHost}; the `resolver` argument is kept for compatibility (prefer `options.resolver`). */
@@ -71,6 +76,7 @@ export class QueueHost {
     this.options = resolveHostOptions(options);
     const resolved = this.options;
     const clock = options.clock ?? systemClock;
+    this.#clock = clock;
     this.#logger = options.logger === undefined ? silentLogger : guardLogger(options.logger);
     if (options.backend === undefined) {
       this.#engine = new Engine({
@@ -217,6 +223,40 @@ export class QueueHost {
     return backend.purge(queue);
   }
 
+  /**
+   * Where message `id` of `queue` is: ready, delayed, in flight (with its
+   * progress), completed (with its result, on queues with `keepCompleted`),
+   * dead-lettered, or unknown; with attempts, timestamps and last error.
+   */
+  getMessage(queue: string, id: string): Promise<MessageInfo> {
+    const backend = this.backend;
+    if (backend.getMessage === undefined) return Promise.reject(unsupported("getMessage"));
+    return backend.getMessage(queue, id);
+  }
+
+  /**
+   * Removes one ready or delayed message (journaled). Rejects with
+   * `MessageInFlightError` while a handler holds it, `NotFoundError` when
+   * there is no such pending message.
+   */
+  cancel(queue: string, id: string): Promise<void> {
+    const backend = this.backend;
+    if (backend.cancel === undefined) return Promise.reject(unsupported("cancel"));
+    return backend.cancel(queue, id);
+  }
+
+  /** The kept completion of message `id` (its handler's return value), or undefined. Needs `keepCompleted` on the queue. */
+  result(id: string): Promise<CompletedMessage | undefined> {
+    const backend = this.backend;
+    if (backend.completion === undefined) return Promise.reject(unsupported("result"));
+    return backend.completion(id);
+  }
+
+  /** Waits for message `id` to complete and resolves with its completion; see {@link WaitForResultOptions}. */
+  waitForResult(id: string, options: WaitForResultOptions = {}): Promise<CompletedMessage> {
+    return waitForResult(this.backend, this.#clock, id, options);
+  }
+
   /** Changes a queue's settings at runtime (journaled, so they survive restarts). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     return this.backend.configureQueue(queue, settings);
@@ -267,6 +307,10 @@ export class QueueHost {
 
 /** Key of the hidden accessor `@mq/host/testing` reads. */
 export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
+
+function unsupported(operation: string): InvalidArgumentError {
+  return new InvalidArgumentError(operation, "backend", `this backend does not support ${operation}; use the embedded engine or a backend that implements it`);
+}
 
 function waitOptions(waitIfFull: boolean | undefined, signal: AbortSignal | undefined): { waitIfFull?: boolean; signal?: AbortSignal } {
   return { ...(waitIfFull === undefined ? {} : { waitIfFull }), ...(signal === undefined ? {} : { signal }) };

@@ -7,6 +7,7 @@ import { dedupKey, toMessage, type Entry } from "./entry";
 import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
+import { CompletedStore, type CompletedItem } from "./completed-store";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
@@ -20,6 +21,8 @@ interface SnapshotMeta {
   readonly bindings: [string, string[]][];
   readonly dedup: DedupSnapshot;
   readonly deadLetters: DeadLetterSnapshot;
+  /** Kept completions; absent in snapshots written before completions existed (same version: additive). */
+  readonly completed?: CompletedItem[];
 }
 
 /** What the state machine needs from its owner. */
@@ -43,6 +46,7 @@ export class EngineState {
   readonly configured = new Map<string, QueueSettings>();
   readonly dedup = new DedupIndex();
   readonly deadLetters: DeadLetterStore;
+  readonly completed = new CompletedStore();
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
   #replayOrder: Entry[] | undefined;
@@ -131,6 +135,14 @@ export class EngineState {
         if (q !== undefined) q.settings = this.#ctx.settingsFor(op[1], this.configured.get(op[1]));
         return;
       }
+      case "limit": {
+        const entry = this.entries.get(op[1]);
+        if (entry !== undefined) entry.maxAttempts = op[2];
+        return;
+      }
+      case "completed":
+        for (let i = 0; i < op[1].length; i++) this.#complete(op[1][i]!, op[2][i] ?? null, op[3]);
+        return;
       default:
         // Written by a newer version: skipping it would silently lose or corrupt state.
         throw new UnsupportedVersionError("operation", String((op as readonly unknown[])[0]), "a journal frame holds an operation type this engine does not know");
@@ -152,6 +164,7 @@ export class EngineState {
     for (const [topic, queues] of meta.bindings) this.bindings.set(topic, new Set(queues));
     this.dedup.restore(meta.dedup);
     this.deadLetters.restore(meta.deadLetters);
+    if (meta.completed !== undefined) this.completed.restore(meta.completed);
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
@@ -179,7 +192,7 @@ export class EngineState {
       entry.state = "ready";
       entry.replayOrder = order.length;
       order.push(entry);
-      if (entry.attempts >= q.settings.maxAttempts) exhausted.push(entry);
+      if (entry.attempts >= (entry.maxAttempts ?? q.settings.maxAttempts)) exhausted.push(entry);
       else if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
     }
     this.#replayOrder = undefined;
@@ -202,6 +215,7 @@ export class EngineState {
       bindings: [...this.bindings].map(([topic, queues]) => [topic, [...queues]]),
       dedup: this.dedup.snapshot(),
       deadLetters: this.deadLetters.snapshot(),
+      ...(this.completed.size > 0 ? { completed: this.completed.snapshot() } : {}),
     };
     return { meta, items, encodeItem: toSnapshotItem };
   }
@@ -310,6 +324,17 @@ export class EngineState {
   }
 
   /** Back to the queue after a failed attempt: ready now, or delayed until `availableAt`. */
+  /** A completion to keep; the queue's message itself is removed by the ack in the same frame. */
+  #complete(id: string, result: Uint8Array | null, at: number): void {
+    const entry = this.entries.get(id);
+    // Replay after the ack (or over a snapshot taken after it): the queue is known from the kept record, or unknown and skipped.
+    const queue = entry?.queue;
+    if (queue === undefined) return;
+    const keep = this.settingsOf(queue).keepCompleted;
+    if (keep === undefined) return;
+    this.completed.add({ id, queue, result: result === null ? null : this.replaying ? ownBytes(result) : result, at }, keep);
+  }
+
   #retry(id: string, availableAt: number): void {
     const entry = this.entries.get(id);
     if (entry === undefined || entry.state === "gone") return;

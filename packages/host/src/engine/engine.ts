@@ -3,11 +3,16 @@ import {
   HostClosedError,
   InvalidArgumentError,
   LeaseLostError,
+  MessageInFlightError,
   MqError,
+  NotFoundError,
   PersistenceError,
   QueueFullError,
   toMqError,
+  type AckOptions,
   type BackendEvents,
+  type CompletedMessage,
+  type MessageInfo,
   type Clock,
   type Logger,
   type DeadLetterApi,
@@ -25,7 +30,7 @@ import {
 } from "@mq/core";
 import { LeaseManager } from "@mq/lease";
 import { EventEmitter } from "eventemitter3";
-import { decodePayload } from "../payload-codec";
+import { decodePayload, encodePayload } from "../payload-codec";
 import { createDeadLetterApi } from "./dead-letter-api";
 import { EngineState, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
@@ -210,18 +215,25 @@ export class Engine implements QueueBackend {
     return this.#waiters.wait(queue, wait);
   }
 
-  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options?: AckOptions): Promise<void> {
     this.#assertOpen("ack");
     assertArray("ack", "receipts", receipts);
     const unique = [...new Set(receipts)];
     const entries = unique.map((r) => this.#entryForReceipt(r));
     const now = this.#clock.now();
     const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
+    // Completions go first in the frame: they read the entry the ack then removes.
+    const completed = this.#completedOp(receipts, unique, entries, options?.results, now);
     for (const r of unique) this.#leases.release(r);
-    const ops: Op[] = [entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]];
+    const ops: Op[] = completed === undefined ? [] : [completed];
+    ops.push(entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]);
     if (plan !== undefined) ops.push(...plan.ops);
     await this.#commit(ops);
     if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
+    if (completed !== undefined && this.events.listenerCount("completed") > 0) {
+      const [, ids, results] = completed as readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number];
+      for (let i = 0; i < ids.length; i++) this.events.emit("completed", { queue: this.#state.completed.get(ids[i]!, now, undefined)?.queue ?? "", id: ids[i]!, result: results[i] == null ? undefined : decodePayload(results[i]!) });
+    }
     if (plan !== undefined) {
       this.#countDuplicates(plan.results);
       this.#emitEnqueued(plan.results);
@@ -237,7 +249,7 @@ export class Engine implements QueueBackend {
     assertDuration("nack", "delayMs", delayMs);
     if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, Number.MAX_SAFE_INTEGER);
     const q = this.#state.queue(entry.queue);
-    const limit = options.maxAttempts ?? q.settings.maxAttempts;
+    const limit = options.maxAttempts ?? entry.maxAttempts ?? q.settings.maxAttempts;
     const now = this.#clock.now();
     this.#leases.release(receipt);
     const attempts = entry.attempts;
@@ -250,6 +262,8 @@ export class Engine implements QueueBackend {
       return { action: "dead-lettered", attempts };
     }
     const availableAt = now + delayMs;
+    entry.progress = undefined;
+    if (options.reason !== undefined) entry.lastError = options.reason;
     await this.#commit([["retry", entry.id, availableAt]]);
     this.#emitNacked(entry, "retried");
     return { action: "retried", attempts, availableAt };
@@ -286,6 +300,69 @@ export class Engine implements QueueBackend {
     await this.#commit([["discard", ids, this.#clock.now()]]);
     this.#afterRemoval();
     return ids.length;
+  }
+
+  async getMessage(queue: string, id: string): Promise<MessageInfo> {
+    this.#assertOpen("getMessage");
+    assertName("getMessage", "queue", queue);
+    assertMessageId("getMessage", id);
+    const entry = this.#state.entries.get(id);
+    if (entry !== undefined && entry.queue === queue && entry.state !== "gone") {
+      const state = entry.state === "ready" ? "ready" : entry.state === "delayed" ? "delayed" : "in-flight";
+      return {
+        id,
+        queue,
+        state,
+        attempts: entry.attempts,
+        enqueuedAt: entry.enqueuedAt,
+        ...(entry.availableAt > entry.enqueuedAt ? { availableAt: entry.availableAt } : {}),
+        ...(entry.lastError === undefined ? {} : { lastError: entry.lastError }),
+        ...(entry.progress === undefined ? {} : { progress: entry.progress }),
+        message: toMessage(entry, decodePayload(entry.payload)),
+      };
+    }
+    const done = this.#completion(id);
+    if (done !== undefined && done.queue === queue) return { id, queue, state: "completed", attempts: 0, completedAt: done.completedAt, result: done.result };
+    const letter = this.#state.deadLetters.get(id);
+    if (letter !== undefined && letter.queue === queue) {
+      return {
+        id,
+        queue,
+        state: "dead-lettered",
+        attempts: letter.message.attempts,
+        enqueuedAt: letter.message.enqueuedAt,
+        deadLetterReason: letter.reason,
+        ...(letter.error === undefined ? {} : { lastError: letter.error }),
+        message: letter.message,
+      };
+    }
+    return { id, queue, state: "unknown", attempts: 0 };
+  }
+
+  async cancel(queue: string, id: string): Promise<void> {
+    this.#assertOpen("cancel");
+    assertName("cancel", "queue", queue);
+    assertMessageId("cancel", id);
+    const entry = this.#state.entries.get(id);
+    if (entry === undefined || entry.queue !== queue || entry.state === "gone") throw new NotFoundError("pending message", id, `queue "${queue}" holds no ready or delayed message with this id (it may have completed, been dead-lettered or cancelled already)`);
+    if (entry.state === "in-flight") throw new MessageInFlightError(queue, id);
+    // By id, like purge: replay over a newer snapshot removes nothing else.
+    await this.#commit([["discard", [id], this.#clock.now()]]);
+    this.#afterRemoval();
+  }
+
+  async progress(receipt: string, value: unknown): Promise<void> {
+    this.#assertOpen("progress");
+    const entry = this.#entryForReceipt(receipt, "progress");
+    entry.progress = value;
+    if (this.events.listenerCount("progress") > 0) this.events.emit("progress", { queue: entry.queue, id: entry.id, value });
+    return Promise.resolve();
+  }
+
+  async completion(id: string): Promise<CompletedMessage | undefined> {
+    this.#assertOpen("completion");
+    assertMessageId("completion", id);
+    return Promise.resolve(this.#completion(id));
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
@@ -437,6 +514,32 @@ export class Engine implements QueueBackend {
     return committed.then(() => deliveries);
   }
 
+  #completion(id: string): CompletedMessage | undefined {
+    const now = this.#clock.now();
+    const found = this.#state.completed.get(id, now, undefined);
+    if (found === undefined) return undefined;
+    const keep = this.#state.settingsOf(found.queue).keepCompleted;
+    if (this.#state.completed.get(id, now, keep) === undefined) return undefined;
+    return { id, queue: found.queue, completedAt: found.at, result: found.result === null ? undefined : decodePayload(found.result) };
+  }
+
+  /**
+   * The `completed` operation for acked entries whose queue keeps
+   * completions, or undefined (the default: no queue keeps them, nothing is encoded).
+   */
+  #completedOp(receipts: readonly string[], unique: readonly string[], entries: readonly Entry[], results: readonly unknown[] | undefined, now: number): Op | undefined {
+    let ids: string[] | undefined;
+    let encoded: (Uint8Array | null)[] | undefined;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (this.#state.settingsOf(entry.queue).keepCompleted === undefined) continue;
+      const value = results === undefined ? undefined : results[receipts.indexOf(unique[i]!)];
+      (ids ??= []).push(entry.id);
+      (encoded ??= []).push(value === undefined ? null : encodeResult(value, this.#options.logger));
+    }
+    return ids === undefined ? undefined : ["completed", ids, encoded!, now];
+  }
+
   #expiryOp(q: QueueState, entry: Entry, now: number): Op {
     if (this.events.listenerCount("expired") > 0) this.events.emit("expired", { queue: q.name, id: entry.id });
     return q.settings.onExpire === "dead-letter" ? ["dead", entry.id, "expired", undefined, now] : ["expire", entry.id, now];
@@ -447,7 +550,7 @@ export class Engine implements QueueBackend {
     if (entry === undefined || entry.state !== "in-flight" || this.#status !== "open") return;
     const q = this.#state.queue(entry.queue);
     if (this.events.listenerCount("leaseExpired") > 0) this.events.emit("leaseExpired", { queue: q.name, id, attempt: entry.attempts });
-    if (entry.attempts >= q.settings.maxAttempts) {
+    if (entry.attempts >= (entry.maxAttempts ?? q.settings.maxAttempts)) {
       const error = { name: "LeaseExpired", message: `lease of attempt ${entry.attempts} expired without ack or nack` };
       this.#commit([["dead", id, "max-retries", error, this.#clock.now()]]).then(
         () => {
@@ -556,4 +659,18 @@ export class Engine implements QueueBackend {
   #emitNacked(entry: Entry, action: NackOutcome["action"]): void {
     if (this.events.listenerCount("nacked") > 0) this.events.emit("nacked", { queue: entry.queue, id: entry.id, attempt: entry.attempts, action });
   }
+}
+
+/** A handler's return value as stored; one that cannot be encoded is kept as "no result" rather than failing the ack. */
+function encodeResult(value: unknown, logger: Logger | undefined): Uint8Array | null {
+  try {
+    return encodePayload(value);
+  } catch (error) {
+    logger?.warn({ error: String(error) }, "a handler result could not be encoded; the completion is kept without it");
+    return null;
+  }
+}
+
+function assertMessageId(operation: string, id: unknown): asserts id is string {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id (a non-empty string)");
 }

@@ -121,6 +121,8 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
     }
   }
   if (creates.length > 0) ops.push(createsOp(creates));
+  // Own limits follow the creates in the same frame (only messages that have one pay for it).
+  for (const c of creates) if (c.entry.maxAttempts !== undefined) ops.push(["limit", c.entry.id, c.entry.maxAttempts]);
   return { ops, results };
 }
 
@@ -139,6 +141,7 @@ export const ITEM_KEYS: ReadonlySet<string> = new Set([
   "correlationId",
   "causationId",
   "headers",
+  "maxAttempts",
 ]);
 
 function validateItem(item: EnqueueItem): void {
@@ -164,6 +167,9 @@ function validateItem(item: EnqueueItem): void {
   assertOptionalString("correlationId", item.correlationId);
   assertOptionalString("causationId", item.causationId);
   assertHeaders(item.headers);
+  if (item.maxAttempts !== undefined && (!Number.isInteger(item.maxAttempts) || item.maxAttempts < 1)) {
+    throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
+  }
 }
 
 function expiryOf(item: EnqueueItem, now: number): number | undefined {
@@ -188,5 +194,6 @@ function newEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: nu
     headers: item.headers === undefined ? undefined : { ...item.headers },
     state: "ready",
     replayOrder: 0,
+    ...(item.maxAttempts === undefined ? {} : { maxAttempts: item.maxAttempts }),
   };
 }

@@ -26,7 +26,11 @@ export type Op =
   | readonly ["discard", readonly string[], number]
   | readonly ["bind", string, string]
   | readonly ["unbind", string, string]
-  | readonly ["configure", string, QueueSettings];
+  | readonly ["configure", string, QueueSettings]
+  /** A message's own delivery limit, written in the frame that creates it (absolute, so replay is idempotent). */
+  | readonly ["limit", string, number]
+  /** Completions kept on queues with `keepCompleted`, in the ack's frame: ids, msgpack results (null: none), time. */
+  | readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number];
 
 /**
  * A new message, positionally: tuples encode and decode several times faster

@@ -20,12 +20,14 @@ export type SnapshotItem = [
   causationId: string | null,
   headers: Record<string, string> | null,
   state: EntryState,
+  /** Written only when the message has its own limit: snapshots without it still read. */
+  maxAttempts?: number,
 ];
 
 /** Reads a live entry into its stored form; called by the journal as it encodes, slice by slice. */
 export function toSnapshotItem(item: unknown): SnapshotItem {
   const e = item as Entry;
-  return [
+  const stored: SnapshotItem = [
     e.id,
     e.queue,
     e.payload,
@@ -42,6 +44,8 @@ export function toSnapshotItem(item: unknown): SnapshotItem {
     e.headers ?? null,
     e.state,
   ];
+  if (e.maxAttempts !== undefined) stored.push(e.maxAttempts);
+  return stored;
 }
 
 /** The entry a stored item describes. */
@@ -64,5 +68,6 @@ export function fromSnapshotItem(item: SnapshotItem): Entry {
     headers: headers ?? undefined,
     state,
     replayOrder: 0,
+    ...(item[15] === undefined ? {} : { maxAttempts: item[15] }),
   };
 }

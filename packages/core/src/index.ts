@@ -45,6 +45,7 @@ export type {
   NackOutcome,
   QueueStats,
 } from "./message";
+export type { ScheduleCatchUp, ScheduleInfo, ScheduleSpec } from "./schedule";
 export type { DeadLetterApi, DeadLetterFilter, DeadLetterPage } from "./dead-letter-api";
 export type {
   AckOptions,

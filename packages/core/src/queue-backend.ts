@@ -1,6 +1,7 @@
 import type { EventEmitter } from "eventemitter3";
 import type { DeadLetterApi } from "./dead-letter-api";
 import type { ErrorInfo } from "./errors/to-mq-error";
+import type { ScheduleInfo, ScheduleSpec } from "./schedule";
 import type { MqError } from "./errors/mq-error";
 import type { CompletedMessage, DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, MessageInfo, NackOutcome, QueueStats } from "./message";
 
@@ -142,6 +143,15 @@ export interface QueueBackend {
   progress?(receipt: string, value: unknown): Promise<void>;
   /** A kept completion by message id (queues with `keepCompleted`), or undefined. Optional. */
   completion?(id: string): Promise<CompletedMessage | undefined>;
+  /**
+   * Create or replace a durable schedule that enqueues `spec.payload` to
+   * `spec.queue` at each fire time, once per fire time even across a crash. Optional.
+   */
+  schedule?(name: string, spec: ScheduleSpec): Promise<ScheduleInfo>;
+  /** Remove a schedule; false when there was none. Optional. */
+  unschedule?(name: string): Promise<boolean>;
+  /** Every stored schedule, by name. Optional. */
+  schedules?(): Promise<ScheduleInfo[]>;
   /** Apply settings to a queue (merged over the current ones). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void>;
   /** Route a topic to a queue: publishing to the topic enqueues a copy there. */

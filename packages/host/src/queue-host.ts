@@ -9,6 +9,8 @@ import {
   type Clock,
   type CompletedMessage,
   type MessageInfo,
+  type ScheduleInfo,
+  type ScheduleSpec,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -255,6 +257,32 @@ export class QueueHost {
   /** Waits for message `id` to complete and resolves with its completion; see {@link WaitForResultOptions}. */
   waitForResult(id: string, options: WaitForResultOptions = {}): Promise<CompletedMessage> {
     return waitForResult(this.backend, this.#clock, id, options);
+  }
+
+  /**
+   * Creates (or replaces) a durable schedule `name`: every `everyMs`, or on
+   * a `cron` pattern in time zone `tz`, it enqueues `payload` to `queue`.
+   * Each fire time is enqueued once, even across a crash; missed fires follow
+   * `catchUp` ("latest" by default).
+   */
+  schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    const backend = this.backend;
+    if (backend.schedule === undefined) return Promise.reject(unsupported("schedule"));
+    return backend.schedule(name, spec);
+  }
+
+  /** Removes schedule `name`; resolves false when there was none. */
+  unschedule(name: string): Promise<boolean> {
+    const backend = this.backend;
+    if (backend.unschedule === undefined) return Promise.reject(unsupported("unschedule"));
+    return backend.unschedule(name);
+  }
+
+  /** Every stored schedule with its next fire time. */
+  schedules(): Promise<ScheduleInfo[]> {
+    const backend = this.backend;
+    if (backend.schedules === undefined) return Promise.reject(unsupported("schedules"));
+    return backend.schedules();
   }
 
   /** Changes a queue's settings at runtime (journaled, so they survive restarts). */

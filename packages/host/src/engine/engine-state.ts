@@ -8,6 +8,7 @@ import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields 
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 import { CompletedStore, type CompletedItem } from "./completed-store";
+import { SCHEDULE_PREFIX, type ScheduleRecord } from "./schedule-record";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
@@ -23,6 +24,8 @@ interface SnapshotMeta {
   readonly deadLetters: DeadLetterSnapshot;
   /** Kept completions; absent in snapshots written before completions existed (same version: additive). */
   readonly completed?: CompletedItem[];
+  /** Durable schedules; absent when there are none (same version: additive). */
+  readonly schedules?: ScheduleRecord[];
 }
 
 /** What the state machine needs from its owner. */
@@ -47,6 +50,7 @@ export class EngineState {
   readonly dedup = new DedupIndex();
   readonly deadLetters: DeadLetterStore;
   readonly completed = new CompletedStore();
+  readonly schedules = new Map<string, ScheduleRecord>();
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
   #replayOrder: Entry[] | undefined;
@@ -143,6 +147,21 @@ export class EngineState {
       case "completed":
         for (let i = 0; i < op[1].length; i++) this.#complete(op[1][i]!, op[2][i] ?? null, op[3]);
         return;
+      case "schedule":
+        return this.#putSchedule({ ...op[1] });
+      case "unschedule":
+        this.schedules.delete(op[1]);
+        this.#ctx.leases.unschedule(SCHEDULE_PREFIX + op[1]);
+        return;
+      case "fired": {
+        const record = this.schedules.get(op[1]);
+        // A stale frame of an earlier definition of the name (replay over a newer snapshot) changes nothing.
+        if (record === undefined || record.id !== op[2]) return;
+        record.lastFireAt = op[3];
+        record.nextFireAt = op[4];
+        this.#ctx.leases.schedule(SCHEDULE_PREFIX + record.name, op[4]);
+        return;
+      }
       default:
         // Written by a newer version: skipping it would silently lose or corrupt state.
         throw new UnsupportedVersionError("operation", String((op as readonly unknown[])[0]), "a journal frame holds an operation type this engine does not know");
@@ -165,6 +184,7 @@ export class EngineState {
     this.dedup.restore(meta.dedup);
     this.deadLetters.restore(meta.deadLetters);
     if (meta.completed !== undefined) this.completed.restore(meta.completed);
+    for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
@@ -216,6 +236,7 @@ export class EngineState {
       dedup: this.dedup.snapshot(),
       deadLetters: this.deadLetters.snapshot(),
       ...(this.completed.size > 0 ? { completed: this.completed.snapshot() } : {}),
+      ...(this.schedules.size > 0 ? { schedules: [...this.schedules.values()].map((r) => ({ ...r })) } : {}),
     };
     return { meta, items, encodeItem: toSnapshotItem };
   }
@@ -324,6 +345,11 @@ export class EngineState {
   }
 
   /** Back to the queue after a failed attempt: ready now, or delayed until `availableAt`. */
+  #putSchedule(record: ScheduleRecord): void {
+    this.schedules.set(record.name, record);
+    this.#ctx.leases.schedule(SCHEDULE_PREFIX + record.name, record.nextFireAt);
+  }
+
   /** A completion to keep; the queue's message itself is removed by the ack in the same frame. */
   #complete(id: string, result: Uint8Array | null, at: number): void {
     const entry = this.entries.get(id);

@@ -13,6 +13,8 @@ import {
   type BackendEvents,
   type CompletedMessage,
   type MessageInfo,
+  type ScheduleInfo,
+  type ScheduleSpec,
   type Clock,
   type Logger,
   type DeadLetterApi,
@@ -40,6 +42,8 @@ import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
 import { assertArray, assertDuration, assertKnownKeys, assertName, assertPositiveInt } from "./validate";
 import { validateQueueSettings } from "./queue-settings";
+import { SCHEDULE_PREFIX, toScheduleInfo } from "./schedule-record";
+import { buildSchedule, planFire } from "./schedules";
 
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
@@ -365,6 +369,25 @@ export class Engine implements QueueBackend {
     return Promise.resolve(this.#completion(id));
   }
 
+  async schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    this.#assertOpen("schedule");
+    const record = buildSchedule(name, spec, this.#options.newId(), this.#clock.now());
+    await this.#commit([["schedule", record]]);
+    return toScheduleInfo(record);
+  }
+
+  async unschedule(name: string): Promise<boolean> {
+    this.#assertOpen("unschedule");
+    if (typeof name !== "string" || !this.#state.schedules.has(name)) return false;
+    await this.#commit([["unschedule", name]]);
+    return true;
+  }
+
+  async schedules(): Promise<ScheduleInfo[]> {
+    this.#assertOpen("schedules");
+    return Promise.resolve([...this.#state.schedules.values()].map(toScheduleInfo).sort((a, b) => (a.name < b.name ? -1 : 1)));
+  }
+
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
     assertName("configureQueue", "queue", queue);
@@ -570,6 +593,7 @@ export class Engine implements QueueBackend {
       return;
     }
     if (this.#status !== "open") return;
+    if (id.startsWith(SCHEDULE_PREFIX)) return this.#fireSchedule(id.slice(SCHEDULE_PREFIX.length));
     if (id.startsWith(TTL_PREFIX)) {
       const entry = this.#state.entries.get(id.slice(TTL_PREFIX.length));
       // In-flight messages are checked again if they come back to the queue.
@@ -583,6 +607,38 @@ export class Engine implements QueueBackend {
     }
     const entry = this.#state.entries.get(id);
     if (entry?.state === "delayed") this.#state.releaseDelayed(entry);
+  }
+
+  /**
+   * Enqueues a due schedule's messages and its next fire time in one frame:
+   * after a crash either both are in the journal or neither, so each fire
+   * time is enqueued once.
+   */
+  #fireSchedule(name: string): void {
+    const record = this.#state.schedules.get(name);
+    if (record === undefined) return;
+    const now = this.#clock.now();
+    if (record.nextFireAt > now) {
+      this.#leases.schedule(SCHEDULE_PREFIX + name, record.nextFireAt);
+      return;
+    }
+    const fire = planFire(record, now);
+    let plan: ReturnType<typeof planEnqueue> | undefined;
+    try {
+      plan = fire.items.length === 0 ? undefined : planEnqueue(this.#state, fire.items, now, this.#options.newId);
+    } catch (error) {
+      // A full queue or a stale option must not stop the schedule: this fire is skipped, the next one comes.
+      this.#options.logger?.warn({ schedule: name, queue: record.queue, error: String(error) }, "a schedule's fire could not be enqueued; skipped");
+      if (this.events.listenerCount("error") > 0) this.events.emit("error", toMqError(error, `schedule "${name}" could not enqueue`));
+    }
+    this.#commit([...(plan?.ops ?? []), fire.advance]).then(
+      () => {
+        if (plan === undefined) return;
+        this.#countDuplicates(plan.results);
+        this.#emitEnqueued(plan.results);
+      },
+      () => undefined, // reported through #fail
+    );
   }
 
   /** Coalesces "messages became ready" per queue into one wake-up per tick. */

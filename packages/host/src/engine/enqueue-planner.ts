@@ -144,7 +144,8 @@ export const ITEM_KEYS: ReadonlySet<string> = new Set([
   "maxAttempts",
 ]);
 
-function validateItem(item: EnqueueItem): void {
+/** Checks one enqueue item; throws `InvalidArgumentError` naming the bad field. */
+export function validateItem(item: EnqueueItem): void {
   if (typeof item !== "object" || item === null) throw new InvalidArgumentError("enqueue", "item", "must be an object with queue (or topic) and payload");
   if (item.topic !== undefined) {
     assertName("enqueue", "topic", item.topic);

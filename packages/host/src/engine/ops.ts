@@ -1,5 +1,6 @@
 import type { ErrorInfo, QueueSettings } from "@mq/core";
 import type { Entry } from "./entry";
+import type { ScheduleRecord } from "./schedule-record";
 
 /**
  * Journal operations. Each carries absolute values (never increments) so
@@ -30,7 +31,12 @@ export type Op =
   /** A message's own delivery limit, written in the frame that creates it (absolute, so replay is idempotent). */
   | readonly ["limit", string, number]
   /** Completions kept on queues with `keepCompleted`, in the ack's frame: ids, msgpack results (null: none), time. */
-  | readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number];
+  | readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number]
+  /** A schedule defined (or redefined) with its first fire time. */
+  | readonly ["schedule", ScheduleRecord]
+  | readonly ["unschedule", string]
+  /** A schedule fired at `lastFireAt` (in the frame of the messages it enqueued); next fire at `nextFireAt`. Keyed by definition id. */
+  | readonly ["fired", string, string, number, number];
 
 /**
  * A new message, positionally: tuples encode and decode several times faster

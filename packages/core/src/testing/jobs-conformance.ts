@@ -126,4 +126,21 @@ export function runJobsConformance(ctx: JobsConformanceContext): void {
     expect(again!.message.maxAttempts).toBe(2);
     expect(await b2.nack(again!.receipt)).toMatchObject({ action: "dead-lettered", attempts: 2 });
   });
+
+  it("jobs: fires a durable schedule once per fire time, without drift, and keeps it across a restart", async () => {
+    const b = await ctx.open();
+    if (b.schedule === undefined || b.schedules === undefined || b.unschedule === undefined) return;
+    const info = await b.schedule("every-5s", { everyMs: 5_000, queue: "sched", payload: { ping: true } });
+    expect(info).toMatchObject({ name: "every-5s", queue: "sched", catchUp: "latest" });
+    await ctx.pass(5_000);
+    await ctx.pass(0);
+    const first = await b.receive("sched", { max: 10, leaseMs: 60_000 });
+    expect(first.map((d) => d.message.payload)).toEqual([{ ping: true }]);
+    expect(first[0]!.message.headers).toMatchObject({ "mq-schedule": "every-5s", "mq-fire-at": String(info.nextFireAt) });
+    const b2 = ctx.canRestart() ? await ctx.restart() : b;
+    const [kept] = await b2.schedules!();
+    expect(kept).toMatchObject({ name: "every-5s", lastFireAt: info.nextFireAt, nextFireAt: info.nextFireAt + 5_000 });
+    expect(await b2.unschedule!("every-5s")).toBe(true);
+    expect(await b2.schedules!()).toEqual([]);
+  });
 }

@@ -4,6 +4,8 @@ export type { HostEnqueueOptions, HostReceiveOptions } from "./queue-host";
 export type { QueueHostOptions, ResolvedHostOptions } from "./options";
 export type { Transaction } from "./transaction";
 export type { WaitForResultOptions } from "./wait-for-result";
+export { defineQueues } from "./typed-queues";
+export type { TypedEnqueueItem, TypedMessageInfo, TypedQueues, TypedScheduleSpec } from "./typed-queues";
 export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 export type { ResolvedQueueSettings } from "./engine/queue-state";
 

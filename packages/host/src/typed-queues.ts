@@ -46,12 +46,12 @@ export function defineQueues<M, T = Record<never, never>>(): (host: QueueHost) =
   return (host) => ({
     host,
     enqueue: (queue, payload, options) => host.enqueue(queue, payload, options),
-    enqueueBatch: (items, options) => host.enqueueBatch(items as never, options),
+    enqueueBatch: (items, options) => host.enqueueBatch(items, options),
     publish: (topic, payload, options) => host.publish(topic, payload, options),
     handle: (queue, handler, options) => host.handle(queue, handler, options),
     receive: (queue, options) => host.receive(queue, options),
     getMessage: (queue, id) => host.getMessage(queue, id) as never,
     cancel: (queue, id) => host.cancel(queue, id),
-    schedule: (name, spec) => host.schedule(name, spec as ScheduleSpec),
+    schedule: (name, spec) => host.schedule(name, spec),
   });
 }

@@ -1,4 +1,4 @@
-import { AbortedError, MqError, MQ_ERROR_CODES, MAX_TIMER_MS, TimeoutError, type Clock, type CompletedMessage, type QueueBackend } from "@mq/core";
+import { AbortedError, MqError, MQ_ERROR_CODES, MAX_TIMER_MS, TimeoutError, toMqError, type Clock, type CompletedMessage, type QueueBackend } from "@mq/core";
 
 /** Options of `host.waitForResult`. */
 export interface WaitForResultOptions {
@@ -14,7 +14,7 @@ export interface WaitForResultOptions {
  * `MQ_UNRECOVERABLE` error if the message is dead-lettered meanwhile.
  */
 export function waitForResult(backend: QueueBackend, clock: Clock, id: string, options: WaitForResultOptions = {}): Promise<CompletedMessage> {
-  const lookup = backend.completion;
+  const lookup = backend.completion?.bind(backend);
   if (lookup === undefined) return Promise.reject(new MqError({ code: MQ_ERROR_CODES.INVALID_ARGUMENT, message: "[mq] this backend does not keep completions; use the embedded engine with keepCompleted on the queue" }));
   const { signal, timeoutMs } = options;
   if (signal?.aborted === true) return Promise.reject(new AbortedError("waitForResult", signal.reason));
@@ -33,9 +33,9 @@ export function waitForResult(backend: QueueBackend, clock: Clock, id: string, o
     const onCompleted = (event: { queue: string; id: string; result: unknown }): void => {
       if (event.id !== id) return;
       // Read it back so the answer is the stored one (and its completion time).
-      lookup.call(backend, id).then(
+      lookup(id).then(
         (found) => finish(() => (found === undefined ? reject(notKept(id)) : resolve(found))),
-        (error: unknown) => finish(() => reject(error)),
+        (error: unknown) => finish(() => reject(toMqError(error, "waitForResult failed"))),
       );
     };
     const onDead = (event: { queue: string; id: string; reason: string }): void => {
@@ -47,11 +47,11 @@ export function waitForResult(backend: QueueBackend, clock: Clock, id: string, o
     signal?.addEventListener("abort", onAbort, { once: true });
     if (timeoutMs !== undefined) timer = clock.setTimeout(() => finish(() => reject(new TimeoutError(`waitForResult("${id}")`, timeoutMs))), Math.min(timeoutMs, MAX_TIMER_MS));
     // Already completed before we listened?
-    lookup.call(backend, id).then(
+    lookup(id).then(
       (found) => {
         if (found !== undefined) finish(() => resolve(found));
       },
-      (error: unknown) => finish(() => reject(error)),
+      (error: unknown) => finish(() => reject(toMqError(error, "waitForResult failed"))),
     );
   });
 }

@@ -31,7 +31,7 @@ export class CompletedStore {
   add(record: CompletedRecord, keep: KeepCompleted): void {
     if (this.#byId.has(record.id)) return;
     let queue = this.#byQueue.get(record.queue);
-    if (queue === undefined) this.#byQueue.set(record.queue, (queue = new Map()));
+    if (queue === undefined) this.#byQueue.set(record.queue, (queue = new Map<string, CompletedRecord>()));
     queue.set(record.id, record);
     this.#byId.set(record.id, record);
     this.#prune(queue, keep, record.at);

@@ -310,6 +310,10 @@ export class Engine implements QueueBackend {
     this.#assertOpen("getMessage");
     assertName("getMessage", "queue", queue);
     assertMessageId("getMessage", id);
+    return Promise.resolve(this.#messageInfo(queue, id));
+  }
+
+  #messageInfo(queue: string, id: string): MessageInfo {
     const entry = this.#state.entries.get(id);
     if (entry !== undefined && entry.queue === queue && entry.state !== "gone") {
       const state = entry.state === "ready" ? "ready" : entry.state === "delayed" ? "delayed" : "in-flight";

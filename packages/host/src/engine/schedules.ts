@@ -28,7 +28,7 @@ export function buildSchedule(name: string, spec: ScheduleSpec, id: string, now:
   if (spec.options !== undefined) {
     if (typeof spec.options !== "object" || spec.options === null) throw new InvalidArgumentError("schedule", "options", "must be enqueue options");
     assertKnownKeys("schedule", "options", spec.options, OPTION_KEYS);
-    validateItem({ ...spec.options, queue: spec.queue, payload: null } as EnqueueItem);
+    validateItem({ ...spec.options, queue: spec.queue, payload: null });
   }
   if (spec.cron !== undefined) {
     if (typeof spec.cron !== "string") throw new InvalidArgumentError("schedule", "cron", "must be a cron pattern string");

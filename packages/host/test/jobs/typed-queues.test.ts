@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
-import { defineQueues, type Delivery, type HandlerContext } from "../../src/index";
+import { defineQueues, type Delivery, type HandlerContext, type Message } from "../../src/index";
 import type { QueueHost } from "../../src/queue-host";
 import { memoryHost, until } from "../support";
 
@@ -64,7 +64,7 @@ describe("defineQueues", () => {
     await queues.publish("audit", { action: "refund" });
 
     const info = await queues.getMessage("payments", "nope");
-    expectTypeOf(info.message).toEqualTypeOf<import("@mq/core").Message<Payment> | undefined>();
+    expectTypeOf(info.message).toEqualTypeOf<Message<Payment> | undefined>();
     const got = await queues.receive("payments", { max: 10 });
     expectTypeOf(got).toEqualTypeOf<Delivery<Payment>[]>();
     expect(got).toHaveLength(3);

@@ -40,6 +40,7 @@ export type {
   EnqueueResult,
   EnqueueStatus,
   Message,
+  MessageBackoff,
   MessageInfo,
   MessageState,
   NackOutcome,

@@ -32,7 +32,12 @@ export interface Message<TPayload = unknown> {
   readonly headers?: Readonly<Record<string, string>>;
   /** Deliveries before dead-lettering for this message, when it overrides the queue's `maxAttempts`. */
   readonly maxAttempts?: number;
+  /** Retry delay for this message, when it overrides its handler's `backoff`. */
+  readonly backoff?: MessageBackoff;
 }
+
+/** A message's own retry delay: a number is a fixed delay in ms; exponential doubles from `baseMs` up to `maxMs`. */
+export type MessageBackoff = number | { readonly type: "fixed" | "exponential"; readonly baseMs: number; readonly maxMs?: number; readonly jitter?: boolean };
 
 /** Dedup behaviour for a key: replace a pending message in place, or drop duplicates within a window. */
 export type DedupMode = "replace" | "drop";
@@ -58,6 +63,8 @@ export interface EnqueueOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Deliveries before dead-lettering, for this message only (overrides the queue's `maxAttempts`). */
   readonly maxAttempts?: number;
+  /** Retry delay for this message only (overrides the handler's `backoff` in the dispatcher). */
+  readonly backoff?: MessageBackoff;
 }
 
 /** One message to enqueue: to a queue directly, or to every queue bound to a topic. */

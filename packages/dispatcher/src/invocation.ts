@@ -1,6 +1,7 @@
 import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo, UnrecoverableError } from "@mq/core";
 import type { Clock, Delivery, EnqueueItem, ErrorInfo, Logger, QueueBackend } from "@mq/core";
 import { computeBackoff } from "./backoff";
+import { resolveBackoff } from "./handler-options";
 import { InvocationContext } from "./handler-context";
 import type { ContextTarget } from "./handler-context";
 import type { Timed } from "./invocation-timers";
@@ -240,7 +241,9 @@ export class Invocation implements Timed, ContextTarget {
       void this.#nack({ delayMs: 0, reason: info, deadLetter: true }, info, true);
       return;
     }
-    const delayMs = computeBackoff(owner.options.backoff, attempt, owner.random);
+    // The message's own backoff, given at enqueue, wins over the handler's.
+    const policy = message.backoff === undefined ? owner.options.backoff : resolveBackoff(message.backoff);
+    const delayMs = computeBackoff(policy, attempt, owner.random);
     // The message's own maxAttempts wins; then the handler's maxRetries (its own policy, applied per nack); else the queue's maxAttempts.
     const { maxRetries } = owner.options;
     const maxAttempts = message.maxAttempts ?? (maxRetries === undefined ? undefined : maxRetries + 1);

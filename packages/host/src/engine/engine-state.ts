@@ -141,7 +141,9 @@ export class EngineState {
       }
       case "limit": {
         const entry = this.entries.get(op[1]);
-        if (entry !== undefined) entry.maxAttempts = op[2];
+        if (entry === undefined) return;
+        if (op[2] != null) entry.maxAttempts = op[2];
+        if (op[3] != null) entry.backoff = op[3];
         return;
       }
       case "completed":

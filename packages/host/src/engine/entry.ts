@@ -1,4 +1,4 @@
-import type { ErrorInfo, Message } from "@mq/core";
+import type { ErrorInfo, Message, MessageBackoff } from "@mq/core";
 
 /** Where a message is in its life. `gone` entries are tombstones left in a lane. */
 export type EntryState = "ready" | "delayed" | "in-flight" | "gone";
@@ -27,6 +27,8 @@ export interface Entry {
   replayOrder: number;
   /** Per-message delivery limit (overrides the queue's `maxAttempts`); durable (`limit` op, snapshot field 15). */
   maxAttempts?: number;
+  /** Per-message retry delay for the dispatcher; durable like `maxAttempts` (snapshot field 16). */
+  backoff?: MessageBackoff;
   /** In memory only: the last progress its running handler reported. */
   progress?: unknown;
   /** In memory only: why the last attempt failed. */
@@ -53,6 +55,7 @@ export function toMessage<TPayload>(entry: Entry, payload: TPayload): Message<TP
   if (entry.causationId !== undefined) message.causationId = entry.causationId;
   if (entry.headers !== undefined) message.headers = entry.headers;
   if (entry.maxAttempts !== undefined) message.maxAttempts = entry.maxAttempts;
+  if (entry.backoff !== undefined) message.backoff = entry.backoff;
   return message;
 }
 

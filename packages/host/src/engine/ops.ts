@@ -1,4 +1,4 @@
-import type { ErrorInfo, QueueSettings } from "@mq/core";
+import type { ErrorInfo, MessageBackoff, QueueSettings } from "@mq/core";
 import type { Entry } from "./entry";
 import type { ScheduleRecord } from "./schedule-record";
 
@@ -28,8 +28,8 @@ export type Op =
   | readonly ["bind", string, string]
   | readonly ["unbind", string, string]
   | readonly ["configure", string, QueueSettings]
-  /** A message's own delivery limit, written in the frame that creates it (absolute, so replay is idempotent). */
-  | readonly ["limit", string, number]
+  /** A message's own delivery limit and retry delay (null: the queue's / handler's), in the frame that creates it. */
+  | readonly ["limit", string, number | null, MessageBackoff | null]
   /** Completions kept on queues with `keepCompleted`, in the ack's frame: ids, msgpack results (null: none), time. */
   | readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number]
   /** A schedule defined (or redefined) with its first fire time. */

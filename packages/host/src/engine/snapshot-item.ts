@@ -1,3 +1,4 @@
+import type { MessageBackoff } from "@mq/core";
 import type { Entry, EntryState } from "./entry";
 
 /**
@@ -21,7 +22,8 @@ export type SnapshotItem = [
   headers: Record<string, string> | null,
   state: EntryState,
   /** Written only when the message has its own limit: snapshots without it still read. */
-  maxAttempts?: number,
+  maxAttempts?: number | null,
+  backoff?: MessageBackoff,
 ];
 
 /** Reads a live entry into its stored form; called by the journal as it encodes, slice by slice. */
@@ -44,7 +46,8 @@ export function toSnapshotItem(item: unknown): SnapshotItem {
     e.headers ?? null,
     e.state,
   ];
-  if (e.maxAttempts !== undefined) stored.push(e.maxAttempts);
+  if (e.maxAttempts !== undefined || e.backoff !== undefined) stored.push(e.maxAttempts ?? null);
+  if (e.backoff !== undefined) stored.push(e.backoff);
   return stored;
 }
 
@@ -68,6 +71,7 @@ export function fromSnapshotItem(item: SnapshotItem): Entry {
     headers: headers ?? undefined,
     state,
     replayOrder: 0,
-    ...(item[15] === undefined ? {} : { maxAttempts: item[15] }),
+    ...(item[15] == null ? {} : { maxAttempts: item[15] }),
+    ...(item[16] === undefined ? {} : { backoff: item[16] }),
   };
 }

@@ -88,9 +88,35 @@ describe("final errors", () => {
     expect((await host.deadLetters.list()).items[0]!.reason).toBe("max-retries");
   });
 
-  it("rejects a bad maxAttempts with a message that says what to give", async () => {
+  it("rejects a bad maxAttempts or backoff with a message that says what to give", async () => {
     const { host } = memoryHost();
     await started(host);
     await expect(host.enqueue("q", 1, { maxAttempts: 0 })).rejects.toMatchObject({ code: MQ_ERROR_CODES.INVALID_ARGUMENT });
+    for (const backoff of [-1, { type: "linear", baseMs: 1 }, { type: "fixed", baseMs: 10, maxMs: 5 }, { type: "fixed", baseMs: 1, extra: 1 }]) {
+      await expect(host.enqueue("q", 1, { backoff: backoff as never })).rejects.toMatchObject({ code: MQ_ERROR_CODES.INVALID_ARGUMENT });
+    }
+  });
+
+  it("uses a message's own backoff over the handler's, kept across a crash over a snapshot", async () => {
+    const store = createMemoryStore();
+    const clock = createManualClock();
+    const journal = createMemoryPersistence({ store });
+    const host = await started(createQueueHost({ persistence: journal, clock }));
+    const { id } = await host.enqueue("q", "slow retry", { backoff: { type: "fixed", baseMs: 5_000 }, maxAttempts: 9 });
+    await journal.snapshot();
+    store.crash();
+    hosts.pop();
+    const again = await started(createQueueHost({ persistence: createMemoryPersistence({ store }), clock }));
+    let calls = 0;
+    again.handle("q", () => {
+      calls++;
+      throw new Error("try later");
+    }, { backoff: 0 });
+    clock.advance(0);
+    await until(async () => (await again.getMessage("q", id)).state === "delayed");
+    const info = await again.getMessage("q", id);
+    expect(info.message).toMatchObject({ backoff: { type: "fixed", baseMs: 5_000 }, maxAttempts: 9 });
+    expect(info.availableAt).toBe(clock.now() + 5_000);
+    expect(calls).toBe(1);
   });
 });

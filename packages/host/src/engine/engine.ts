@@ -557,10 +557,18 @@ export class Engine implements QueueBackend {
   #completedOp(receipts: readonly string[], unique: readonly string[], entries: readonly Entry[], results: readonly unknown[] | undefined, now: number): Op | undefined {
     let ids: string[] | undefined;
     let encoded: (Uint8Array | null)[] | undefined;
+    // One settings lookup per run of same-queue entries: an ack batch is almost always one queue.
+    let queue: string | undefined;
+    let keep: unknown;
+    const sameOrder = unique.length === receipts.length;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      if (this.#state.settingsOf(entry.queue).keepCompleted === undefined) continue;
-      const value = results === undefined ? undefined : results[receipts.indexOf(unique[i]!)];
+      if (entry.queue !== queue) {
+        queue = entry.queue;
+        keep = this.#state.settingsOf(queue).keepCompleted;
+      }
+      if (keep === undefined) continue;
+      const value = results === undefined ? undefined : results[sameOrder ? i : receipts.indexOf(unique[i]!)];
       (ids ??= []).push(entry.id);
       (encoded ??= []).push(value === undefined ? null : encodeResult(value, this.#options.logger));
     }

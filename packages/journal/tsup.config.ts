@@ -1,4 +1,4 @@
 import { defineConfig } from "tsup";
 import { libraryConfig } from "@mq-tooling/tsup/library";
 
-export default defineConfig(libraryConfig({ index: "src/index.ts", memory: "src/memory.ts" }));
+export default defineConfig(libraryConfig({ index: "src/index.ts", memory: "src/memory.ts", testing: "src/testing.ts" }, { shims: true }));

@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
+import { createAdminServer, type AdminServer } from "@mq/admin";
 import { createQueueHost, type EnqueueResult } from "@mq/host";
 import { parseArgs } from "./args";
 import { readRows, renderTable, startLiveView, QUEUES } from "./live-view";
@@ -40,6 +41,9 @@ if (resumed) {
       `${before.ready + before.delayed} messages were waiting, ${deadBefore} dead letters kept from earlier runs`,
   );
 } else console.log("starting from an empty data folder");
+// The admin dashboard (loopback only) shows the same run live in a browser; the token rides in the URL fragment.
+const admin: AdminServer | undefined = args.dashboard ? await createAdminServer(host) : undefined;
+if (admin !== undefined) console.log(`dashboard: ${admin.dashboardUrl}${args.linger > 0 ? ` (kept up ${args.linger} s after the run)` : " (open while the job runs; --linger N keeps it up longer)"}`);
 
 let placed = 0;
 let lastOrderId: string | undefined;
@@ -79,6 +83,8 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 100));
 }
 await view.stop();
+if (admin !== undefined && args.linger > 0) await new Promise((r) => setTimeout(r, args.linger * 1000));
+await admin?.close();
 
 // The summary's msg/s is each queue's average over the whole run (totals count from this start).
 const rows = await readRows(host, new Map(QUEUES.map((q) => [q, 0])), Date.now() - startedAt);

@@ -23,6 +23,8 @@ describe("the example app", () => {
   it("runs the order workflow to the end and prints a summary", async () => {
     const out = await example("--reset", "--orders", "120");
     expect(out).toContain("starting from an empty data folder");
+    // The admin dashboard is served while the job runs, and its URL printed.
+    expect(out).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=\S+/);
     expect(out).toContain("orders placed this run      120");
     expect(out).toMatch(/\d+ created, \d+ duplicates dropped, \d+ replaced in place/);
     expect(out).toMatch(/orders\s+0\s+0\s+0\s+120\s/);

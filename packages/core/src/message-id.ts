@@ -9,19 +9,33 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32: sortab
  * millisecond or when the wall clock steps back.
  */
 export function createIdGenerator(now: () => number = Date.now): () => string {
-  const node = encode(randomBytes(4).readUInt32BE(0), 6);
+  // The id is built from one array of char codes, so it is a flat string: a concatenated (rope)
+  // string would be flattened again every time it is hashed as a map key.
+  const codes = new Array<number>(26).fill(48);
+  writeBase32(codes, 10, 6, randomBytes(4).readUInt32BE(0));
   let lastMs = -1;
-  let prefix = "";
   let counter = Math.floor(Math.random() * 2 ** 20);
   return () => {
     const ms = now();
     if (ms > lastMs) {
       lastMs = ms;
-      prefix = encode(ms, 10) + node;
+      writeBase32(codes, 0, 10, ms);
     }
     counter = (counter + 1) % 2 ** 50;
-    return prefix + encode(counter, 10);
+    writeBase32(codes, 16, 10, counter);
+    return String.fromCharCode.apply(null, codes);
   };
+}
+
+const ALPHABET_CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
+/** Writes `value` as `length` base-32 digits, most significant first, at `codes[at…]`. */
+function writeBase32(codes: number[], at: number, length: number, value: number): void {
+  let v = value;
+  for (let i = at + length - 1; i >= at; i--) {
+    codes[i] = ALPHABET_CODES[v % 32]!;
+    v = Math.floor(v / 32);
+  }
 }
 
 /** The default process-wide id generator. */
@@ -32,14 +46,4 @@ export function idTime(id: string): number {
   let ms = 0;
   for (let i = 0; i < 10; i++) ms = ms * 32 + ALPHABET.indexOf(id[i] ?? "0");
   return ms;
-}
-
-function encode(value: number, length: number): string {
-  let out = "";
-  let v = value;
-  for (let i = 0; i < length; i++) {
-    out = ALPHABET[v % 32]! + out;
-    v = Math.floor(v / 32);
-  }
-  return out;
 }

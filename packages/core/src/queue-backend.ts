@@ -3,7 +3,7 @@ import type { DeadLetterApi } from "./dead-letter-api";
 import type { ErrorInfo } from "./errors/to-mq-error";
 import type { ScheduleInfo, ScheduleSpec } from "./schedule";
 import type { MqError } from "./errors/mq-error";
-import type { CompletedMessage, DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, MessageInfo, NackOutcome, QueueStats } from "./message";
+import type { CompletedMessage, DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, Message, MessageInfo, NackOutcome, QueueStats } from "./message";
 
 /** Events every backend emits. Listeners must not throw. */
 export interface BackendEvents {
@@ -152,6 +152,8 @@ export interface QueueBackend {
   unschedule?(name: string): Promise<boolean>;
   /** Every stored schedule, by name. Optional. */
   schedules?(): Promise<ScheduleInfo[]>;
+  /** Up to `limit` ready messages in delivery order, without leasing them or counting an attempt. Optional. */
+  peek?(queue: string, limit: number): Promise<Message[]>;
   /** Apply settings to a queue (merged over the current ones). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void>;
   /** Route a topic to a queue: publishing to the topic enqueues a copy there. */

@@ -4,6 +4,7 @@ import { EventEmitter } from "eventemitter3";
 import { resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
 import { QueuePool } from "./queue-pool";
 import type { PoolDeps } from "./queue-pool";
+import type { HandlerMiddleware } from "./middleware";
 import { prepareHandler } from "./resolve-handler";
 import type {
   Dispatcher,
@@ -30,6 +31,7 @@ class QueueDispatcher implements Dispatcher {
   readonly #resolver: HandlerResolver | undefined;
   readonly #drainTimeoutMs: number;
   readonly #pools = new Map<string, QueuePool>();
+  readonly #middleware: HandlerMiddleware[] = [];
   #state: "created" | "started" | "stopping" | "stopped" = "created";
   #stopping: Promise<void> | undefined;
   readonly #onReady = (queue: string): void => this.#pools.get(queue)?.onReady();
@@ -44,6 +46,7 @@ class QueueDispatcher implements Dispatcher {
       logger: options.logger === undefined ? silentLogger : guardLogger(options.logger),
       random: options.random ?? Math.random,
       events: this.events,
+      middleware: this.#middleware,
     };
   }
 
@@ -65,6 +68,15 @@ class QueueDispatcher implements Dispatcher {
     this.#state = "started";
     this.#backend.events.on("ready", this.#onReady);
     for (const pool of this.#pools.values()) pool.start();
+  }
+
+  use(middleware: HandlerMiddleware): () => void {
+    if (typeof middleware !== "function") throw new InvalidArgumentError("dispatcher", "middleware", "must be a function (ctx, next) => unknown");
+    this.#middleware.push(middleware);
+    return () => {
+      const i = this.#middleware.indexOf(middleware);
+      if (i >= 0) this.#middleware.splice(i, 1);
+    };
   }
 
   scale(queue: string, maxParallelism: number): void {

@@ -7,6 +7,7 @@ export type { SignalHandlerOptions, Stoppable } from "./signal-handlers";
 // The logger contract is @mq/core's (pino call order); re-exported so dispatcher users need not import core for it.
 export { silentLogger } from "@mq/core";
 export type { LogFields, Logger } from "@mq/core";
+export type { HandlerMiddleware } from "./middleware";
 export { MAX_AUTO_PREFETCH, MIN_AUTO_PREFETCH, autoPrefetchCeiling } from "./prefetch-depth";
 export type {
   BackoffOption,

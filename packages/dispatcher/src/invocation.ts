@@ -6,10 +6,11 @@ import { InvocationContext } from "./handler-context";
 import type { ContextTarget } from "./handler-context";
 import type { Timed } from "./invocation-timers";
 import type { LeaseHeartbeat } from "./lease-heartbeat";
+import { runMiddleware, type HandlerMiddleware } from "./middleware";
 import type { Outcome } from "./pool-counters";
 import { handlerFor } from "./resolve-handler";
 import type { HandlerSource } from "./resolve-handler";
-import type { DispatcherEvents, ResolvedHandlerOptions } from "./types";
+import type { DispatcherEvents, HandlerContext, ResolvedHandlerOptions } from "./types";
 
 /** What an invocation needs from the pool that runs it. */
 export interface InvocationOwner {
@@ -19,6 +20,8 @@ export interface InvocationOwner {
   readonly logger: Logger;
   readonly options: ResolvedHandlerOptions;
   readonly source: HandlerSource;
+  /** Wrappers around every handler call (usually empty). */
+  readonly middleware: readonly HandlerMiddleware[];
   readonly random: () => number;
   /** Acks one delivery with its publishes (coalesced with others of the same turn). */
   ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result?: unknown): Promise<void>;
@@ -114,10 +117,11 @@ export class Invocation implements Timed, ContextTarget {
     const ctx = new InvocationContext(this, owner.queue, owner.logger);
     const source = owner.source;
     // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
-    const result =
+    const call = (c: HandlerContext<unknown>): Promise<unknown> =>
       "fixed" in source
-        ? Promise.resolve().then(() => source.fixed(message.payload, ctx))
-        : handlerFor(source, this.delivery).then((invoke) => invoke(message.payload, ctx));
+        ? Promise.resolve().then(() => source.fixed(message.payload, c))
+        : handlerFor(source, this.delivery).then((invoke) => invoke(message.payload, c));
+    const result = owner.middleware.length === 0 ? call(ctx) : runMiddleware(owner.middleware, ctx, call);
     result.then(
       (value: unknown) => this.#onSettled(undefined, true, value),
       (error: unknown) => this.#onSettled(error, false),

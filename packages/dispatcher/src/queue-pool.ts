@@ -8,6 +8,7 @@ import type { HeldDelivery } from "./held-delivery";
 import { Invocation } from "./invocation";
 import type { InvocationOwner } from "./invocation";
 import { InvocationTimers } from "./invocation-timers";
+import type { HandlerMiddleware } from "./middleware";
 import { PoolCounters } from "./pool-counters";
 import type { Outcome } from "./pool-counters";
 import { Prefetcher } from "./prefetcher";
@@ -25,6 +26,8 @@ export interface PoolDeps {
   readonly logger: Logger;
   readonly random: () => number;
   readonly events: EventEmitter<DispatcherEvents>;
+  /** Shared by every pool and changed in place by `Dispatcher.use()`. */
+  readonly middleware: readonly HandlerMiddleware[];
 }
 
 /**
@@ -39,6 +42,7 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random: () => number;
+  readonly middleware: readonly HandlerMiddleware[];
   readonly #events: EventEmitter<DispatcherEvents>;
   #options: ResolvedHandlerOptions;
   #state: "idle" | "running" | "stopping" | "stopped" = "idle";
@@ -65,6 +69,7 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.random = deps.random;
+    this.middleware = deps.middleware;
     this.#events = deps.events;
     this.#prefetcher = new Prefetcher(this);
     this.#releaser = new DeliveryReleaser(this);

@@ -1,5 +1,6 @@
 import type { Clock, Delivery, EnqueueOptions, ErrorInfo, Logger, Message, MqError } from "@mq/core";
 import type { EventEmitter } from "eventemitter3";
+import type { HandlerMiddleware } from "./middleware";
 
 /** What a handler receives besides its payload. */
 export interface HandlerContext<TPayload = unknown> {
@@ -207,6 +208,8 @@ export interface Dispatcher {
   handle<TPayload = unknown>(queue: string, handler: HandlerSpec<TPayload>, options?: HandlerOptions): HandlerRegistration;
   /** Start every registered queue's workers. Idempotent; call it after `backend.open()`. */
   start(): void;
+  /** Wrap every handler invocation (outermost first, in order of use); returns a function that removes it. */
+  use(middleware: HandlerMiddleware): () => void;
   /** Change a queue's parallelism at runtime; scaling down lets running handlers finish. */
   scale(queue: string, maxParallelism: number): void;
   /** Stop starting handlers for `queue` (running ones finish; leased-ahead ones are released). */

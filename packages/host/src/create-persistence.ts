@@ -16,5 +16,6 @@ export function createPersistence(options: QueueHostOptions, resolved: ResolvedH
     ...(resolved.snapshot.everyMs === undefined ? {} : { snapshotEveryMs: resolved.snapshot.everyMs }),
     ...(resolved.snapshot.onClose === undefined ? {} : { snapshotOnClose: resolved.snapshot.onClose }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
 }

@@ -6,6 +6,10 @@ export type { Transaction } from "./transaction";
 export type { WaitForResultOptions } from "./wait-for-result";
 export { defineQueues } from "./typed-queues";
 export type { TypedEnqueueItem, TypedMessageInfo, TypedQueues, TypedScheduleSpec } from "./typed-queues";
+export type { HostHealth, JournalHealth } from "./health";
+export type { QueueLatency, QueueRates } from "./metrics/queue-observer";
+export type { LatencySummary } from "./metrics/latency-histogram";
+export { LatencyHistogram } from "./metrics/latency-histogram";
 export { DEFAULT_QUEUE_SETTINGS, DEFAULT_MAX_DEAD_LETTERS, defaultDataDir } from "./defaults";
 export type { ResolvedQueueSettings } from "./engine/queue-state";
 
@@ -57,8 +61,9 @@ export type {
   QueueSettings,
   QueueStats,
   RecoveryReport,
+  SnapshotInfo,
 } from "@mq/core";
 export { installSignalHandlers } from "@mq/dispatcher";
-export type { HandlerContext, HandlerOptions, HandlerResolver, HandlerSpec } from "@mq/dispatcher";
+export type { DispatcherEvents, DispatcherQueueStats, HandlerContext, HandlerMiddleware, HandlerOptions, HandlerResolver, HandlerSpec } from "@mq/dispatcher";
 export { createFilePersistence } from "@mq/journal";
 export { createMemoryPersistence, createMemoryStore } from "@mq/journal/memory";

@@ -1,10 +1,12 @@
 import {
   guardLogger,
+  HostClosedError,
   InvalidArgumentError,
   newId,
   silentLogger,
   systemClock,
   type Logger,
+  type Message,
   type BackendEvents,
   type Clock,
   type CompletedMessage,
@@ -18,10 +20,12 @@ import {
   type EnqueueResult,
   type NackOptions,
   type NackOutcome,
+  type Persistence,
   type QueueBackend,
   type QueueSettings,
   type QueueStats,
   type RecoveryReport,
+  type SnapshotInfo,
 } from "@mq/core";
 import {
   createDispatcher,
@@ -36,6 +40,8 @@ import type { EventEmitter } from "eventemitter3";
 import { createPersistence } from "./create-persistence";
 import { DEFAULT_QUEUE_SETTINGS } from "./defaults";
 import { Engine } from "./engine/engine";
+import { HealthTracker, type HostHealth } from "./health";
+import { QueueObserver, type QueueLatency, type QueueRates } from "./metrics/queue-observer";
 import type { ResolvedQueueSettings } from "./engine/queue-state";
 import { resolveHostOptions, type QueueHostOptions, type ResolvedHostOptions } from "./options";
 import { createTransaction, type Transaction } from "./transaction";
@@ -71,7 +77,12 @@ export class QueueHost {
   readonly #dispatcher: Dispatcher;
   readonly #logger: Logger;
   readonly #clock: Clock;
+  /** The embedded engine's persistence; undefined on a custom backend. */
+  readonly #persistence: Persistence | undefined;
+  readonly #health: HealthTracker;
+  readonly #observer: QueueObserver;
   #started = false;
+  #stopping = false;
 
   /** Same options as {@link createQueueHost}; the `resolver` argument is kept for compatibility (prefer `options.resolver`). */
   constructor(options: QueueHostOptions = {}, resolver?: HandlerResolver) {
@@ -81,8 +92,9 @@ export class QueueHost {
     this.#clock = clock;
     this.#logger = options.logger === undefined ? silentLogger : guardLogger(options.logger);
     if (options.backend === undefined) {
+      this.#persistence = createPersistence(options, resolved);
       this.#engine = new Engine({
-        persistence: createPersistence(options, resolved),
+        persistence: this.#persistence,
         clock,
         newId,
         settingsFor: (queue, configured) => this.#settingsFor(queue, configured),
@@ -92,12 +104,21 @@ export class QueueHost {
       });
     }
     this.backend = this.#engine ?? options.backend!;
+    this.#health = new HealthTracker(this.#persistence, clock);
     const handlerResolver = options.resolver ?? resolver;
     this.#dispatcher = createDispatcher(this.backend, {
       clock,
       drainTimeoutMs: resolved.drainTimeoutMs,
       logger: this.#logger,
       ...(handlerResolver === undefined ? {} : { resolver: handlerResolver }),
+    });
+    // The engine emits "error" only when it fails and stops (a listener costs nothing per message).
+    if (this.#engine !== undefined) this.#engine.events.on("error", (error) => this.#health.fail(error));
+    this.#observer = new QueueObserver({
+      engine: this.backend.events,
+      dispatcher: this.#dispatcher.events,
+      clock,
+      handledQueues: () => this.#dispatcher.handlers().map((h) => h.queue),
     });
     // Tests and leak checks read the engine's internals through @mq/host/testing; not part of the public type.
     Object.defineProperty(this, INTERNALS, { value: () => this.#engine?.internals(), enumerable: false });
@@ -137,6 +158,7 @@ export class QueueHost {
 
   /** Stops handlers (waiting up to `drainTimeoutMs`), writes a final snapshot and closes the journal. */
   async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    this.#stopping = true;
     if (this.#started) await this.#dispatcher.stop(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs });
     await this.backend.close();
   }
@@ -213,6 +235,13 @@ export class QueueHost {
   /** Names of the known queues. */
   queues(): Promise<string[]> {
     return this.backend.queues();
+  }
+
+  /** Up to `limit` ready messages of `queue` in delivery order, without leasing them or counting an attempt. */
+  peek<TPayload = unknown>(queue: string, limit = 10): Promise<Message<TPayload>[]> {
+    const backend = this.backend;
+    if (backend.peek === undefined) return Promise.reject(new InvalidArgumentError("peek", "backend", "this backend does not support peeking at a queue"));
+    return backend.peek(queue, limit) as Promise<Message<TPayload>[]>;
   }
 
   /**
@@ -311,6 +340,42 @@ export class QueueHost {
   /** Worker stats per handled queue. */
   workers(queue?: string): DispatcherQueueStats[] {
     return this.#dispatcher.stats(queue);
+  }
+
+  /** Writes a snapshot now (recovery then starts from it); rejects unless the host is started. */
+  snapshot(): Promise<SnapshotInfo> {
+    if (this.#engine === undefined || this.#persistence === undefined) {
+      return Promise.reject(new HostClosedError("host", "snapshot() needs the embedded engine; a custom backend keeps its own state"));
+    }
+    if (this.#engine.status !== "open") return Promise.reject(new HostClosedError("host", `cannot snapshot while ${this.#engine.status}`));
+    return this.#persistence.snapshot();
+  }
+
+  /** Journal state, fail-stop reason, durability and handlers: for readiness probes and admin views. */
+  health(): HostHealth {
+    // A custom backend has no engine status of its own: infer it from the host's lifecycle.
+    const status = this.#engine?.status ?? (this.#stopping ? "closed" : this.#started ? "open" : "new");
+    return this.#health.report(status, this.#started && !this.#stopping, this.#dispatcher.stats());
+  }
+
+  /**
+   * Latency percentiles of `queue` over the last minute: enqueue to handler
+   * start, and handler run time. Recording starts on the first call to
+   * latency() or rates() (so an unobserved host pays nothing per message);
+   * call {@link observe} at startup to have a full minute by the first read.
+   */
+  latency(queue: string): QueueLatency {
+    return this.#observer.latency(queue);
+  }
+
+  /** Events per second of `queue` over the last minute (enqueued, delivered, acked, failed, retried, dead-lettered, expired). */
+  rates(queue: string): QueueRates {
+    return this.#observer.rates(queue);
+  }
+
+  /** Starts recording latency and rates now (idempotent); latency() and rates() start it too. */
+  observe(): void {
+    this.#observer.start();
   }
 
   /** The logger the host writes to (silent unless `logger` was given). */

@@ -1,7 +1,8 @@
 // Z4: random sequences of host API calls, clock moves, restarts, crashes and
 // power losses, checked step by step against a small reference model.
 import { createManualClock, type ManualClock } from "@mq/core/testing";
-import { createFaultFs, createFilePersistence, type FaultFs } from "@mq/journal";
+import { createFilePersistence } from "@mq/journal";
+import { createFaultFs, type FaultFs } from "@mq/journal/testing";
 import { createMemoryPersistence, createMemoryStore, type MemoryStore } from "@mq/journal/memory";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import { Packr } from "msgpackr";
+import { Packr, REUSE_BUFFER_MODE } from "msgpackr";
 
 /**
  * One msgpackr configuration for everything the journal stores. Records and
@@ -26,8 +26,38 @@ export function encode(value: unknown): Uint8Array {
   return packr.pack(value);
 }
 
+/**
+ * Encodes `value` into `target` so that its bytes start exactly at `at` (no
+ * intermediate buffer); returns the end offset. When msgpackr needed more room
+ * than `target` has, returns the encoded bytes (a view of msgpackr's own buffer,
+ * valid until the next encode) for the caller to copy once it has grown.
+ * `target` should have a few KiB free past `at`: msgpackr starts a fresh buffer otherwise.
+ */
+export function encodeInto(value: unknown, target: Buffer, at: number): number | Uint8Array {
+  packr.useBuffer(target);
+  packr.position = at;
+  const out = packr.pack(value, REUSE_BUFFER_MODE) as Buffer & { start: number; end: number };
+  if (out !== target) return out.subarray(out.start, out.end);
+  // msgpackr starts each value on an 8-byte boundary: close the gap so frames stay contiguous.
+  if (out.start !== at) target.copyWithin(at, out.start, out.end);
+  return at + (out.end - out.start);
+}
+
+// One options object for every decode: recovery decodes millions of frames.
+const region = { start: 0, end: 0 };
+
 /** Decodes bytes written by {@link encode}; `start`/`end` select a region without creating a view. */
 export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknown {
   // Passing the same (whole-segment) buffer each time lets msgpackr reuse its DataView.
-  return packr.unpack(bytes, { start, end });
+  region.start = start;
+  region.end = end;
+  return packr.unpack(bytes, region);
+}
+
+/**
+ * Decodes the records of a group frame (msgpack values back to back in
+ * `bytes[start..end)`) with one call; every value is checked by the caller.
+ */
+export function decodeRecords(bytes: Uint8Array, start: number, end: number): unknown[] {
+  return packr.unpackMultiple(new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start)) as unknown[];
 }

@@ -108,7 +108,8 @@ describe("F2: write, directory-sync, rename and unlink failures", () => {
   });
 
   it("EIO on the directory fsync of a new segment fail-stops before anything in it is acknowledged", async () => {
-    const run = await faultRun({ op: "syncDir", nth: 1, errno: "EIO", pathIncludes: "journal" }, 3, { restart: "powerLoss" });
+    // Enough ops that the 2 KiB segment rolls (group frames pack small ops tightly).
+    const run = await faultRun({ op: "syncDir", nth: 1, errno: "EIO", pathIncludes: "journal" }, 3, { restart: "powerLoss", total: 1000 });
     expectFailStop(run, "EIO");
   });
 

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, MAX_TIMER_MS, systemClock, type Clock, type DurabilityMode } from "@mq/core";
+import { guardLogger, InvalidOptionsError, MAX_TIMER_MS, silentLogger, systemClock, type Clock, type DurabilityMode, type Logger } from "@mq/core";
 import * as v from "valibot";
 import { FILE_DEFAULTS } from "./defaults";
 import type { FailpointHook } from "./failpoints";
@@ -27,10 +27,20 @@ export interface FilePersistenceOptions {
   readonly onCorruption?: "fail" | "skip";
   /** The file-system layer (tests pass `createFaultFs()`). @default the real file system */
   readonly fs?: JournalFs;
-  /** Failpoint hook, called before and after every durability step. @default from `MQ_FAILPOINT` */
-  readonly failpoints?: FailpointHook;
+  /**
+   * Failpoint hook, called with a name before and after every durability step
+   * (tests: `createFailpoints()` or `failpointsFromEnv()` from `@mq/journal/testing`).
+   * The journal never reads `MQ_FAILPOINT` itself; `undefined` means none. @default none
+   */
+  readonly failpoints?: FailpointHook | undefined;
   /** Clock for timers and durations. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Where the journal reports what an operator must know (pino's call shape):
+   * a fail-stop (`error`, once), a failed snapshot and a truncated torn tail
+   * or skipped corrupt frames at recovery (`warn`). @default silent
+   */
+  readonly logger?: Logger | undefined;
 }
 
 /** {@link FilePersistenceOptions} with every default filled in. */
@@ -63,14 +73,15 @@ const schema = v.strictObject({
   fs: v.optional(v.custom<JournalFs>(fnMembers(["open", "writev", "fdatasync", "syncDir", "readdir"]), "must be a JournalFs (see createFaultFs)")),
   failpoints: v.optional(v.custom<FailpointHook>((x) => typeof x === "function", "must be a function (name) => void")),
   clock: v.optional(v.custom<Clock>(fnMembers(["now", "monotonic", "setTimeout", "clearTimeout"]), "must be a Clock")),
+  logger: v.optional(v.custom<Logger>(fnMembers(["debug", "info", "warn", "error"]), "must be a Logger (debug, info, warn, error), e.g. a pino logger")),
 });
 
 /** Validates options once, reporting every problem with its path. */
-export function resolveFileOptions(input: unknown): { options: ResolvedFileOptions; fs: JournalFs; clock: Clock; failpoints: FailpointHook | undefined } {
+export function resolveFileOptions(input: unknown): { options: ResolvedFileOptions; fs: JournalFs; clock: Clock; failpoints: FailpointHook | undefined; logger: Logger } {
   const parsed = v.safeParse(schema, input);
   if (!parsed.success) throw toInvalidOptions("journal", parsed.issues);
-  const { fs, clock, failpoints, ...options } = parsed.output;
-  return { options, fs: fs ?? nodeFs, clock: clock ?? systemClock, failpoints };
+  const { fs, clock, failpoints, logger, ...options } = parsed.output;
+  return { options, fs: fs ?? nodeFs, clock: clock ?? systemClock, failpoints, logger: logger ? guardLogger(logger) : silentLogger };
 }
 
 /** Turns valibot issues into an {@link InvalidOptionsError}. */

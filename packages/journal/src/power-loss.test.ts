@@ -2,7 +2,8 @@ import { MqError } from "@mq/core";
 import { describe, expect, it } from "vitest";
 import { ns, RecordingHandler, tryOpen } from "../test/helpers";
 import { checkRecovered, drain, rng, runWorkload } from "../test/workload";
-import { createFailpoints, FAILPOINT_NAMES } from "./failpoints";
+import { createFailpoints } from "./failpoint-spec";
+import { FAILPOINT_NAMES } from "./failpoints";
 import { createFilePersistence } from "./file-persistence";
 import { createFaultFs, type FaultFsOptions, type TrashMode } from "./fs/fault-fs";
 

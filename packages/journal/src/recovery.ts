@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { JournalCorruptError, type RecoveryHandler, type RecoveryReport } from "@mq/core";
-import { decode } from "./codec";
+import { JournalCorruptError, MqError, type RecoveryHandler, type RecoveryReport } from "@mq/core";
+import { decode, decodeRecords } from "./codec";
 import type { FailpointHook } from "./failpoints";
 import type { JournalFs } from "./fs/journal-fs";
 import { parseSegmentName, parseSnapshotName, snapshotName } from "./layout";
@@ -91,11 +91,13 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
     const lsn = snapshotLsns[i]!;
     const file = join(ctx.snapshotDir, snapshotName(lsn));
     try {
-      const snap = readSnapshotFile(await readBytes(fs, file), lsn);
+      const snap = readSnapshotFile(await readBytes(fs, file), lsn, file);
       ctx.handler.restore(snap.data, lsn);
       snapLsn = lsn;
       break;
     } catch (error) {
+      // Data written by a newer version is not damage: never fall back past it or skip it.
+      if (MqError.hasCode(error, "MQ_UNSUPPORTED_VERSION")) throw error;
       problems.push(`${snapshotName(lsn)}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
@@ -118,6 +120,12 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
     pending.catch(() => undefined); // awaited below; never an unhandled rejection if we stop early
     return pending;
   };
+  const replay = (ops: unknown, lsn: number, file: string, offset: number): void => {
+    if (!Array.isArray(ops)) throw new JournalCorruptError(file, offset, `record ${lsn} is not an array of ops`);
+    ctx.handler.apply(ops, lsn);
+    framesReplayed++;
+    opsReplayed += ops.length;
+  };
   let nextRead = read(0);
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
@@ -136,7 +144,7 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
         gapPending = { file, offset };
         skipped.push(gapPending);
       },
-      onFrame: (lsn, bodyStart, bodyEnd, offset) => {
+      onFrame: (lsn, bodyStart, bodyEnd, offset, count, group) => {
         if (offset === 0 && lsn !== seg.base) throw new JournalCorruptError(file, offset, `segment named for LSN ${seg.base} starts with LSN ${lsn}`);
         if (lsn <= prev) throw new JournalCorruptError(file, offset, `LSN ${lsn} does not follow ${prev} (duplicated or out of order)`);
         if (lsn !== prev + 1 && lsn > snapLsn + 1) {
@@ -146,18 +154,16 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
           else skipped.push({ file, offset, lsnGap: gap });
         }
         gapPending = undefined;
-        prev = lsn;
-        if (lsn <= snapLsn) return;
-        let ops: unknown;
-        try {
-          ops = decode(plain, bodyStart, bodyEnd);
-        } catch (error) {
-          throw new JournalCorruptError(file, offset, `frame body does not decode: ${error instanceof Error ? error.message : String(error)}`);
+        const last = lsn + count - 1;
+        prev = last;
+        if (last <= snapLsn) return;
+        if (!group) {
+          replay(decodeFrame(plain, bodyStart, bodyEnd, file, offset), lsn, file, offset);
+          return;
         }
-        if (!Array.isArray(ops)) throw new JournalCorruptError(file, offset, "frame body is not an array of ops");
-        ctx.handler.apply(ops, lsn);
-        framesReplayed++;
-        opsReplayed += ops.length;
+        const records = decodeGroup(plain, bodyStart, bodyEnd, count, file, offset);
+        // A snapshot may be labelled with an LSN inside a group: replay only what it does not cover.
+        for (let i = Math.max(0, snapLsn - lsn + 1); i < count; i++) replay(records[i], lsn + i, file, offset);
       },
     });
     if (scan.corrupt) throw new JournalCorruptError(file, scan.corrupt.offset, scan.corrupt.problem);
@@ -207,4 +213,23 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
 async function readBytes(fs: JournalFs, file: string): Promise<Buffer> {
   const bytes = await fs.readFile(file);
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function decodeFrame(bytes: Uint8Array, start: number, end: number, file: string, offset: number): unknown {
+  try {
+    return decode(bytes, start, end);
+  } catch (error) {
+    throw new JournalCorruptError(file, offset, `frame body does not decode: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function decodeGroup(bytes: Uint8Array, start: number, end: number, count: number, file: string, offset: number): unknown[] {
+  let records: unknown[];
+  try {
+    records = decodeRecords(bytes, start, end);
+  } catch (error) {
+    throw new JournalCorruptError(file, offset, `group frame body does not decode: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (records.length !== count) throw new JournalCorruptError(file, offset, `group frame says ${count} records but holds ${records.length}`);
+  return records;
 }

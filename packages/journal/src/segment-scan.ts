@@ -1,5 +1,5 @@
-import { crc32 } from "node:zlib";
-import { FRAME_HEADER_BYTES, MAX_FRAME_BODY_BYTES, frameBodyLength, frameLsn, isValidFrame } from "./frame";
+import { crc32 } from "./crc";
+import { FRAME_HEADER_BYTES, GROUP_COUNT_BYTES, GROUP_FLAG, MAX_FRAME_BODY_BYTES, frameBodyLength, frameLsn, isValidFrame, plausibleCount } from "./frame";
 
 const SECTOR = 512;
 // A zero run this long, aligned to a sector edge, is taken as a sector that never reached the disk.
@@ -29,8 +29,12 @@ export interface ScanOptions {
   readonly prevLsn: number;
   /** Called for each corrupt region passed over when skipping. */
   readonly onSkip?: (offset: number) => void;
-  /** Called for every valid frame in file order. */
-  readonly onFrame: (lsn: number, bodyStart: number, bodyEnd: number, offset: number) => void;
+  /**
+   * Called for every valid frame in file order. `lsn` is its (first) LSN; a
+   * group frame (`group`) holds `count` records encoded back to back in
+   * `bodyStart..bodyEnd`, a record frame one.
+   */
+  readonly onFrame: (lsn: number, bodyStart: number, bodyEnd: number, offset: number, count: number, group: boolean) => void;
 }
 
 /**
@@ -44,14 +48,30 @@ export function scanSegment(buf: Buffer, options: ScanOptions): SegmentScan {
   const skipped: { offset: number }[] = [];
   let lastLsn = options.prevLsn;
   let o = 0;
+  const onFrame = options.onFrame;
+  // One plain view over the segment: each frame's checksum view is cut from it without going through Buffer.
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   while (o < end) {
-    if (isValidFrame(buf, o, end)) {
-      const len = frameBodyLength(buf, o);
-      const lsn = frameLsn(buf, o);
-      options.onFrame(lsn, o + FRAME_HEADER_BYTES, o + FRAME_HEADER_BYTES + len, o);
-      lastLsn = lsn;
-      o += FRAME_HEADER_BYTES + len;
-      continue;
+    // The common case, inline: a whole frame whose checksum matches.
+    if (end - o >= FRAME_HEADER_BYTES) {
+      const field = buf.readUInt32LE(o + 4);
+      const group = field >= GROUP_FLAG;
+      const len = group ? field - GROUP_FLAG : field;
+      const bodyEnd = o + FRAME_HEADER_BYTES + len;
+      if (
+        len !== 0 &&
+        len <= MAX_FRAME_BODY_BYTES &&
+        bodyEnd <= end &&
+        crc32(bytes.subarray(o + 4, bodyEnd)) === buf.readUInt32LE(o) &&
+        (!group || plausibleCount(buf, o, len))
+      ) {
+        const lsn = buf.readUInt32LE(o + 8) + buf.readUInt32LE(o + 12) * 0x1_0000_0000;
+        const count = group ? buf.readUInt32LE(o + FRAME_HEADER_BYTES) : 1;
+        onFrame(lsn, o + FRAME_HEADER_BYTES + (group ? GROUP_COUNT_BYTES : 0), bodyEnd, o, count, group);
+        lastLsn = lsn + count - 1;
+        o = bodyEnd;
+        continue;
+      }
     }
     const next = findNextFrame(buf, o + 1, lastLsn);
     if (next < 0 && options.last && isTornTail(buf, o)) return { validEnd: o, torn: { offset: o, bytes: end - o }, skipped, lastLsn };
@@ -78,11 +98,11 @@ export function findNextFrame(buf: Buffer, from: number, prevLsn: number): numbe
     const p = h - 12;
     search = h + 1;
     if (p + FRAME_HEADER_BYTES >= end) return -1;
-    const len = buf.readUInt32LE(p + 4);
+    const len = frameBodyLength(buf, p);
     if (len === 0 || p + FRAME_HEADER_BYTES + len > end) continue;
     const lsn = frameLsn(buf, p);
-    // Every frame in between takes at least 17 bytes, which bounds how far the LSN can have moved.
-    if (lsn <= prevLsn || lsn > prevLsn + 2 + (p - from + 1) / (FRAME_HEADER_BYTES + 1)) continue;
+    // Every record in between takes at least one byte (a group frame packs many), which bounds how far the LSN can have moved.
+    if (lsn <= prevLsn || lsn > prevLsn + 2 + (p - from + 1)) continue;
     if (isValidFrame(buf, p, end)) return p;
   }
 }
@@ -104,8 +124,12 @@ export function isTornTail(buf: Buffer, o: number): boolean {
 function checksumMatchesWithLength(buf: Buffer, o: number, len: number): boolean {
   if (len <= 0) return false;
   const lenBytes = Buffer.alloc(4);
-  lenBytes.writeUInt32LE(len);
-  return crc32(buf.subarray(o + 8, o + FRAME_HEADER_BYTES + len), crc32(lenBytes)) === buf.readUInt32LE(o);
+  // The damaged field may have belonged to a record frame or to a group frame.
+  for (const field of [len, (len | GROUP_FLAG) >>> 0]) {
+    lenBytes.writeUInt32LE(field);
+    if (crc32(buf.subarray(o + 8, o + FRAME_HEADER_BYTES + len), crc32(lenBytes)) === buf.readUInt32LE(o)) return true;
+  }
+  return false;
 }
 
 function hasZeroSector(buf: Buffer, start: number, stop: number): boolean {

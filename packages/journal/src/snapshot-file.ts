@@ -1,5 +1,5 @@
-import { crc32 } from "node:zlib";
-import type { SnapshotData } from "@mq/core";
+import { crc32 } from "./crc";
+import { UnsupportedVersionError, type SnapshotData } from "@mq/core";
 import { decode, encode } from "./codec";
 import type { JournalFs } from "./fs/journal-fs";
 
@@ -10,6 +10,8 @@ import type { JournalFs } from "./fs/journal-fs";
  * every block checks out and the trailer is present and agrees.
  */
 const FORMAT = "mq-snapshot";
+/** The snapshot format version this code writes and the newest it reads. */
+export const SNAPSHOT_FORMAT_VERSION = 1;
 const BLOCK_HEADER_BYTES = 8;
 // Encoding pauses after this long so a large snapshot never stalls the event loop.
 const SLICE_BUDGET_MS = 4;
@@ -54,7 +56,7 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
   };
 
   const items = data.items;
-  push(encode({ format: FORMAT, v: 1, lsn, items: items.length, meta: data.meta }));
+  push(encode({ format: FORMAT, v: SNAPSHOT_FORMAT_VERSION, lsn, items: items.length, meta: data.meta }));
   let i = 0;
   let chunk = 256;
   while (i < items.length) {
@@ -72,8 +74,11 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
   return position;
 }
 
-/** Decodes and validates a snapshot file; throws an Error describing the first problem. */
-export function readSnapshotFile(buf: Buffer, expectedLsn: number): { lsn: number; data: SnapshotData; bytes: number } {
+/**
+ * Decodes and validates a snapshot file; throws an Error describing the first
+ * problem, or an `UnsupportedVersionError` when a newer version wrote it.
+ */
+export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snapshot"): { lsn: number; data: SnapshotData; bytes: number } {
   let o = 0;
   const plain = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const next = (): unknown => {
@@ -86,7 +91,12 @@ export function readSnapshotFile(buf: Buffer, expectedLsn: number): { lsn: numbe
     return decode(plain, start, start + len);
   };
   const header = next() as { format?: unknown; v?: unknown; lsn?: unknown; items?: unknown; meta?: unknown } | null;
-  if (header?.format !== FORMAT || header.v !== 1) throw new Error("not an mq snapshot (bad header)");
+  if (header?.format !== FORMAT) throw new Error("not an mq snapshot (bad header)");
+  // Checked before anything else in the header: a newer format may lay the rest out differently.
+  if (typeof header.v === "number" && Number.isInteger(header.v) && header.v > SNAPSHOT_FORMAT_VERSION) {
+    throw new UnsupportedVersionError("snapshot format version", header.v, `${file} was written by a newer @mq/journal; this one reads snapshot format versions up to ${SNAPSHOT_FORMAT_VERSION}; recovery stopped and changed nothing`);
+  }
+  if (header.v !== SNAPSHOT_FORMAT_VERSION) throw new Error(`snapshot header has an invalid format version ${String(header.v)}`);
   if (header.lsn !== expectedLsn) throw new Error(`snapshot header says LSN ${String(header.lsn)}, its name says ${expectedLsn}`);
   const count = header.items;
   if (typeof count !== "number") throw new Error("snapshot header has no item count");

@@ -298,6 +298,18 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(await b.release([])).toBeUndefined();
     });
 
+    it("peeks at ready messages in delivery order without leasing them", async () => {
+      const b = await open();
+      if (b.peek === undefined) return;
+      await b.enqueue([{ queue: "q", payload: "low", priority: 1 }, { queue: "q", payload: "high", priority: 9 }, { queue: "q", payload: "later", delayMs: 60_000 }]);
+      expect((await b.peek("q", 10)).map((m) => m.payload)).toEqual(["high", "low"]);
+      expect((await b.peek("q", 1)).map((m) => m.payload)).toEqual(["high"]);
+      expect(await b.peek("nothing-here", 5)).toEqual([]);
+      const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
+      expect(d?.attempt).toBe(1);
+      expect((await b.peek("q", 10)).map((m) => m.payload)).toEqual(["low"]);
+    });
+
     it("purges a queue's ready and delayed messages, leaving in-flight ones to finish", async () => {
       const b = await open();
       if (b.purge === undefined) return;

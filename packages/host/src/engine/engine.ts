@@ -17,6 +17,7 @@ import {
   type ScheduleSpec,
   type Clock,
   type Logger,
+  type Message,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -293,6 +294,16 @@ export class Engine implements QueueBackend {
     const attempts = entries.map((e) => Math.max(0, e.attempts - 1));
     await this.#commit([["release", ids, attempts]]);
     this.#afterRemoval();
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad argument rejects instead of throwing
+  async peek(queue: string, limit: number): Promise<Message[]> {
+    this.#assertOpen("peek");
+    assertName("peek", "queue", queue);
+    assertPositiveInt("peek", "limit", limit, MAX_RECEIVE_BATCH);
+    const q = this.#state.queues.get(queue);
+    if (q === undefined) return [];
+    return q.peekReady(limit).map((entry) => toMessage(entry, decodePayload(entry.payload)));
   }
 
   async purge(queue: string): Promise<number> {

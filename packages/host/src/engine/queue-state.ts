@@ -61,6 +61,19 @@ export class QueueState {
     for (let p = MAX_PRIORITY; p >= 0; p--) for (const entry of this.#lanes[p]!) if (entry.state === "ready") into.push(entry);
   }
 
+  /** Up to `limit` ready entries in delivery order, left where they are. */
+  peekReady(limit: number): Entry[] {
+    const out: Entry[] = [];
+    for (let p = MAX_PRIORITY; p >= 0 && out.length < limit; p--) {
+      for (const entry of this.#lanes[p]!) {
+        if (entry.state !== "ready") continue;
+        out.push(entry);
+        if (out.length === limit) break;
+      }
+    }
+    return out;
+  }
+
   clearLanes(): void {
     for (const lane of this.#lanes) lane.clear();
   }

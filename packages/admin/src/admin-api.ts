@@ -1,0 +1,152 @@
+import { InvalidArgumentError, NotFoundError, type DeadLetter, type DeadLetterFilter, type Message, type SnapshotInfo } from "@mq/core";
+import type { AdminHost, HandlerStats, HealthLike } from "./admin-host";
+import { toJsonSafe } from "./json-safe";
+import { NotSupportedError } from "./not-supported-error";
+import { queueMetrics, type AdminMetrics, type QueueMetrics } from "./queue-metrics";
+
+/** A handler as admin shows it. */
+export interface HandlerInfo {
+  readonly queue: string;
+  readonly parallelism: number;
+  readonly running: number;
+  readonly paused: boolean;
+  readonly buffered: number;
+  readonly succeeded: number;
+  readonly failed: number;
+}
+
+/** A dead letter with its payload made JSON-safe. */
+export type DeadLetterView = DeadLetter;
+
+/** Operate a running host: read numbers, scale and pause handlers, snapshot, inspect and act on messages and dead letters. */
+export interface AdminApi {
+  /** Every queue's depth, totals, rates and latency, plus totals over all queues. */
+  metrics(): Promise<AdminMetrics>;
+  /** One queue's metrics; `NotFoundError` for a queue the host does not know. */
+  queue(name: string): Promise<QueueMetrics>;
+  /** Registered handlers with their parallelism and state. */
+  handlers(): HandlerInfo[];
+  /** Sets a handler's parallelism; `NotFoundError` if the queue has no handler. */
+  scale(queue: string, parallelism: number): HandlerInfo;
+  pause(queue: string): HandlerInfo;
+  resume(queue: string): HandlerInfo;
+  /** Writes a snapshot now. */
+  snapshot(): Promise<SnapshotInfo>;
+  /** The host's health report. */
+  health(): HealthLike;
+  /** Up to `limit` ready messages of `queue` without leasing them (needs a host with `peek`). */
+  peek(queue: string, limit?: number): Promise<Message[]>;
+  /** Deletes the ready and delayed messages of `queue` (needs a host with `purge`). */
+  purge(queue: string): Promise<{ readonly purged: number }>;
+  readonly deadLetters: {
+    list(options?: DeadLetterFilter & { readonly limit?: number; readonly cursor?: string }): Promise<{ readonly items: DeadLetterView[]; readonly nextCursor?: string; readonly total: number }>;
+    /** `NotFoundError` when there is no dead letter with that message id. */
+    get(id: string): Promise<DeadLetterView>;
+    /** Replays one dead letter by id, or every match of a filter; optionally into another queue. */
+    replay(target: string | DeadLetterFilter, options?: { readonly queue?: string }): Promise<{ readonly replayed: number; readonly ids: readonly string[] }>;
+    /** Deletes matching dead letters (all when no filter). */
+    purge(filter?: DeadLetterFilter): Promise<{ readonly purged: number }>;
+  };
+}
+
+/** Most messages one peek returns. */
+export const MAX_PEEK = 1_000;
+
+/**
+ * Creates the programmatic admin API over a host (`QueueHost` from
+ * `@mq/host`, or anything with the {@link AdminHost} shape). It starts the
+ * host's latency recording, so numbers are there by the first read.
+ */
+export function createAdminApi(host: AdminHost): AdminApi {
+  host.observe?.();
+  const knownQueue = async (name: string): Promise<void> => {
+    if (typeof name !== "string" || name === "") throw new InvalidArgumentError("admin", "queue", "must be a non-empty queue name");
+    // stats() would create the queue, so ask the list first.
+    if (!(await host.queues()).includes(name) && !host.workers().some((w) => w.queue === name)) {
+      throw new NotFoundError("queue", name, "see GET /api/queues for the queues this host knows");
+    }
+  };
+  const handlerOf = (queue: string): HandlerInfo => {
+    const stats = host.workers().find((w) => w.queue === queue);
+    if (stats === undefined) throw new NotFoundError("handler for queue", queue, "register one with host.handle() first");
+    return toHandlerInfo(stats);
+  };
+  return {
+    async metrics() {
+      const names = new Set(await host.queues());
+      for (const w of host.workers()) names.add(w.queue);
+      const queues = await Promise.all([...names].sort().map((name) => queueMetrics(host, name)));
+      const all = await host.stats("*");
+      return { at: Date.now(), queues, total: { ready: all.ready, delayed: all.delayed, inFlight: all.inFlight, deadLettered: all.deadLettered, totals: all.totals } };
+    },
+    async queue(name) {
+      await knownQueue(name);
+      return queueMetrics(host, name);
+    },
+    handlers: () => host.workers().map(toHandlerInfo),
+    scale(queue, parallelism) {
+      handlerOf(queue);
+      if (!Number.isInteger(parallelism) || parallelism < 1) throw new InvalidArgumentError("admin", "parallelism", "must be an integer >= 1");
+      host.scale(queue, parallelism);
+      return handlerOf(queue);
+    },
+    pause(queue) {
+      handlerOf(queue);
+      host.pause(queue);
+      return handlerOf(queue);
+    },
+    resume(queue) {
+      handlerOf(queue);
+      host.resume(queue);
+      return handlerOf(queue);
+    },
+    snapshot: () => host.snapshot(),
+    health: () => host.health(),
+    async peek(queue, limit = 10) {
+      await knownQueue(queue);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PEEK) throw new InvalidArgumentError("admin", "limit", `must be an integer from 1 to ${MAX_PEEK}`);
+      if (host.peek === undefined) throw new NotSupportedError("peek", "upgrade @mq/host to a version with host.peek(queue, limit)");
+      const messages = await host.peek(queue, limit);
+      return messages.map(safeMessage);
+    },
+    async purge(queue) {
+      await knownQueue(queue);
+      if (host.purge === undefined) throw new NotSupportedError("purge", "upgrade @mq/host to a version with host.purge(queue)");
+      return { purged: await host.purge(queue) };
+    },
+    deadLetters: {
+      async list(options = {}) {
+        const page = await host.deadLetters.list(options);
+        const filter = { ...(options.queue === undefined ? {} : { queue: options.queue }), ...(options.reason === undefined ? {} : { reason: options.reason }) };
+        const total = await host.deadLetters.count(filter);
+        return { items: page.items.map(safeLetter), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }), total };
+      },
+      async get(id) {
+        const letter = await host.deadLetters.get(id);
+        if (letter === undefined) throw new NotFoundError("dead letter", id, "list them with GET /api/dead-letters");
+        return safeLetter(letter);
+      },
+      async replay(target, options) {
+        if (typeof target === "string" && (await host.deadLetters.get(target)) === undefined) throw new NotFoundError("dead letter", target, "it may have been replayed or purged already");
+        return host.deadLetters.replay(target, options);
+      },
+      async purge(filter = {}) {
+        return { purged: await host.deadLetters.purge(filter) };
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+function toHandlerInfo(w: HandlerStats): HandlerInfo {
+  return { queue: w.queue, parallelism: w.parallelism, running: w.running, paused: w.paused, buffered: w.buffered, succeeded: w.succeeded, failed: w.failed };
+}
+
+function safeMessage(m: Message): Message {
+  return { ...m, payload: toJsonSafe(m.payload) };
+}
+
+function safeLetter(l: DeadLetter): DeadLetter {
+  return { ...l, message: safeMessage(l.message) };
+}

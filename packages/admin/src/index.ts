@@ -1,0 +1,10 @@
+export { createAdminApi, MAX_PEEK } from "./admin-api";
+export type { AdminApi, DeadLetterView, HandlerInfo } from "./admin-api";
+export type { AdminHost, HandlerStats, HealthLike, LatencySummary, RateName } from "./admin-host";
+export type { AdminMetrics, QueueMetrics } from "./queue-metrics";
+export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from "./prometheus";
+export { NotSupportedError } from "./not-supported-error";
+export { createAdminServer } from "./server/create-admin-server";
+export type { AdminServer } from "./server/create-admin-server";
+export type { AdminServerOptions, ResolvedAdminServerOptions } from "./server/server-options";
+export type { ErrorBody } from "./server/error-handler";

@@ -1,0 +1,11 @@
+export { createClient, MqClient } from "./create-client";
+export type { ClientEnqueueOptions, ClientOptions } from "./create-client";
+export { NetworkBackend } from "./network-backend";
+export { Subscription } from "./subscription";
+export type { SubscribeOptions, SubscriptionHandler } from "./subscription";
+export type { ReconnectOptions } from "./socket-session";
+export type { TransportOptions } from "./http-transport";
+export { errorFromWire } from "./errors-from-wire";
+export type { WireErrorBody } from "./errors-from-wire";
+export { defaultWebSocket } from "./websocket-impl";
+export type { WebSocketConstructor, WebSocketLike } from "./websocket-impl";

@@ -1,0 +1,597 @@
+/**
+ * The one Lua script every state change runs through. Redis runs a script
+ * atomically, so each call is all-or-nothing as long as it fails before its
+ * first write: every operation checks everything first, then writes.
+ *
+ * KEYS are queue bases (`{prefix:queue}`); every other key a call touches is
+ * built from a base, so one call touches one hash slot per base it is given.
+ * ARGV[1] is the pub/sub channel for ready wake-ups, ARGV[2] the operation.
+ * Time comes from Redis `TIME`, never from a client clock.
+ */
+export const SCRIPT = String.raw`
+local op = ARGV[2]
+local CHANNEL = ARGV[1]
+local DEFAULTS = { maxAttempts = 5, capacity = 1000000, maxBytes = 1073741824, maxPayloadBytes = 1048576,
+  dedupMode = 'replace', dedupWindowMs = 300000, onExpire = 'drop', defaultLeaseMs = 30000 }
+local MAX_DEAD = 100000
+local NF = 12
+
+local t = redis.call('TIME')
+local NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local NOW_US = tonumber(t[1]) * 1000000 + tonumber(t[2])
+
+local function fmt(n) return string.format('%.0f', n) end
+
+local confs = {}
+local function conf(B)
+  local c = confs[B]
+  if c then return c end
+  c = {}
+  for k, v in pairs(DEFAULTS) do c[k] = v end
+  local raw = redis.call('HGETALL', B .. ':c')
+  for i = 1, #raw, 2 do
+    local k, v = raw[i], raw[i + 1]
+    if k == 'dedupMode' or k == 'onExpire' then c[k] = v else c[k] = tonumber(v) end
+  end
+  confs[B] = c
+  return c
+end
+
+local woke = {}
+local due = nil
+local function at_due(ms) if due == nil or ms < due then due = ms end end
+
+-- Ready order: higher priority first, then FIFO by a per-queue sequence.
+-- A new message passes its priority and expiry and has its state set already.
+local function ready_add(B, id, pr, x, fresh)
+  local mk = B .. ':m:' .. id
+  if not fresh then
+    local f = redis.call('HMGET', mk, 'pr', 'x')
+    pr, x = tonumber(f[1] or '0'), f[2]
+    redis.call('HSET', mk, 's', 'r')
+  end
+  local seq = redis.call('HINCRBY', B .. ':s', 'seq', 1)
+  redis.call('ZADD', B .. ':r', fmt((9 - pr) * 1e13 + seq), id)
+  if x then redis.call('ZADD', B .. ':t', x, id) end
+  woke[B] = true
+end
+
+-- Dedup slots: key -> "id|version|acceptedAt|mode|windowMs".
+local function slot_get(B, key)
+  local raw = redis.call('HGET', B .. ':k', key)
+  if not raw then return nil end
+  local id, v, at, mode, win = string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  return { id = id, v = tonumber(v), at = tonumber(at), mode = mode, win = tonumber(win) }
+end
+local function slot_live(s)
+  if s ~= nil and s.mode == 'drop' and NOW >= s.at + s.win then return nil end
+  return s
+end
+local function slot_set(B, key, id, v, mode, win)
+  redis.call('HSET', B .. ':k', key, id .. '|' .. fmt(v) .. '|' .. fmt(NOW) .. '|' .. mode .. '|' .. fmt(win))
+  if mode == 'drop' then redis.call('ZADD', B .. ':kx', fmt(NOW + win), key) else redis.call('ZREM', B .. ':kx', key) end
+end
+-- The key's message settled: a replace slot goes, a drop slot stays until its window passes.
+local function slot_release(B, key, id)
+  local s = slot_get(B, key)
+  if s == nil or s.id ~= id then return end
+  if s.mode ~= 'drop' or NOW >= s.at + s.win then
+    redis.call('HDEL', B .. ':k', key)
+    redis.call('ZREM', B .. ':kx', key)
+  end
+end
+
+local function leave(B, id, st)
+  if st == 'r' then redis.call('ZREM', B .. ':r', id)
+  elseif st == 'd' then redis.call('ZREM', B .. ':d', id)
+  elseif st == 'f' then redis.call('ZREM', B .. ':l', id) end
+end
+
+-- Ack, expiry or death: the message leaves its gauge, frees its room and its dedup key.
+local function remove(B, id, keep)
+  local mk = B .. ':m:' .. id
+  local f = redis.call('HMGET', mk, 's', 'b', 'k')
+  leave(B, id, f[1])
+  redis.call('ZREM', B .. ':t', id)
+  redis.call('HINCRBY', B .. ':s', 'n', -1)
+  redis.call('HINCRBY', B .. ':s', 'b', -tonumber(f[2] or '0'))
+  if f[3] then slot_release(B, f[3], id) end
+  if not keep then redis.call('DEL', mk) end
+end
+
+local function dead(B, id, reason, err, ev)
+  remove(B, id, true)
+  local mk = B .. ':m:' .. id
+  local s = B .. ':s'
+  local last = tonumber(redis.call('HGET', s, 'dls') or '0')
+  local score = NOW_US
+  if score <= last then score = last + 1 end
+  redis.call('HSET', s, 'dls', fmt(score))
+  redis.call('HSET', mk, 's', 'x', 'rs', reason, 'dat', fmt(NOW))
+  redis.call('HDEL', mk, 'tok')
+  if err ~= nil and err ~= '' then redis.call('HSET', mk, 'err', err) else redis.call('HDEL', mk, 'err') end
+  redis.call('ZADD', B .. ':dl', fmt(score), id)
+  redis.call('HINCRBY', B .. ':dr', reason, 1)
+  redis.call('HINCRBY', s, 'deadLettered', 1)
+  table.insert(ev, { 'deadLettered', B, id, reason })
+  -- Bounded: the oldest letters go first.
+  if redis.call('ZCARD', B .. ':dl') > MAX_DEAD then
+    local old = redis.call('ZRANGE', B .. ':dl', 0, 0)[1]
+    local ors = redis.call('HGET', B .. ':m:' .. old, 'rs')
+    redis.call('ZREM', B .. ':dl', old)
+    if ors then redis.call('HINCRBY', B .. ':dr', ors, -1) end
+    redis.call('DEL', B .. ':m:' .. old)
+  end
+end
+
+local function expire(B, id, ev)
+  table.insert(ev, { 'expired', B, id, '' })
+  if conf(B).onExpire == 'dead-letter' then dead(B, id, 'expired', '', ev)
+  else
+    remove(B, id, false)
+    redis.call('HINCRBY', B .. ':s', 'expired', 1)
+  end
+end
+
+local function current(B, id, tok)
+  local f = redis.call('HMGET', B .. ':m:' .. id, 's', 'tok')
+  if f[1] ~= 'f' or f[2] ~= tok then return false end
+  local d = redis.call('ZSCORE', B .. ':l', id)
+  return d ~= false and tonumber(d) > NOW
+end
+
+local function fields(B, id)
+  return redis.call('HMGET', B .. ':m:' .. id, 'p', 'k', 'v', 'pr', 'eq', 'av', 'x', 'a', 'ts', 'j', 'h', 'rs', 'err', 'dat')
+end
+
+-- Plans an enqueue of the items in ARGV[start..] without writing; returns plan, results, counts or nil, error.
+local function plan_enqueue(start)
+  local plan, results, counts, growth, batch, held = {}, {}, {}, {}, {}, {}
+  local function count(B, field) counts[B .. '\0' .. field] = { B, field, (counts[B .. '\0' .. field] or { 0, 0, 0 })[3] + 1 } end
+  local function room(B, g)
+    local c = conf(B)
+    local h = held[B]
+    if not h then
+      local r = redis.call('HMGET', B .. ':s', 'n', 'b')
+      h = { n = tonumber(r[1] or '0'), b = tonumber(r[2] or '0') }
+      held[B] = h
+    end
+    if h.n + g.n > c.capacity then return { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } end
+    if h.b + g.b > c.maxBytes then return { 'QUEUE_FULL', B, 'bytes', fmt(c.maxBytes) } end
+    return nil
+  end
+  local i = start
+  while i <= #ARGV do
+    local B = KEYS[tonumber(ARGV[i])]
+    local id, payload, key, ev = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+    local pr = tonumber(ARGV[i + 5])
+    local av = NOW + tonumber(ARGV[i + 7])
+    if ARGV[i + 6] ~= '' then av = tonumber(ARGV[i + 6]) end
+    local x = nil
+    if ARGV[i + 8] ~= '' then x = tonumber(ARGV[i + 8]) elseif ARGV[i + 9] ~= '' then x = NOW + tonumber(ARGV[i + 9]) end
+    local j, h = ARGV[i + 10], ARGV[i + 11]
+    i = i + NF
+    local c = conf(B)
+    if #payload > c.maxPayloadBytes then return nil, { 'PAYLOAD_TOO_LARGE', B, fmt(#payload), fmt(c.maxPayloadBytes) } end
+    local g = growth[B]
+    if not g then g = { n = 0, b = 0 }; growth[B] = g end
+    local create_version = nil
+    local create_mode = c.dedupMode
+    if key ~= '' then
+      local bk = B .. '\0' .. key
+      local planned = batch[bk]
+      if planned then
+        if ev ~= '' and tonumber(ev) ~= planned.v then return nil, { 'VERSION_CONFLICT', key, ev, fmt(planned.v) } end
+        if planned.mode == 'drop' then
+          count(B, 'duplicates')
+          table.insert(results, { 'duplicate', planned.id, fmt(planned.v) })
+        else
+          g.b = g.b + #payload - #planned.payload
+          local e = room(B, g)
+          if e then return nil, e end
+          planned.payload = payload
+          planned.v = planned.v + 1
+          if h ~= '' then planned.h = h end
+          if planned.kind == 'replace' then count(B, 'replaced') end
+          table.insert(results, { 'replaced', planned.id, fmt(planned.v) })
+        end
+      else
+        local s = slot_live(slot_get(B, key))
+        local actual = 0
+        if s then actual = s.v end
+        if ev ~= '' and tonumber(ev) ~= actual then return nil, { 'VERSION_CONFLICT', key, ev, fmt(actual) } end
+        create_version = 1
+        if s then
+          create_version = s.v + 1
+          if c.dedupMode == 'drop' then
+            if NOW - s.at < c.dedupWindowMs then
+              count(B, 'duplicates')
+              table.insert(results, { 'duplicate', s.id, fmt(s.v) })
+              create_version = nil
+            end
+          else
+            local mf = redis.call('HMGET', B .. ':m:' .. s.id, 's', 'b')
+            if mf[1] == 'r' or mf[1] == 'd' then
+              local oldb = tonumber(mf[2])
+              g.b = g.b + #payload - oldb
+              local e = room(B, g)
+              if e then return nil, e end
+              planned = { kind = 'replace', B = B, id = s.id, key = key, payload = payload, v = s.v + 1, h = h, x = x, mode = 'replace', oldb = oldb }
+              batch[bk] = planned
+              table.insert(plan, planned)
+              count(B, 'replaced')
+              table.insert(results, { 'replaced', s.id, fmt(planned.v) })
+              create_version = nil
+            end
+          end
+        end
+        if create_version then
+          g.n = g.n + 1
+          g.b = g.b + #payload
+          local e = room(B, g)
+          if e then return nil, e end
+          planned = { kind = 'create', B = B, id = id, key = key, payload = payload, v = create_version, pr = pr, av = av, x = x, j = j, h = h, mode = create_mode, win = c.dedupWindowMs }
+          batch[bk] = planned
+          table.insert(plan, planned)
+          table.insert(results, { 'created', id, fmt(create_version) })
+        end
+      end
+    else
+      g.n = g.n + 1
+      g.b = g.b + #payload
+      local e = room(B, g)
+      if e then return nil, e end
+      table.insert(plan, { kind = 'create', B = B, id = id, key = '', payload = payload, v = 1, pr = pr, av = av, x = x, j = j, h = h })
+      table.insert(results, { 'created', id, '1' })
+    end
+  end
+  return { plan = plan, results = results, counts = counts }
+end
+
+local function apply_enqueue(p)
+  local grown = {}
+  for _, e in ipairs(p.plan) do
+    local B = e.B
+    local mk = B .. ':m:' .. e.id
+    local s = B .. ':s'
+    if e.kind == 'create' then
+      local ready = e.av <= NOW
+      local st = 'd'
+      if ready then st = 'r' end
+      local f = { 'p', e.payload, 'v', fmt(e.v), 'pr', fmt(e.pr), 'eq', fmt(NOW), 'av', fmt(e.av), 'a', '0', 'ts', '', 'j', e.j, 'b', fmt(#e.payload), 's', st }
+      if e.key ~= '' then table.insert(f, 'k'); table.insert(f, e.key) end
+      if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
+      local x = nil
+      if e.x then x = fmt(e.x); table.insert(f, 'x'); table.insert(f, x) end
+      redis.call('HSET', mk, unpack(f))
+      if ready then ready_add(B, e.id, e.pr, x, true)
+      else
+        redis.call('ZADD', B .. ':d', fmt(e.av), e.id)
+        if x then redis.call('ZADD', B .. ':t', x, e.id) end
+        at_due(e.av)
+      end
+      local g = grown[B]
+      if not g then g = { n = 0, b = 0 }; grown[B] = g end
+      g.n = g.n + 1
+      g.b = g.b + #e.payload
+      if e.key ~= '' then slot_set(B, e.key, e.id, e.v, e.mode, e.win) end
+    else
+      redis.call('HSET', mk, 'p', e.payload, 'v', fmt(e.v), 'b', fmt(#e.payload))
+      redis.call('HINCRBY', s, 'b', #e.payload - e.oldb)
+      if e.h ~= '' then redis.call('HSET', mk, 'h', e.h) end
+      if e.x then
+        redis.call('HSET', mk, 'x', fmt(e.x))
+        redis.call('ZADD', B .. ':t', fmt(e.x), e.id)
+      end
+      slot_set(B, e.key, e.id, e.v, 'replace', 0)
+    end
+  end
+  for B, g in pairs(grown) do
+    redis.call('HINCRBY', B .. ':s', 'n', g.n)
+    redis.call('HINCRBY', B .. ':s', 'b', g.b)
+    redis.call('HINCRBY', B .. ':s', 'enqueued', g.n)
+  end
+  for _, c in pairs(p.counts) do redis.call('HINCRBY', c[1] .. ':s', c[2], c[3]) end
+end
+
+local function notify()
+  for B, _ in pairs(woke) do redis.call('PUBLISH', CHANNEL, B) end
+end
+local function due_reply() if due == nil then return '' end return fmt(due) end
+
+-- Receipts in ARGV[start..]: (key index, id, token) triples, n of them. Index of the first stale one, or 0.
+local function check_receipts(start, n)
+  for r = 0, n - 1 do
+    local B = KEYS[tonumber(ARGV[start + r * 3])]
+    if not current(B, ARGV[start + r * 3 + 1], ARGV[start + r * 3 + 2]) then return r + 1 end
+  end
+  return 0
+end
+
+if op == 'enqueue' then
+  local p, err = plan_enqueue(3)
+  if err then return { 'E', err } end
+  apply_enqueue(p)
+  notify()
+  return { 'OK', p.results, due_reply() }
+
+elseif op == 'check' then
+  -- Dry run of an enqueue (a cross-slot batch on Cluster checks every slot before applying any).
+  local n = tonumber(ARGV[3])
+  local bad = check_receipts(4, n)
+  if bad > 0 then return { 'E', { 'LEASE_LOST', fmt(bad) } } end
+  local _, err = plan_enqueue(4 + n * 3)
+  if err then return { 'E', err } end
+  return { 'OK' }
+
+elseif op == 'lease' then
+  local B = KEYS[1]
+  local max, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])
+  local ev, out = {}, {}
+  local tok = tonumber(redis.call('HGET', B .. ':s', 'lseq') or '0')
+  -- Due delays become ready here too, so a receive never waits on a scheduler tick.
+  local dueIds = redis.call('ZRANGEBYSCORE', B .. ':d', '-inf', NOW, 'LIMIT', 0, 1000)
+  for _, id in ipairs(dueIds) do
+    redis.call('ZREM', B .. ':d', id)
+    ready_add(B, id)
+  end
+  while #out < max do
+    local ids = redis.call('ZRANGE', B .. ':r', 0, max - #out - 1)
+    if #ids == 0 then break end
+    for _, id in ipairs(ids) do
+      local mk = B .. ':m:' .. id
+      redis.call('ZREM', B .. ':r', id)
+      local f = fields(B, id)
+      local x = f[7]
+      if x and tonumber(x) <= NOW then expire(B, id, ev)
+      else
+        local a = tonumber(f[8] or '0') + 1
+        local ts = f[9]
+        if ts == false or ts == '' then ts = fmt(NOW) else ts = ts .. ',' .. fmt(NOW) end
+        tok = tok + 1
+        -- The counter fences leases; Redis time in it keeps a token unique even
+        -- if a crash lost the counter's last increments (AOF everysec).
+        local token = fmt(tok) .. 't' .. fmt(NOW_US)
+        redis.call('HSET', mk, 's', 'f', 'a', fmt(a), 'ts', ts, 'tok', token)
+        redis.call('ZADD', B .. ':l', fmt(NOW + leaseMs), id)
+        if x then redis.call('ZREM', B .. ':t', id) end
+        f[8], f[9] = fmt(a), ts
+        table.insert(out, { id, token, f })
+      end
+    end
+  end
+  if #out > 0 then
+    redis.call('HSET', B .. ':s', 'lseq', fmt(tok))
+    redis.call('HINCRBY', B .. ':s', 'delivered', #out)
+  end
+  notify()
+  return { 'OK', fmt(NOW + leaseMs), ev, out }
+
+elseif op == 'ack' then
+  local n = tonumber(ARGV[3])
+  local bad = check_receipts(4, n)
+  if bad > 0 then return { 'E', { 'LEASE_LOST', fmt(bad) } } end
+  local p, err = plan_enqueue(4 + n * 3)
+  if err then return { 'E', err } end
+  local ev, seen = {}, {}
+  for r = 0, n - 1 do
+    local B, id = KEYS[tonumber(ARGV[4 + r * 3])], ARGV[5 + r * 3]
+    if not seen[B .. ':' .. id] then
+      seen[B .. ':' .. id] = true
+      remove(B, id, false)
+      redis.call('HINCRBY', B .. ':s', 'acked', 1)
+      table.insert(ev, { 'acked', B, id, '' })
+    end
+  end
+  apply_enqueue(p)
+  notify()
+  return { 'OK', p.results, due_reply(), ev }
+
+elseif op == 'nack' then
+  local B, id, tok = KEYS[1], ARGV[3], ARGV[4]
+  if not current(B, id, tok) then return { 'E', { 'LEASE_LOST', '1' } } end
+  local mk = B .. ':m:' .. id
+  local a = tonumber(redis.call('HGET', mk, 'a'))
+  local limit = conf(B).maxAttempts
+  if ARGV[6] ~= '' then limit = tonumber(ARGV[6]) end
+  local ev = {}
+  if ARGV[7] == '1' or a >= limit then
+    local reason = 'max-retries'
+    if ARGV[7] == '1' then reason = 'rejected' end
+    dead(B, id, reason, ARGV[8], ev)
+    return { 'OK', 'dead-lettered', fmt(a), '', ev }
+  end
+  local delay = tonumber(ARGV[5])
+  local av = NOW + delay
+  redis.call('ZREM', B .. ':l', id)
+  redis.call('HDEL', mk, 'tok')
+  redis.call('HSET', mk, 'av', fmt(av))
+  if delay <= 0 then ready_add(B, id)
+  else
+    redis.call('HSET', mk, 's', 'd')
+    redis.call('ZADD', B .. ':d', fmt(av), id)
+    local x = redis.call('HGET', mk, 'x')
+    if x then redis.call('ZADD', B .. ':t', x, id) end
+    at_due(av)
+  end
+  redis.call('HINCRBY', B .. ':s', 'retried', 1)
+  notify()
+  return { 'OK', 'retried', fmt(a), fmt(av), ev, due_reply() }
+
+elseif op == 'extend' then
+  local B, id, tok = KEYS[1], ARGV[3], ARGV[4]
+  if not current(B, id, tok) then return { 'E', { 'LEASE_LOST', '1' } } end
+  local deadline = NOW + tonumber(ARGV[5])
+  redis.call('ZADD', B .. ':l', fmt(deadline), id)
+  return { 'OK', fmt(deadline) }
+
+elseif op == 'release' then
+  local n = tonumber(ARGV[3])
+  local bad = check_receipts(4, n)
+  if bad > 0 then return { 'E', { 'LEASE_LOST', fmt(bad) } } end
+  local seen = {}
+  for r = 0, n - 1 do
+    local B, id = KEYS[tonumber(ARGV[4 + r * 3])], ARGV[5 + r * 3]
+    if not seen[B .. ':' .. id] then
+      seen[B .. ':' .. id] = true
+      local mk = B .. ':m:' .. id
+      local a = tonumber(redis.call('HGET', mk, 'a'))
+      local ts = redis.call('HGET', mk, 'ts') or ''
+      ts = string.match(ts, '^(.*),[^,]*$') or ''
+      if a < 1 then a = 1 end
+      redis.call('HSET', mk, 'a', fmt(a - 1), 'ts', ts)
+      redis.call('HDEL', mk, 'tok')
+      redis.call('ZREM', B .. ':l', id)
+      ready_add(B, id)
+    end
+  end
+  notify()
+  return { 'OK' }
+
+elseif op == 'tick' then
+  -- The scheduler's sweep of one queue; idempotent, so any number of processes may run it.
+  local B = KEYS[1]
+  local limit = tonumber(ARGV[3])
+  local ev = {}
+  local busy = false
+  local ids = redis.call('ZRANGEBYSCORE', B .. ':d', '-inf', NOW, 'LIMIT', 0, limit)
+  if #ids == limit then busy = true end
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', B .. ':d', id)
+    ready_add(B, id)
+  end
+  ids = redis.call('ZRANGEBYSCORE', B .. ':t', '-inf', NOW, 'LIMIT', 0, limit)
+  if #ids == limit then busy = true end
+  for _, id in ipairs(ids) do
+    local st = redis.call('HGET', B .. ':m:' .. id, 's')
+    if st == 'r' or st == 'd' then expire(B, id, ev) else redis.call('ZREM', B .. ':t', id) end
+  end
+  ids = redis.call('ZRANGEBYSCORE', B .. ':l', '-inf', NOW, 'LIMIT', 0, limit)
+  if #ids == limit then busy = true end
+  local maxA = conf(B).maxAttempts
+  for _, id in ipairs(ids) do
+    local mk = B .. ':m:' .. id
+    local a = tonumber(redis.call('HGET', mk, 'a') or '0')
+    table.insert(ev, { 'leaseExpired', B, id, fmt(a) })
+    if a >= maxA then
+      dead(B, id, 'max-retries', '{"name":"LeaseExpired","message":"lease of attempt ' .. fmt(a) .. ' expired without ack or nack"}', ev)
+    else
+      redis.call('ZREM', B .. ':l', id)
+      redis.call('HDEL', mk, 'tok')
+      ready_add(B, id)
+    end
+  end
+  local keys = redis.call('ZRANGEBYSCORE', B .. ':kx', '-inf', NOW, 'LIMIT', 0, limit)
+  for _, key in ipairs(keys) do
+    local s = slot_get(B, key)
+    if s ~= nil and s.mode == 'drop' and NOW >= s.at + s.win then redis.call('HDEL', B .. ':k', key) end
+    redis.call('ZREM', B .. ':kx', key)
+  end
+  if busy then at_due(NOW) end
+  for _, z in ipairs({ ':d', ':t', ':l', ':kx' }) do
+    local first = redis.call('ZRANGE', B .. z, 0, 0, 'WITHSCORES')
+    if #first > 0 then at_due(tonumber(first[2])) end
+  end
+  notify()
+  return { 'OK', ev, due_reply(), fmt(NOW) }
+
+elseif op == 'stats' then
+  local B = KEYS[1]
+  local c = conf(B)
+  return { redis.call('HGETALL', B .. ':s'), redis.call('ZCARD', B .. ':r'), redis.call('ZCARD', B .. ':d'),
+    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes) }
+
+elseif op == 'dlpage' then
+  -- Letters with score > ARGV[3] (>= when ARGV[4] is '1'), matching reason ARGV[6] if given; at most ARGV[5].
+  local B = KEYS[1]
+  local min = '(' .. ARGV[3]
+  if ARGV[4] == '1' then min = ARGV[3] end
+  local limit, reason = tonumber(ARGV[5]), ARGV[6]
+  local out, offset = {}, 0
+  while #out < limit do
+    local ids = redis.call('ZRANGEBYSCORE', B .. ':dl', min, '+inf', 'WITHSCORES', 'LIMIT', offset, 500)
+    if #ids == 0 then break end
+    for k = 1, #ids, 2 do
+      local f = fields(B, ids[k])
+      if reason == '' or f[12] == reason then
+        table.insert(out, { ids[k], ids[k + 1], f })
+        if #out >= limit then break end
+      end
+    end
+    offset = offset + #ids / 2
+  end
+  return out
+
+elseif op == 'dlget' then
+  local B, id = KEYS[1], ARGV[3]
+  if redis.call('HGET', B .. ':m:' .. id, 's') ~= 'x' then return false end
+  return { id, redis.call('ZSCORE', B .. ':dl', id), fields(B, id) }
+
+elseif op == 'dlcount' then
+  local B = KEYS[1]
+  if ARGV[3] == '' then return redis.call('ZCARD', B .. ':dl') end
+  return tonumber(redis.call('HGET', B .. ':dr', ARGV[3]) or '0')
+
+elseif op == 'revive' then
+  -- Dead letters ARGV[3..] of KEYS[1] back to KEYS[2] (same slot), ready now, attempts reset.
+  local S, D = KEYS[1], KEYS[2]
+  local out = {}
+  for k = 3, #ARGV do
+    local id = ARGV[k]
+    local smk = S .. ':m:' .. id
+    local f = redis.call('HMGET', smk, 's', 'rs', 'b')
+    if f[1] == 'x' and (S == D or redis.call('EXISTS', D .. ':m:' .. id) == 0) then
+      redis.call('ZREM', S .. ':dl', id)
+      redis.call('HINCRBY', S .. ':dr', f[2], -1)
+      local dmk = D .. ':m:' .. id
+      if S ~= D then
+        redis.call('RESTORE', dmk, 0, redis.call('DUMP', smk))
+        redis.call('DEL', smk)
+      end
+      redis.call('HSET', dmk, 'a', '0', 'ts', '', 'av', fmt(NOW))
+      redis.call('HDEL', dmk, 'x', 'tok', 'rs', 'err', 'dat')
+      redis.call('HINCRBY', D .. ':s', 'n', 1)
+      redis.call('HINCRBY', D .. ':s', 'b', tonumber(f[3] or '0'))
+      ready_add(D, id)
+      table.insert(out, id)
+    end
+  end
+  notify()
+  return out
+
+elseif op == 'import' then
+  -- A dead letter exported from another slot, inserted ready into KEYS[1] (cluster replay to another queue).
+  local D, id = KEYS[1], ARGV[3]
+  local dmk = D .. ':m:' .. id
+  if redis.call('EXISTS', dmk) == 1 then return 0 end
+  redis.call('HSET', dmk, 'p', ARGV[4], 'v', ARGV[6], 'pr', ARGV[7], 'eq', ARGV[8], 'av', fmt(NOW), 'a', '0', 'ts', '', 'j', ARGV[9], 'b', fmt(#ARGV[4]))
+  if ARGV[5] ~= '' then redis.call('HSET', dmk, 'k', ARGV[5]) end
+  if ARGV[10] ~= '' then redis.call('HSET', dmk, 'h', ARGV[10]) end
+  redis.call('HINCRBY', D .. ':s', 'n', 1)
+  redis.call('HINCRBY', D .. ':s', 'b', #ARGV[4])
+  ready_add(D, id)
+  notify()
+  return 1
+
+elseif op == 'dlpurge' then
+  -- Deletes letters of KEYS[1]: ids ARGV[4..] if given, else all matching reason ARGV[3] ('' any).
+  local B, reason = KEYS[1], ARGV[3]
+  local ids = {}
+  if #ARGV >= 4 then for k = 4, #ARGV do table.insert(ids, ARGV[k]) end
+  else ids = redis.call('ZRANGE', B .. ':dl', 0, -1) end
+  local n = 0
+  for _, id in ipairs(ids) do
+    local mk = B .. ':m:' .. id
+    local f = redis.call('HMGET', mk, 's', 'rs')
+    if f[1] == 'x' and (reason == '' or f[2] == reason) then
+      redis.call('ZREM', B .. ':dl', id)
+      redis.call('HINCRBY', B .. ':dr', f[2], -1)
+      redis.call('DEL', mk)
+      n = n + 1
+    end
+  end
+  return n
+end
+return redis.error_reply('mq: unknown operation ' .. tostring(op))
+`;
+

@@ -1,0 +1,93 @@
+import type { ResolvedServerOptions } from "./options";
+
+type Op = { summary: string; scope: string; body?: string; ok: string };
+
+/** Every route, in one table: the OpenAPI document and the README's routes table come from here. */
+export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
+  "/v1/queues/{queue}/messages": { post: { summary: "Send one message `{ payload, key?, priority?, delayMs?, ttlMs?, headers?, ... }` or a batch `{ messages: [...] }` (atomic)", scope: "produce", body: "SendRequest", ok: "201" } },
+  "/v1/messages": { post: { summary: "Atomic batch over many queues and topics `{ items: [{ queue | topic, payload, ... }] }`", scope: "produce", body: "EnqueueRequest", ok: "201" } },
+  "/v1/topics/{topic}/messages": { post: { summary: "Publish to every queue bound to the topic (atomic fan-out)", scope: "produce (topic)", body: "SendRequest", ok: "201" } },
+  "/v1/queues/{queue}/receive": { post: { summary: "Lease up to `max` messages for `visibilityTimeoutMs`, long-polling up to `waitMs`", scope: "consume", body: "ReceiveRequest", ok: "200" } },
+  "/v1/ack": { post: { summary: "Acknowledge receipts; `publish` items commit atomically with the ack", scope: "consume (+ produce for publish)", body: "AckRequest", ok: "204" } },
+  "/v1/nack": { post: { summary: "Fail an attempt: retry after `delayMs`, or dead-letter", scope: "consume", body: "NackRequest", ok: "200" } },
+  "/v1/extend": { post: { summary: "Change visibility: the lease ends `visibilityTimeoutMs` from now", scope: "consume", body: "ExtendRequest", ok: "204" } },
+  "/v1/release": { post: { summary: "Hand back unstarted deliveries: ready at once, attempt not used", scope: "consume", body: "ReleaseRequest", ok: "204" } },
+  "/v1/queues": { get: { summary: "Names of the queues this token can see", scope: "any", ok: "200" } },
+  "/v1/stats": { get: { summary: "Stats summed over every queue", scope: "admin", ok: "200" } },
+  "/v1/queues/{queue}/stats": { get: { summary: "One queue's stats", scope: "produce or consume", ok: "200" } },
+  "/v1/queues/{queue}/settings": { put: { summary: "Change a queue's settings (maxAttempts, capacity, dedupMode, ...)", scope: "admin", body: "QueueSettings", ok: "204" } },
+  "/v1/queues/{queue}/purge": { post: { summary: "Delete every ready and delayed message (`?confirm=true`); in-flight ones finish", scope: "admin", ok: "200" } },
+  "/v1/topics/{topic}/bindings/{queue}": {
+    put: { summary: "Bind a topic to a queue", scope: "admin", ok: "204" },
+    delete: { summary: "Unbind a topic from a queue", scope: "admin", ok: "204" },
+  },
+  "/v1/dead-letters": { get: { summary: "Page dead letters `?queue=&reason=&limit=&cursor=`", scope: "consume (admin without queue)", ok: "200" } },
+  "/v1/dead-letters/count": { get: { summary: "Count dead letters `?queue=&reason=`", scope: "consume (admin without queue)", ok: "200" } },
+  "/v1/dead-letters/{id}": { get: { summary: "One dead letter by message id", scope: "consume", ok: "200" } },
+  "/v1/dead-letters/replay": { post: { summary: "Re-enqueue dead letters `{ id }` or `{ queue?, reason?, toQueue? }`", scope: "admin", body: "ReplayRequest", ok: "200" } },
+  "/v1/dead-letters/purge": { post: { summary: "Delete dead letters `{ queue?, reason? }` (`?confirm=true`)", scope: "admin", body: "DeadLetterFilter", ok: "200" } },
+  "/v1/ws": { get: { summary: "WebSocket (subprotocol `mq.v1`): subscribe with credits, ack/nack/extend/release, ready notifications", scope: "consume", ok: "101" } },
+  "/healthz": { get: { summary: "Liveness; no token needed", scope: "none", ok: "200" } },
+  "/openapi.json": { get: { summary: "This document", scope: "none", ok: "200" } },
+};
+
+/** The OpenAPI 3.1 document served at `/openapi.json`. */
+export function openApiDocument(o: ResolvedServerOptions): unknown {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, ops] of Object.entries(ROUTES)) {
+    paths[path] = {};
+    for (const [method, op] of Object.entries(ops)) {
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$" } }));
+      paths[path][method] = {
+        summary: op.summary,
+        description: `Token scope: ${op.scope}.`,
+        ...(params.length > 0 ? { parameters: params } : {}),
+        ...(op.body === undefined ? {} : { requestBody: { required: true, content: { "application/json": { schema: { $ref: `#/components/schemas/${op.body}` } }, "application/msgpack": { schema: { $ref: `#/components/schemas/${op.body}` } } } } }),
+        responses: { [op.ok]: { description: "success" }, default: { description: "error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } } },
+        ...(op.scope === "none" ? { security: [] } : {}),
+      };
+    }
+  }
+  const int = (min: number, max?: number) => ({ type: "integer", minimum: min, ...(max === undefined ? {} : { maximum: max }) });
+  const message = {
+    type: "object",
+    additionalProperties: false,
+    required: ["payload"],
+    properties: {
+      payload: {},
+      key: { type: "string", maxLength: 128 },
+      expectedVersion: int(0),
+      priority: int(0, 9),
+      delayMs: int(0, o.maxDelayMs),
+      availableAt: int(0),
+      ttlMs: int(1),
+      expiresAt: int(0),
+      correlationId: { type: "string", maxLength: 128 },
+      causationId: { type: "string", maxLength: 128 },
+      headers: { type: "object", maxProperties: 32, additionalProperties: { type: "string", maxLength: 1024 } },
+    },
+  };
+  return {
+    openapi: "3.1.0",
+    info: { title: "@mq/server", version: "1", description: "SQS-like HTTP API of @mq. JSON by default; send and accept application/msgpack for binary payloads." },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Message: message,
+        SendRequest: { oneOf: [{ $ref: "#/components/schemas/Message" }, { type: "object", required: ["messages"], properties: { messages: { type: "array", minItems: 1, maxItems: o.maxBatch, items: { $ref: "#/components/schemas/Message" } }, waitIfFull: { type: "boolean" } } }] },
+        EnqueueRequest: { type: "object", required: ["items"], properties: { items: { type: "array", maxItems: o.maxBatch } } },
+        ReceiveRequest: { type: "object", properties: { max: int(1, o.maxReceive), visibilityTimeoutMs: int(1, o.maxLeaseMs), waitMs: int(0, o.maxWaitMs) } },
+        AckRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } }, publish: { type: "array" } } },
+        NackRequest: { type: "object", required: ["receipt"], properties: { receipt: { type: "string" }, delayMs: int(0, o.maxDelayMs), maxAttempts: int(1), deadLetter: { type: "boolean" } } },
+        ExtendRequest: { type: "object", required: ["receipt", "visibilityTimeoutMs"], properties: { receipt: { type: "string" }, visibilityTimeoutMs: int(1, o.maxLeaseMs) } },
+        ReleaseRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } } } },
+        QueueSettings: { type: "object" },
+        ReplayRequest: { type: "object", properties: { id: { type: "string" }, queue: { type: "string" }, reason: { type: "string" }, toQueue: { type: "string" } } },
+        DeadLetterFilter: { type: "object", properties: { queue: { type: "string" }, reason: { type: "string" } } },
+        Error: { type: "object", required: ["error"], properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, reason: { type: "string" }, retryAfterMs: { type: "integer" }, fields: { type: "object" } } } } },
+      },
+    },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from "fastify";
+import { authorize } from "../auth";
+import { principalOf, type ServerContext } from "../context";
+import { RequestError } from "../http-errors";
+import { parse, parseName } from "../validation";
+
+/** Queue stats, queue list, settings, purge and topic bindings. */
+export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { host, schemas } = ctx;
+
+  app.get("/v1/queues", async (req) => {
+    const p = principalOf(req);
+    const names = await host.queues();
+    return { queues: names.filter((q) => p.can("consume", q) || p.can("produce", q) || p.can("admin", q)) };
+  });
+
+  app.get("/v1/stats", async (req) => {
+    authorize(principalOf(req), "admin", "*");
+    return host.stats("*");
+  });
+
+  app.get<{ Params: { queue: string } }>("/v1/queues/:queue/stats", async (req) => {
+    const queue = parseName(req.params.queue);
+    const p = principalOf(req);
+    if (!p.can("produce", queue)) authorize(p, "consume", queue);
+    return host.stats(queue);
+  });
+
+  app.put<{ Params: { queue: string } }>("/v1/queues/:queue/settings", async (req, reply) => {
+    const queue = parseName(req.params.queue);
+    const settings = parse(schemas.settings, req.body);
+    authorize(principalOf(req), "admin", queue);
+    await host.configureQueue(queue, settings);
+    reply.code(204);
+  });
+
+  app.post<{ Params: { queue: string }; Querystring: { confirm?: string } }>("/v1/queues/:queue/purge", async (req) => {
+    const queue = parseName(req.params.queue);
+    authorize(principalOf(req), "admin", queue);
+    if (req.query.confirm !== "true") throw new RequestError(422, "CONFIRM_REQUIRED", "purge deletes every ready and delayed message (in-flight ones finish); repeat with ?confirm=true");
+    return { purged: await host.purge(queue) };
+  });
+
+  app.put<{ Params: { topic: string; queue: string } }>("/v1/topics/:topic/bindings/:queue", async (req, reply) => {
+    const topic = parseName(req.params.topic, "topic");
+    const queue = parseName(req.params.queue);
+    authorize(principalOf(req), "admin", queue);
+    await host.bind(topic, queue);
+    reply.code(204);
+  });
+
+  app.delete<{ Params: { topic: string; queue: string } }>("/v1/topics/:topic/bindings/:queue", async (req, reply) => {
+    const topic = parseName(req.params.topic, "topic");
+    const queue = parseName(req.params.queue);
+    authorize(principalOf(req), "admin", queue);
+    await host.unbind(topic, queue);
+    reply.code(204);
+  });
+}

@@ -1,0 +1,91 @@
+import * as v from "valibot";
+import { invalidField } from "./http-errors";
+import type { ResolvedServerOptions } from "./options";
+
+/** Queue and topic names: SQS-like, never used as file names (V1). */
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+const HEADER_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+const PRINTABLE = /^[\x20-\x7e]{1,128}$/;
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const name = v.pipe(v.string(), v.regex(NAME_PATTERN, "must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"));
+const printable = v.pipe(v.string(), v.regex(PRINTABLE, "must be 1-128 printable ASCII characters"));
+const headers = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(HEADER_KEY, "header names must match ^[A-Za-z0-9_.-]{1,128}$"), v.check((k) => !FORBIDDEN_KEYS.has(k), "reserved name")),
+    v.pipe(v.string(), v.maxLength(1024), v.regex(/^[^\r\n\0]*$/, "CR, LF and NUL are not allowed in header values")),
+  ),
+  v.check((h) => Object.keys(h).length <= 32, "at most 32 headers"),
+);
+
+/** Schemas built once per server from its limits. */
+export function createSchemas(o: ResolvedServerOptions) {
+  const messageFields = {
+    payload: v.unknown(),
+    key: v.optional(printable),
+    expectedVersion: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+    priority: v.optional(int(0, 9)),
+    delayMs: v.optional(int(0, o.maxDelayMs)),
+    availableAt: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+    ttlMs: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+    expiresAt: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+    correlationId: v.optional(printable),
+    causationId: v.optional(printable),
+    headers: v.optional(headers),
+  };
+  const message = v.strictObject(messageFields);
+  // An item of a mixed batch names its queue or its topic.
+  const item = v.union(
+    [v.strictObject({ ...messageFields, queue: name }), v.strictObject({ ...messageFields, topic: name })],
+    "each item needs exactly one of `queue` or `topic`, and only known fields",
+  );
+  const batchOf = <T extends v.GenericSchema>(schema: T) => v.pipe(v.array(schema), v.minLength(1, "at least one message"), v.maxLength(o.maxBatch, `at most ${o.maxBatch} messages per request`));
+  const receipt = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
+  const errorInfo = v.strictObject({ name: v.pipe(v.string(), v.maxLength(256)), message: v.pipe(v.string(), v.maxLength(4096)), stack: v.optional(v.pipe(v.string(), v.maxLength(16_384))), code: v.optional(v.pipe(v.string(), v.maxLength(64))) });
+  return {
+    name,
+    send: v.union([message, v.strictObject({ messages: batchOf(message), waitIfFull: v.optional(v.boolean()) })], "send one message `{ payload, ... }` or a batch `{ messages: [...] }`, with only known fields"),
+    enqueue: v.strictObject({ items: batchOf(item), waitIfFull: v.optional(v.boolean()) }),
+    receive: v.strictObject({ max: v.optional(int(1, o.maxReceive)), visibilityTimeoutMs: v.optional(int(1, o.maxLeaseMs)), waitMs: v.optional(int(0, o.maxWaitMs)) }),
+    ack: v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)), publish: v.optional(v.pipe(v.array(item), v.maxLength(o.maxBatch))) }),
+    nack: v.strictObject({ receipt, delayMs: v.optional(int(0, o.maxDelayMs)), reason: v.optional(errorInfo), maxAttempts: v.optional(int(1, Number.MAX_SAFE_INTEGER)), deadLetter: v.optional(v.boolean()) }),
+    extend: v.strictObject({ receipt, visibilityTimeoutMs: int(1, o.maxLeaseMs) }),
+    release: v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),
+    settings: v.strictObject({
+      maxAttempts: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+      capacity: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+      maxBytes: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+      maxPayloadBytes: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+      dedupMode: v.optional(v.picklist(["replace", "drop"])),
+      dedupWindowMs: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+      onExpire: v.optional(v.picklist(["drop", "dead-letter"])),
+      defaultLeaseMs: v.optional(int(1, o.maxLeaseMs)),
+    }),
+    dlqList: v.strictObject({ queue: v.optional(name), reason: v.optional(printable), limit: v.optional(int(1, 1_000)), cursor: v.optional(v.pipe(v.string(), v.maxLength(256))) }),
+    dlqFilter: v.strictObject({ queue: v.optional(name), reason: v.optional(printable) }),
+    dlqReplay: v.strictObject({ id: v.optional(printable), queue: v.optional(name), reason: v.optional(printable), toQueue: v.optional(name) }),
+  };
+}
+
+/** Parsed output: absent optional fields are absent, never `undefined` (valibot adds no keys). */
+export type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> };
+
+/** The schemas of one server. */
+export type Schemas = ReturnType<typeof createSchemas>;
+
+/** Parses `input` or throws a 422 naming the first bad field and every other problem. */
+export function parse<T extends v.GenericSchema>(schema: T, input: unknown, where = "body"): Defined<v.InferOutput<T>> {
+  const result = v.safeParse(schema, input, { abortPipeEarly: true });
+  if (result.success) return result.output as Defined<v.InferOutput<T>>;
+  const at = (i: v.BaseIssue<unknown>): string => [where, ...(i.path ?? []).map((p) => String(p.key))].join(".");
+  const [first, ...more] = result.issues;
+  const problems = [first.message, ...more.slice(0, 4).map((i) => `${at(i)}: ${i.message}`)];
+  throw invalidField(at(first), problems.join("; "));
+}
+
+/** Validates a path segment naming a queue or topic. */
+export function parseName(value: string, what = "queue"): string {
+  if (!NAME_PATTERN.test(value)) throw invalidField(what, "must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$");
+  return value;
+}

@@ -1,0 +1,68 @@
+import { spawn, spawnSync } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, expect, it } from "vitest";
+import { tempDir } from "./support";
+
+// The `mq` CLI as a user runs it: serve with tokens from the environment, the
+// operator commands, errors with exit code 1, and a graceful SIGINT that keeps the data.
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "dist", "cli.js");
+const dirs: { cleanup: () => void }[] = [];
+afterAll(() => dirs.forEach((d) => d.cleanup()));
+
+function serve(dataDir: string): Promise<{ url: string; stop: (signal: NodeJS.Signals) => Promise<{ code: number | null; out: string }> }> {
+  const child = spawn(process.execPath, [cli, "serve", "--data", dataDir, "--port", "0"], { env: { ...process.env, MQ_TOKENS: JSON.stringify({ ops: { admin: true } }) }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 30_000);
+    child.stdout.on("data", () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m === null) return;
+      clearTimeout(timer);
+      resolve({ url: m[1]!, stop: async (signal) => (child.kill(signal), { code: await exited, out }) });
+    });
+  });
+}
+
+const mq = (url: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { env: { ...process.env, MQ_URL: url, MQ_TOKEN: "ops" }, encoding: "utf8", timeout: 30_000 });
+
+it("serves, runs the operator commands, and stops gracefully on SIGINT keeping the data", async () => {
+  expect(spawnSync(process.execPath, [cli, "--help"], { encoding: "utf8" }).stdout).toContain("mq serve");
+  const data = tempDir("mq-cli-");
+  dirs.push(data);
+  const first = await serve(data.dir);
+  expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  const sent = mq(first.url, "send", "jobs", '{"n":1}', "--key", "job-1", "--priority", "4");
+  expect(sent.status).toBe(0);
+  expect(JSON.parse(sent.stdout)).toMatchObject({ queue: "jobs", status: "created" });
+  expect(mq(first.url, "send", "jobs", '{"n":2}').status).toBe(0);
+  const got = mq(first.url, "receive", "jobs", "--max", "1", "--ack");
+  expect(JSON.parse(got.stdout).messages[0].message.payload).toEqual({ n: 1 });
+  expect(JSON.parse(mq(first.url, "stats", "jobs").stdout).totals.acked).toBe(1);
+  expect(JSON.parse(mq(first.url, "stats").stdout).queue).toBe("*");
+  expect(JSON.parse(mq(first.url, "dlq", "list").stdout).items).toEqual([]);
+  const refused = mq(first.url, "dlq", "purge");
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toContain("--yes");
+  expect(JSON.parse(mq(first.url, "dlq", "purge", "--yes").stdout).purged).toBe(0);
+  const bad = spawnSync(process.execPath, [cli, "stats", "jobs"], { env: { ...process.env, MQ_URL: first.url, MQ_TOKEN: "wrong" }, encoding: "utf8" });
+  expect(bad.status).toBe(1);
+  expect(bad.stderr).toContain("HTTP 401");
+  const stopped = await first.stop("SIGINT");
+  expect(stopped.code).toBe(0);
+  expect(stopped.out).toContain("mq: stopped");
+  // The unacknowledged message survived the stop.
+  const second = await serve(data.dir);
+  expect(JSON.parse(mq(second.url, "receive", "jobs", "--ack").stdout).messages[0].message.payload).toEqual({ n: 2 });
+  expect((await second.stop("SIGTERM")).code).toBe(0);
+});
+
+it("refuses to serve on a non-loopback address without tokens, with a clear message", () => {
+  const data = tempDir("mq-cli-open-");
+  dirs.push(data);
+  const r = spawnSync(process.execPath, [cli, "serve", "--data", data.dir, "--host", "0.0.0.0", "--port", "0"], { encoding: "utf8", timeout: 30_000, env: { ...process.env, MQ_TOKENS: "" } });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("without any token");
+});

@@ -64,3 +64,7 @@ for f, content in files.items():
     fp = os.path.join(d, f)
     if not os.path.exists(fp):
         open(fp, "w").write(content)
+
+# License, repository, homepage, bugs, engines: derived the same way for every package.
+import subprocess
+subprocess.run(["node", os.path.join(root, "tooling", "scripts", "package-metadata.mjs"), "--fix"], check=False)

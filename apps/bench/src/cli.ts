@@ -14,10 +14,11 @@ import { PAYLOAD_BYTES } from "./payload";
 import { productOf, type Peer, type PeerId } from "./peer";
 import { createBullmqPeer } from "./peers/bullmq-peer";
 import { createMqPeer } from "./peers/mq-peer";
+import { createMqRedisPeer } from "./peers/mq-redis-peer";
 import { createProgressLog } from "./progress";
 import { renderHtmlReport } from "./report-html";
 import type { RunResult } from "./run-result";
-import { redisServerBinary, redisServerVersion } from "./redis-server";
+import { redisServerBinary, redisServerVersion, startRedisServer, type AppendFsync, type RedisServer } from "./redis-server";
 import { runPeer } from "./run-peers";
 
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -36,7 +37,8 @@ if (parsed.help) {
   process.exit(0);
 }
 const options = parsed.options;
-if (options.only !== "mq" && redisServerVersion() === undefined) {
+const wanted = (id: PeerId): boolean => options.only.includes(productOf(id));
+if (options.only.some((p) => p !== "mq") && redisServerVersion() === undefined) {
   console.error(`bench:peers: ${redisServerBinary()} not found. Install it (Debian: \`apt-get install -y redis-server\`), set REDIS_SERVER=/path/to/redis-server, or pass --only mq.`);
   process.exit(2);
 }
@@ -48,16 +50,28 @@ log.note(`fdatasync probe (${options.fdatasyncSamples} samples)`);
 const fdatasync = probeFdatasync(options.fdatasyncSamples);
 log.note(`fdatasync p50 ${fdatasync.p50Ms.toFixed(2)} ms, p99 ${fdatasync.p99Ms.toFixed(2)} ms, ${Math.round(fdatasync.perSecond)}/s`);
 
-const plan: [PeerId, () => Promise<Peer>][] = [
-  ["bullmq-everysec", () => createBullmqPeer("everysec")],
-  ["bullmq-always", () => createBullmqPeer("always")],
-  ["mq-batch", () => Promise.resolve(createMqPeer("batch"))],
-  ["mq-interval", () => Promise.resolve(createMqPeer("interval"))],
-];
 const peers: RunResult["peers"] = {};
-for (const [id, make] of plan) {
-  if (options.only !== "all" && productOf(id) !== options.only) continue;
-  peers[id] = (await runPeer(make, id, options.sizes, log)).run;
+// BullMQ and @mq/redis run one after the other on the same redis-server per
+// appendfsync setting (emptied before every workload), then it is stopped.
+const redisPlan: [AppendFsync, [PeerId, (server: RedisServer) => Peer][]][] = [
+  ["everysec", [["bullmq-everysec", createBullmqPeer], ["mq-redis-everysec", createMqRedisPeer]]],
+  ["always", [["bullmq-always", createBullmqPeer], ["mq-redis-always", createMqRedisPeer]]],
+];
+for (const [appendfsync, pair] of redisPlan) {
+  const chosen = pair.filter(([id]) => wanted(id));
+  if (chosen.length === 0) continue;
+  let server: Promise<RedisServer> | undefined;
+  try {
+    for (const [id, make] of chosen) {
+      peers[id] = (await runPeer(async () => make(await (server ??= startRedisServer(appendfsync))), id, options.redisSizes, log)).run;
+    }
+  } finally {
+    await server?.then((s) => s.stop()).catch(() => undefined);
+  }
+}
+for (const durability of ["batch", "interval"] as const) {
+  const id: PeerId = durability === "batch" ? "mq-batch" : "mq-interval";
+  if (wanted(id)) peers[id] = (await runPeer(() => Promise.resolve(createMqPeer(durability)), id, options.sizes, log)).run;
 }
 
 const run: RunResult = {
@@ -66,6 +80,7 @@ const run: RunResult = {
   durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
   machine: machine.info(),
   sizes: options.sizes,
+  redisSizes: options.redisSizes,
   payloadBytes: PAYLOAD_BYTES,
   fdatasync,
   peers,

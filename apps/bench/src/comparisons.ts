@@ -12,9 +12,25 @@ export interface ComparisonRow {
   /** Per peer: the workload stopped at the time cap (its rate is over fewer messages). */
   readonly partial: Record<PeerId, boolean>;
   /** Higher is better for @mq in every ratio: @mq ÷ BullMQ for msg/s, BullMQ ÷ @mq for ms. */
-  readonly ratios: { readonly intervalVsEverysec: number | undefined; readonly batchVsAlways: number | undefined; readonly batchVsEverysec: number | undefined };
+  readonly ratios: Ratios;
   readonly targets: readonly TargetCheck[];
 }
+
+/**
+ * Higher is better for @mq: embedded @mq against BullMQ at (about) equal
+ * durability, and @mq/redis against BullMQ on the same Redis setting.
+ */
+export interface Ratios {
+  readonly intervalVsEverysec: number | undefined;
+  readonly batchVsAlways: number | undefined;
+  readonly batchVsEverysec: number | undefined;
+  /** @mq/redis everysec vs BullMQ everysec (the same redis-server). */
+  readonly redisVsEverysec: number | undefined;
+  /** @mq/redis always vs BullMQ always (the same redis-server). */
+  readonly redisVsAlways: number | undefined;
+}
+
+const NO_RATIOS: Ratios = { intervalVsEverysec: undefined, batchVsAlways: undefined, batchVsEverysec: undefined, redisVsEverysec: undefined, redisVsAlways: undefined };
 
 /** One target of issue 12 and whether this run met it (`undefined`: not measured). */
 export interface TargetCheck {
@@ -30,6 +46,7 @@ const THROUGHPUT_ROWS: readonly [WorkloadId, string][] = [
   ["bulk-8", "bulk enqueue (batches of 100), 8 producers"],
   ["drain-c1", "drain, no-op handler, concurrency 1"],
   ["drain-c32", "drain, no-op handler, concurrency 32"],
+  ["drain-3p", "drain, no-op handler, 3 consumer processes × concurrency 32"],
 ];
 const LATENCY_ROWS = [
   ["p50", "enqueue → handler start p50"],
@@ -49,7 +66,15 @@ export function buildComparison(run: RunResult): ComparisonRow[] {
     rows.push({ key: `latency-${stat}`, label: `${label} at ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (ms)`, unit: "ms", values, partial: partialOf(run, "latency"), ratios: ratiosOf(values, (mq, bull) => bull / mq), targets: stat === "p99" ? latencyTargets(run, values) : [] });
   }
   const kept = valuesOf(run, "latency", (r) => (r.kind === "latency" ? r.startedPerSecond : undefined));
-  rows.push({ key: "latency-pace", label: `handler starts per second while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (msg/s)`, unit: "msg/s", values: kept, partial: partialOf(run, "latency"), ratios: { intervalVsEverysec: undefined, batchVsAlways: undefined, batchVsEverysec: undefined }, targets: [] });
+  rows.push({ key: "latency-pace", label: `handler starts per second while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s (msg/s)`, unit: "msg/s", values: kept, partial: partialOf(run, "latency"), ratios: NO_RATIOS, targets: [] });
+  // The same with 3 consumer processes (Redis peers only).
+  for (const [stat, label] of LATENCY_ROWS) {
+    if (stat === "max") continue;
+    const values = valuesOf(run, "latency-3p", (r) => (r.kind === "latency" ? r[stat] : undefined));
+    rows.push({ key: `latency-3p-${stat}`, label: `${label} at ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s, 3 consumer processes (ms)`, unit: "ms", values, partial: partialOf(run, "latency-3p"), ratios: ratiosOf(values, (mq, bull) => bull / mq), targets: [] });
+  }
+  const kept3p = valuesOf(run, "latency-3p", (r) => (r.kind === "latency" ? r.startedPerSecond : undefined));
+  rows.push({ key: "latency-3p-pace", label: `handler starts per second while offered ${run.sizes.latencyRate.toLocaleString("en-US")} msg/s, 3 consumer processes (msg/s)`, unit: "msg/s", values: kept3p, partial: partialOf(run, "latency-3p"), ratios: NO_RATIOS, targets: [] });
   return rows;
 }
 
@@ -66,7 +91,7 @@ function valuesOf(run: RunResult, workload: WorkloadId, pick: (r: NonNullable<Re
   const values = {} as Values;
   for (const id of PEER_IDS) {
     const r = resultOf(run, id, workload);
-    if (r === undefined) values[id] = "not run";
+    if (r === undefined) values[id] = run.peers[id] === undefined ? "not run" : "–"; // "–": the peer ran, this workload is not one of its own
     else if (r.kind === "error") values[id] = "error";
     else values[id] = pick(r) ?? "n/a";
   }
@@ -90,13 +115,19 @@ function num(v: number | string): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
-function ratiosOf(values: Values, ratio: (mq: number, bull: number) => number): ComparisonRow["ratios"] {
+function ratiosOf(values: Values, ratio: (mq: number, bull: number) => number): Ratios {
   const r = (mqId: PeerId, bullId: PeerId): number | undefined => {
     const mq = num(values[mqId]);
     const bull = num(values[bullId]);
     return mq === undefined || bull === undefined || mq === 0 || bull === 0 ? undefined : ratio(mq, bull);
   };
-  return { intervalVsEverysec: r("mq-interval", "bullmq-everysec"), batchVsAlways: r("mq-batch", "bullmq-always"), batchVsEverysec: r("mq-batch", "bullmq-everysec") };
+  return {
+    intervalVsEverysec: r("mq-interval", "bullmq-everysec"),
+    batchVsAlways: r("mq-batch", "bullmq-always"),
+    batchVsEverysec: r("mq-batch", "bullmq-everysec"),
+    redisVsEverysec: r("mq-redis-everysec", "bullmq-everysec"),
+    redisVsAlways: r("mq-redis-always", "bullmq-always"),
+  };
 }
 
 function atLeast(text: string, measured: number | undefined, bound: number, display: (v: number) => string): TargetCheck {

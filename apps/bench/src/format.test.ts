@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildComparison, fdatasyncFloor } from "./comparisons";
-import { formatRatio, formatValue, renderMarkdownTable, renderReadmeFigures, renderTextReport, replaceReadmeFigures } from "./format";
+import { comparisonTable, describeSizes, formatRatio, formatValue, renderMarkdownTable, renderReadmeFigures, renderTextReport, replaceReadmeFigures } from "./format";
 import { sampleRun } from "./_sample-run";
 
 describe("formatting", () => {
@@ -31,8 +31,38 @@ describe("buildComparison", () => {
     return found;
   };
 
-  it("has five throughput rows, three latency rows and the pace kept", () => {
-    expect(rows.map((r) => r.key)).toEqual(["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "latency-p50", "latency-p99", "latency-max", "latency-pace"]);
+  it("has six throughput rows, three latency rows and the pace kept, then p50, p99 and pace with 3 processes", () => {
+    expect(rows.map((r) => r.key)).toEqual(["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency-p50", "latency-p99", "latency-max", "latency-pace", "latency-3p-p50", "latency-3p-p99", "latency-3p-pace"]);
+    expect(row("latency-3p-p99").ratios.redisVsEverysec).toBeCloseTo(8 / 4);
+    expect(row("latency-3p-p99").values["mq-interval"]).toBe("–");
+  });
+
+  it("compares @mq/redis with BullMQ on the same Redis setting", () => {
+    expect(row("bulk-1").ratios.redisVsEverysec).toBeCloseTo(20_000 / 19_573);
+    expect(row("drain-3p").ratios.redisVsEverysec).toBeCloseTo(3);
+    expect(row("latency-p99").ratios.redisVsEverysec).toBeCloseTo(6.9 / 13.8);
+    expect(row("latency-p99").ratios.redisVsAlways).toBeCloseTo(0.5);
+    expect(row("bulk-8").ratios.redisVsAlways).toBeUndefined();
+    expect(row("bulk-8").values["mq-redis-always"]).toBe("error");
+    // Not a workload of the embedded peers, nor of a peer whose result is missing.
+    expect(row("drain-3p").values["mq-batch"]).toBe("–");
+    expect(row("drain-3p").values["mq-redis-always"]).toBe("–");
+    expect(row("drain-3p").ratios.redisVsAlways).toBeUndefined();
+  });
+
+  it("puts the @mq/redis columns and ratios in the table", () => {
+    const table = comparisonTable(rows);
+    expect(table.header).toContain("@mq/redis everysec");
+    expect(table.header).toContain("@mq/redis ÷ BullMQ always");
+    const drain3p = table.rows.find((r) => r[0]?.startsWith("drain, no-op handler, 3 consumer processes"));
+    expect(drain3p?.slice(1, 7)).toEqual(["3,000", "1,000", "9,000", "–", "–", "–"]);
+    expect(drain3p?.[10]).toBe("3.00×");
+  });
+
+  it("says which sizes the embedded and the Redis peers ran", () => {
+    expect(describeSizes(run)).toContain("Redis peers (BullMQ, @mq/redis): 20,000 messages per bulk and drain workload, 1,000 single enqueues");
+    const { redisSizes: _dropped, ...older } = run;
+    expect(describeSizes(older)).toBe("100,000 messages per bulk and drain workload, 5,000 single enqueues, 3,000 latency samples");
   });
 
   it("divides @mq by BullMQ for throughput and BullMQ by @mq for latency", () => {

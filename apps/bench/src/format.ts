@@ -31,13 +31,15 @@ export function renderMarkdownTable(header: readonly string[], rows: readonly (r
 /** The header and rows of the comparison table. */
 export function comparisonTable(rows: readonly ComparisonRow[]): { header: string[]; rows: string[][] } {
   return {
-    header: ["workload", ...PEER_IDS.map((id) => PEER_LABELS[id]), "interval ÷ everysec", "batch ÷ always", "batch ÷ everysec", "issue-12 target: measured"],
+    header: ["workload", ...PEER_IDS.map((id) => PEER_LABELS[id]), "interval ÷ everysec", "batch ÷ always", "batch ÷ everysec", "@mq/redis ÷ BullMQ everysec", "@mq/redis ÷ BullMQ always", "issue-12 target: measured"],
     rows: rows.map((row) => [
       row.label,
       ...PEER_IDS.map((id) => formatValue(row.values[id], row.unit, row.partial[id])),
       formatRatio(row.ratios.intervalVsEverysec),
       formatRatio(row.ratios.batchVsAlways),
       formatRatio(row.ratios.batchVsEverysec),
+      formatRatio(row.ratios.redisVsEverysec),
+      formatRatio(row.ratios.redisVsAlways),
       row.targets.map(formatTarget).join("; "),
     ]),
   };
@@ -51,7 +53,17 @@ export function describeFdatasync(run: RunResult): string {
 
 /** What the ratio columns mean. */
 export const RATIO_LEGEND =
-  "Ratios: higher is better for @mq (msg/s: @mq ÷ BullMQ; latency: BullMQ ÷ @mq). Equal-durability pairs: @mq interval (fdatasync every 100 ms) ~ BullMQ everysec; @mq batch (fdatasync before each enqueue/ack resolves) ~ BullMQ always. ✓ met, ✗ not met, – not measured. * stopped at the time cap: the rate over the messages finished by then.";
+  "Ratios: higher is better for @mq (msg/s: @mq ÷ BullMQ; latency: BullMQ ÷ @mq). Equal-durability pairs: @mq interval (fdatasync every 100 ms) ~ BullMQ everysec; @mq batch (fdatasync before each enqueue/ack resolves) ~ BullMQ always; @mq/redis and BullMQ on the same redis-server (everysec, always) are equal by construction. – for a workload a peer does not run (3 consumer processes need a shared server). ✓ met, ✗ not met, – not measured. * stopped at the time cap: the rate over the messages finished by then.";
+
+/** How many messages each kind of peer ran: the Redis peers run smaller sizes. */
+export function describeSizes(run: RunResult): string {
+  const z = run.sizes;
+  const r = run.redisSizes;
+  const n = (v: number): string => v.toLocaleString("en-US");
+  const embedded = `${n(z.bulk)} messages per bulk and drain workload, ${n(z.single)} single enqueues, ${n(z.latency)} latency samples`;
+  if (r === undefined) return embedded;
+  return `@mq embedded: ${embedded}; Redis peers (BullMQ, @mq/redis): ${n(r.bulk)} messages per bulk and drain workload, ${n(r.single)} single enqueues, ${n(r.latency)} latency samples; time cap ${z.capSeconds} s per workload`;
+}
 
 /** The full text report printed at the end of a run. */
 export function renderTextReport(run: RunResult, rows: readonly ComparisonRow[]): string {
@@ -59,6 +71,7 @@ export function renderTextReport(run: RunResult, rows: readonly ComparisonRow[])
   const table = comparisonTable(rows);
   return [
     `@mq vs BullMQ, ${run.payloadBytes}-byte payloads, ${run.startedAt}`,
+    `sizes: ${describeSizes(run)}`,
     `machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, redis-server ${m.redisServer ?? "not found"}, bullmq ${m.bullmq}; load average ${m.loadAverage.start.toFixed(2)} → ${m.loadAverage.end.toFixed(2)}`,
     describeFdatasync(run),
     "",
@@ -73,9 +86,8 @@ export function renderReadmeFigures(run: RunResult, rows: readonly ComparisonRow
   const m = run.machine;
   const table = comparisonTable(rows);
   const loaded = Math.max(m.loadAverage.start, m.loadAverage.end) > m.cpus;
-  const z = run.sizes;
   return [
-    `Measured ${run.startedAt.slice(0, 16).replace("T", " ")} UTC with \`pnpm bench:peers\` (${z.bulk.toLocaleString("en-US")} messages per bulk and drain workload, ${z.single.toLocaleString("en-US")} single enqueues, ${z.latency.toLocaleString("en-US")} latency samples; the run took ${Math.round(run.durationSeconds)} s):`,
+    `Measured ${run.startedAt.slice(0, 16).replace("T", " ")} UTC with \`pnpm bench:peers\` (${describeSizes(run)}; the run took ${Math.round(run.durationSeconds)} s):`,
     "",
     `- machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, redis-server ${m.redisServer ?? "not found"}, bullmq ${m.bullmq}`,
     `- load average (1 min) ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end${loaded ? `: **the machine was loaded** (more runnable work than its ${m.cpus} cores), so every figure here is lower and noisier than on a quiet machine` : ""}`,

@@ -1,20 +1,41 @@
 import type { BenchPayload } from "./payload";
+import type { WorkloadId } from "./workloads";
 
 /** The systems compared, each in one durability setting. */
-export const PEER_IDS = ["bullmq-everysec", "bullmq-always", "mq-batch", "mq-interval"] as const;
+export const PEER_IDS = ["bullmq-everysec", "bullmq-always", "mq-redis-everysec", "mq-redis-always", "mq-batch", "mq-interval"] as const;
 export type PeerId = (typeof PEER_IDS)[number];
 
 /** Human labels for tables and charts. */
 export const PEER_LABELS: Record<PeerId, string> = {
   "bullmq-everysec": "BullMQ everysec",
   "bullmq-always": "BullMQ always",
+  "mq-redis-everysec": "@mq/redis everysec",
+  "mq-redis-always": "@mq/redis always",
   "mq-batch": "@mq batch",
   "mq-interval": "@mq interval",
 };
 
-/** Which product a peer belongs to (`--only` filters on it). */
-export function productOf(id: PeerId): "mq" | "bullmq" {
-  return id.startsWith("mq-") ? "mq" : "bullmq";
+/** The products (`--only` filters on them): @mq embedded, @mq on Redis, BullMQ. */
+export const PRODUCTS = ["mq", "mq-redis", "bullmq"] as const;
+export type Product = (typeof PRODUCTS)[number];
+
+/** Which product a peer belongs to. */
+export function productOf(id: PeerId): Product {
+  return id.startsWith("mq-redis-") ? "mq-redis" : id.startsWith("mq-") ? "mq" : "bullmq";
+}
+
+/** Whether the peer runs on a redis-server this app starts. */
+export function runsOnRedis(id: PeerId): boolean {
+  return productOf(id) !== "mq";
+}
+
+/**
+ * Consumer processes started by a session, idle until `go()` (so the timed
+ * drain starts when every process is connected and the queue is full).
+ */
+export interface ConsumerProcesses {
+  /** Register the handlers in every process. */
+  go(): void;
 }
 
 /**
@@ -35,6 +56,16 @@ export interface PeerSession {
    * as completed). Resolves when the consumer is ready.
    */
   consume(concurrency: number, onStart: (payload: BenchPayload) => void, onDone: () => void): Promise<void>;
+  /**
+   * Only on Redis peers: start `processes` child processes, each a consumer
+   * at `concurrency` on this session's queue; `onDone(n)` reports `n` more
+   * completions recorded (the same event as `consume`'s `onDone`);
+   * `onStart(i, ms)` a handler start on a payload stamped with `t` (its
+   * enqueue → start time, measured in the child). Resolves
+   * once every process is connected; they take work after `go()`. `close()`
+   * stops them.
+   */
+  startConsumerProcesses?(processes: number, concurrency: number, onDone: (count: number) => void, onStart?: (i: number, ms: number) => void): Promise<ConsumerProcesses>;
   /** Stop consumers and release everything the session holds. */
   close(): Promise<void>;
 }
@@ -44,6 +75,8 @@ export interface Peer {
   readonly id: PeerId;
   /** The options changed from the product's defaults, for the report. */
   readonly settings: string;
+  /** The workloads it runs (the multi-process drain only on Redis peers). */
+  readonly workloads: readonly WorkloadId[];
   openSession(): Promise<PeerSession>;
   /** Release what the peer holds across sessions (the redis-server). */
   dispose(): Promise<void>;

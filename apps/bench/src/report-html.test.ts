@@ -10,7 +10,7 @@ describe("renderHtmlReport", () => {
   it("is self-contained: inline SVG, no scripts, nothing fetched", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
     expect(html).not.toMatch(/<script|<link|https?:\/\//i);
-    expect(html.match(/<svg /g)).toHaveLength(9);
+    expect(html.match(/<svg /g)).toHaveLength(13); // one chart per row
   });
 
   it("escapes text from the run", () => {

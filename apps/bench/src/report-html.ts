@@ -6,6 +6,8 @@ import type { RunResult } from "./run-result";
 const COLORS: Record<PeerId, string> = {
   "bullmq-everysec": "#d9822b",
   "bullmq-always": "#a6541a",
+  "mq-redis-everysec": "#805ad5",
+  "mq-redis-always": "#553c9a",
   "mq-batch": "#2b6cb0",
   "mq-interval": "#38a169",
 };

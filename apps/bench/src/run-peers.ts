@@ -15,7 +15,7 @@ export async function runPeer(makePeer: () => Promise<Peer>, label: string, size
   }
   const results: PeerRun["results"] = {};
   try {
-    for (const workload of WORKLOAD_IDS) {
+    for (const workload of peer.workloads) {
       const total = workload === "single" ? sizes.single : workload === "latency" ? sizes.latency : workload.startsWith("drain") ? sizes.drain : sizes.bulk;
       const step = log.step(`${label} · ${WORKLOAD_LABELS[workload]} (${total.toLocaleString("en-US")})`, total);
       results[workload] = await runOne(peer, workload, sizes, step);

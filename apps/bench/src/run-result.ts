@@ -28,6 +28,8 @@ export interface RunResult {
   readonly durationSeconds: number;
   readonly machine: MachineInfo;
   readonly sizes: WorkloadSizes;
+  /** Sizes of the Redis peers (BullMQ, @mq/redis); absent in runs before they existed. */
+  readonly redisSizes?: WorkloadSizes;
   readonly payloadBytes: number;
   readonly fdatasync: FdatasyncFloor;
   readonly peers: Partial<Record<PeerId, PeerRun>>;

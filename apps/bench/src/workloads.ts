@@ -4,8 +4,15 @@ import { summarize, type LatencySummary } from "./stats";
 import { Watchdog } from "./watchdog";
 
 /** The workloads, in the order they run. */
-export const WORKLOAD_IDS = ["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "latency"] as const;
+export const WORKLOAD_IDS = ["single", "bulk-1", "bulk-8", "drain-c1", "drain-c32", "drain-3p", "latency", "latency-3p"] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
+/** Every workload: what the Redis peers run. */
+export const ALL_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS;
+/** The embedded @mq peers have no shared server for other processes to consume from. */
+export const EMBEDDED_WORKLOADS: readonly WorkloadId[] = WORKLOAD_IDS.filter((id) => id !== "drain-3p" && id !== "latency-3p");
+/** Consumer processes and the concurrency of each in the multi-process drain. */
+export const DRAIN_PROCESSES = 3;
+export const DRAIN_PROCESS_CONCURRENCY = 32;
 
 /** What each workload is called in tables and charts. */
 export const WORKLOAD_LABELS: Record<WorkloadId, string> = {
@@ -14,7 +21,9 @@ export const WORKLOAD_LABELS: Record<WorkloadId, string> = {
   "bulk-8": "bulk enqueue, batches of 100, 8 producers",
   "drain-c1": "drain, no-op handler, concurrency 1",
   "drain-c32": "drain, no-op handler, concurrency 32",
+  "drain-3p": `drain, no-op handler, ${DRAIN_PROCESSES} consumer processes × concurrency ${DRAIN_PROCESS_CONCURRENCY}`,
   latency: "enqueue → handler start at 1,000 msg/s",
+  "latency-3p": `enqueue → handler start at 1,000 msg/s, ${DRAIN_PROCESSES} consumer processes × concurrency 1`,
 };
 
 /** Messages per workload. */
@@ -85,8 +94,12 @@ export async function runWorkload(id: WorkloadId, session: PeerSession, sizes: W
       return drain(session, sizes.drain, 1, sizes.capSeconds, watchdog, progress);
     case "drain-c32":
       return drain(session, sizes.drain, 32, sizes.capSeconds, watchdog, progress);
+    case "drain-3p":
+      return drainInProcesses(session, sizes.drain, sizes.capSeconds, watchdog, progress);
     case "latency":
       return latency(session, sizes.latency, sizes.latencyRate, watchdog, progress);
+    case "latency-3p":
+      return latencyInProcesses(session, sizes.latency, sizes.latencyRate, watchdog, progress);
   }
 }
 
@@ -134,10 +147,7 @@ async function bulkEnqueue(session: PeerSession, n: number, producers: number, c
  * recorded by then).
  */
 async function drain(session: PeerSession, n: number, concurrency: number, capSeconds: number, watchdog: Watchdog, progress: (done: number) => void): Promise<ThroughputResult> {
-  for (let i = 0; i < n; i += PREFILL_BATCH) {
-    await watchdog.guard(session.enqueueBatch(Array.from({ length: Math.min(PREFILL_BATCH, n - i) }, (_, k) => makePayload(i + k))));
-    watchdog.tick();
-  }
+  await prefill(session, n, watchdog);
   let done = 0;
   let result: ThroughputResult | undefined;
   let finish: () => void = () => undefined;
@@ -168,6 +178,48 @@ async function drain(session: PeerSession, n: number, concurrency: number, capSe
 }
 
 /**
+ * The drain with consumers in child processes: enqueue `n` (untimed), start
+ * the processes and wait until each is connected (untimed), then time from
+ * `go` to the n-th recorded completion they report (or the cap).
+ */
+async function drainInProcesses(session: PeerSession, n: number, capSeconds: number, watchdog: Watchdog, progress: (done: number) => void): Promise<ThroughputResult> {
+  if (session.startConsumerProcesses === undefined) throw new Error("[mq:bench] this peer cannot run consumers in other processes");
+  await prefill(session, n, watchdog);
+  let done = 0;
+  let result: ThroughputResult | undefined;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let startedAt = performance.now();
+  const stop = (): void => {
+    result ??= throughput(Math.min(done, n), n, startedAt);
+    finish();
+  };
+  const consumers = await watchdog.guard(
+    session.startConsumerProcesses(DRAIN_PROCESSES, DRAIN_PROCESS_CONCURRENCY, (count) => {
+      done += count;
+      progress(done);
+      if (done >= n) stop();
+    }),
+  );
+  startedAt = performance.now();
+  const cap = setTimeout(stop, capSeconds * 1000);
+  try {
+    consumers.go();
+    await watchdog.guard(finished);
+  } finally {
+    clearTimeout(cap);
+  }
+  return result ?? throughput(done, n, startedAt);
+}
+
+async function prefill(session: PeerSession, n: number, watchdog: Watchdog): Promise<void> {
+  for (let i = 0; i < n; i += PREFILL_BATCH) {
+    await watchdog.guard(session.enqueueBatch(Array.from({ length: Math.min(PREFILL_BATCH, n - i) }, (_, k) => makePayload(i + k))));
+    watchdog.tick();
+  }
+}
+
+/**
  * Enqueue at a fixed pace (each enqueue not awaited, so a slow one does not
  * delay the next) with `performance.now()` in the payload; the handler
  * records now − t. The first messages warm up and are not counted.
@@ -195,6 +247,45 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
       () => undefined,
     ),
   );
+  const { begin, acceptedPerSecond } = await pacedEnqueues(session, total, rate, watchdog, progress);
+  await watchdog.guard(finished);
+  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
+  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
+}
+
+/**
+ * The latency workload with its consumers in 3 child processes (concurrency
+ * 1 each): each measures enqueue → start itself (the payload's `t` against
+ * this process's clock origin) and reports it; the pace is the same.
+ */
+async function latencyInProcesses(session: PeerSession, count: number, rate: number, watchdog: Watchdog, progress: (done: number) => void): Promise<LatencyResult> {
+  if (session.startConsumerProcesses === undefined) throw new Error("[mq:bench] this peer cannot run consumers in other processes");
+  const warmup = Math.min(200, Math.ceil(count / 10));
+  const total = warmup + count;
+  const samples: number[] = [];
+  let started = 0;
+  let lastStartAt = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const consumers = await watchdog.guard(
+    session.startConsumerProcesses(DRAIN_PROCESSES, 1, () => undefined, (i, ms) => {
+      if (i >= warmup) samples.push(ms);
+      watchdog.tick();
+      if (++started === total) {
+        lastStartAt = performance.now(); // when the report arrived: at most a little after the start
+        finish();
+      }
+    }),
+  );
+  consumers.go();
+  const { begin, acceptedPerSecond } = await pacedEnqueues(session, total, rate, watchdog, progress);
+  await watchdog.guard(finished);
+  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
+  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
+}
+
+/** Enqueue `total` stamped messages at `rate` (each not awaited); resolves when all were accepted. */
+async function pacedEnqueues(session: PeerSession, total: number, rate: number, watchdog: Watchdog, progress: (done: number) => void): Promise<{ begin: number; acceptedPerSecond: number }> {
   const intervalMs = 1000 / rate;
   const pending: Promise<void>[] = [];
   const begin = performance.now();
@@ -209,7 +300,5 @@ async function latency(session: PeerSession, count: number, rate: number, watchd
   await watchdog.guard(Promise.all(pending));
   const acceptedPerSecond = total / ((performance.now() - begin) / 1000);
   watchdog.tick();
-  await watchdog.guard(finished);
-  const startedPerSecond = total / ((lastStartAt - begin) / 1000);
-  return { kind: "latency", rate, acceptedPerSecond, startedPerSecond, ...summarize(samples) };
+  return { begin, acceptedPerSecond };
 }

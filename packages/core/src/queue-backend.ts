@@ -159,6 +159,8 @@ export interface QueueBackend {
   /** Route a topic to a queue: publishing to the topic enqueues a copy there. */
   bind(topic: string, queue: string): Promise<void>;
   unbind(topic: string, queue: string): Promise<void>;
+  /** Queues currently bound to `topic` (empty for an unknown topic). Optional. */
+  bindings?(topic: string): Promise<string[]>;
   readonly deadLetters: DeadLetterApi;
   /** Stats for one queue, or summed over all queues (`queue: "*"`). */
   stats(queue?: string): Promise<QueueStats>;

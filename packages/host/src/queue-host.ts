@@ -191,6 +191,13 @@ export class QueueHost {
     return this.backend.unbind(topic, queue);
   }
 
+  /** Queues currently bound to `topic`. */
+  bindings(topic: string): Promise<string[]> {
+    const backend = this.backend;
+    if (backend.bindings === undefined) return Promise.reject(new InvalidArgumentError("bindings", "backend", "this backend does not list a topic's bindings"));
+    return backend.bindings(topic);
+  }
+
   /** Runs `fn`, then commits its enqueues, publishes and acks as one atomic change. Nothing commits if `fn` throws. */
   async transaction<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
     const { tx, items, receipts, seal } = createTransaction();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
+import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { parseArgs } from "node:util";
 import { createQueueHost, type DurabilityMode } from "@mq/host";
 import { MqError } from "@mq/core";
@@ -20,6 +20,7 @@ Server flags (environment in brackets):
                       [MQ_TOKENS_FILE, or the JSON itself in MQ_TOKENS]
   --durability MODE   always | batch | interval | none [MQ_DURABILITY] default batch
 
+SIGHUP (or a change to the --tokens file) reloads the tokens without a restart.
 SIGTERM or SIGINT stops accepting connections, drains in-flight requests,
 writes a final snapshot and exits 0; a second signal exits at once.
 `;
@@ -64,6 +65,20 @@ async function serve(args: string[]): Promise<number> {
   const server = createServer(queueHost, { host, port, ...(tokens === undefined ? {} : { tokens }) });
   await queueHost.start();
   const { url } = await server.listen();
+  // A4: the tokens file is re-read on SIGHUP and when it changes, so revoking a token needs no restart.
+  // A bad file keeps the current table and says why on stderr.
+  const reloadTokens = (why: string): void => {
+    if (tokensFile === undefined) return;
+    try {
+      const next = parseTokens(readFileSync(tokensFile, "utf8"), tokensFile);
+      server.setTokens(next);
+      process.stdout.write(`mq: ${why}: reloaded ${Object.keys(next).length} tokens from ${tokensFile}\n`);
+    } catch (error) {
+      process.stderr.write(`mq: ${why}: kept the current tokens: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  };
+  process.on("SIGHUP", () => reloadTokens("SIGHUP"));
+  if (tokensFile !== undefined) watchFile(tokensFile, { interval: 250 }, (now, before) => now.mtimeMs !== before.mtimeMs && reloadTokens("tokens file changed"));
   process.stdout.write(`mq: listening on ${url} (data ${dataDir}${tokens === undefined ? ", no tokens: loopback only" : `, ${Object.keys(tokens).length} tokens`})\n`);
 
   let stopping = false;
@@ -77,6 +92,7 @@ async function serve(args: string[]): Promise<number> {
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
+  if (tokensFile !== undefined) unwatchFile(tokensFile);
   await server.close();
   await queueHost.stop();
   process.stdout.write("mq: stopped\n");

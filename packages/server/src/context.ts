@@ -1,6 +1,7 @@
 import type { QueueHost } from "@mq/host";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Principal, TokenTable } from "./auth";
+import type { CursorSigner } from "./cursors";
 import type { ResolvedServerOptions } from "./options";
 import type { RateLimiter } from "./rate-limiter";
 import type { ReceiptSigner } from "./receipts";
@@ -14,6 +15,8 @@ export interface ServerContext {
   readonly tokens: TokenTable;
   readonly limiter: RateLimiter;
   readonly signer: ReceiptSigner;
+  /** MACs dead-letter cursors (DS15). */
+  readonly cursors: CursorSigner;
   /** Aborted when the server starts closing: long polls answer at once. */
   readonly closing: AbortSignal;
   /** Counts concurrent long polls per principal (DS6). */
@@ -25,6 +28,8 @@ declare module "fastify" {
     principal: Principal;
     /** Set when the request body was msgpack, so sizes can be checked on the raw bytes. */
     bodyBytes: number;
+    /** Numeric outcome of an audited action (e.g. `{ purged: 3 }`), for the audit event. */
+    auditResult: Record<string, unknown> | undefined;
   }
 }
 

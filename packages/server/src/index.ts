@@ -1,12 +1,13 @@
 export { createServer } from "./create-server";
 export type { MqServer } from "./create-server";
 export { SERVER_DEFAULTS, isLoopback, resolveServerOptions } from "./options";
-export type { ResolvedServerOptions, ServerOptions } from "./options";
+export type { AdminListenerOptions, ResolvedServerOptions, ServerOptions, ServerTlsOptions } from "./options";
+export type { AuditAction, AuditEvent, AuditSink } from "./audit";
 export type { TokenPermissions } from "./auth";
 export { HTTP_STATUS_BY_CODE, errorResponse } from "./error-status";
 export type { WireError } from "./error-status";
 export { prescanMsgpack, PrescanError } from "./msgpack-prescan";
 export type { PrescanLimits, PrescanProblem } from "./msgpack-prescan";
 export { ROUTES, openApiDocument } from "./openapi";
-export { WS_PATH, WS_PROTOCOL } from "./ws-gateway";
+export { WS_MSGPACK_PROTOCOL, WS_PATH, WS_PROTOCOL } from "./ws-gateway";
 export type { WireDelivery } from "./routes/messages";

@@ -1,5 +1,33 @@
 import { InvalidOptionsError, type Logger, type OptionIssue } from "@mq/core";
+import type { AuditSink } from "./audit";
 import type { TokenPermissions } from "./auth";
+
+/** TLS for the listeners (A7). With `requestCert`, a client without a certificate signed by `ca` fails the handshake. */
+export interface ServerTlsOptions {
+  /** PEM private key. */
+  readonly key: string | Buffer;
+  /** PEM certificate chain. */
+  readonly cert: string | Buffer;
+  /** PEM CA bundle that client certificates must chain to (mTLS). */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** Ask for a client certificate and refuse the handshake without a valid one. @default false */
+  readonly requestCert?: boolean;
+  /**
+   * Permissions by client-certificate name (subject CN, or a SAN entry as Node
+   * prints it: `DNS:worker.internal`, `URI:spiffe://mq/worker`, `IP Address:10.0.0.7`).
+   * A request without `Authorization` on a verified certificate gets them (A7).
+   * Needs `requestCert`.
+   */
+  readonly certificatePrincipals?: Readonly<Record<string, TokenPermissions>>;
+}
+
+/** A second listener that alone serves the admin routes (AZ8). */
+export interface AdminListenerOptions {
+  /** @default "127.0.0.1" */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
 
 /** Options of {@link createServer}. Every limit has a default; see the README's options table. */
 export interface ServerOptions {
@@ -44,10 +72,34 @@ export interface ServerOptions {
   /** How long close() waits for in-flight requests. @default 10_000 */
   readonly drainTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Most open connections in total (`server.maxConnections`). @default 10_000 */
+  readonly maxConnections?: number;
+  /** Most open connections from one client address; more are closed at once (DS5). @default 256 */
+  readonly maxConnectionsPerIp?: number;
+  /** Time a client has to send the request headers (slowloris, DS5). @default 10_000 */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request; long-poll waits start after the body is read. @default 30_000 */
+  readonly requestTimeoutMs?: number;
+  /** Request-body bytes per second per token (bucket refill rate); 0 turns it off. @default 67_108_864 */
+  readonly byteRateLimitPerSecond?: number;
+  /** Byte bucket size; at least `maxBodyBytes`. @default 134_217_728 */
+  readonly byteRateLimitBurst?: number;
+  /** HMAC key of dead-letter cursors; random per start when omitted (cursors are short-lived). */
+  readonly cursorSecret?: string;
+  /** TLS, optionally with client certificates (mTLS). Applies to both listeners. */
+  readonly tls?: ServerTlsOptions;
+  /** Serve the admin routes only on this second listener; the main one answers them 404 (AZ8). */
+  readonly adminListener?: AdminListenerOptions;
+  /**
+   * Where audit events go (purges, replays, settings, bindings, token reloads):
+   * a function, or omitted to write them to `logger.info` under `audit`.
+   */
+  readonly audit?: AuditSink;
 }
 
 /** Options with every default filled in. */
-export type ResolvedServerOptions = Required<Omit<ServerOptions, "tokens" | "logger" | "receiptSecret">> & Pick<ServerOptions, "tokens" | "logger" | "receiptSecret">;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, "tokens" | "logger" | "receiptSecret" | "cursorSecret" | "tls" | "adminListener" | "audit">> &
+  Pick<ServerOptions, "tokens" | "logger" | "receiptSecret" | "cursorSecret" | "tls" | "adminListener" | "audit">;
 
 /** Defaults of {@link ServerOptions}, as data. */
 export const SERVER_DEFAULTS = {
@@ -67,6 +119,12 @@ export const SERVER_DEFAULTS = {
   maxCredit: 1_000,
   pingIntervalMs: 30_000,
   drainTimeoutMs: 10_000,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  byteRateLimitPerSecond: 67_108_864,
+  byteRateLimitBurst: 134_217_728,
 } as const satisfies Partial<ServerOptions>;
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -84,6 +142,16 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     if (key in SERVER_DEFAULTS && key !== "host" && (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)) issues.push({ path: key, message: "must be a non-negative integer" });
   }
   if (typeof resolved.host !== "string" || resolved.host === "") issues.push({ path: "host", message: "must be a host name or address" });
+  if (resolved.byteRateLimitPerSecond > 0 && resolved.byteRateLimitBurst < resolved.maxBodyBytes) issues.push({ path: "byteRateLimitBurst", message: "must be at least maxBodyBytes, or the largest body could never pass" });
+  if (resolved.headersTimeoutMs < 1 || resolved.requestTimeoutMs < resolved.headersTimeoutMs) issues.push({ path: "requestTimeoutMs", message: "headersTimeoutMs must be ≥ 1 and requestTimeoutMs ≥ headersTimeoutMs" });
+  if (resolved.tls !== undefined && (resolved.tls.key === undefined || resolved.tls.cert === undefined)) issues.push({ path: "tls", message: "needs key and cert (PEM)" });
+  if (resolved.tls?.certificatePrincipals !== undefined && resolved.tls.requestCert !== true) issues.push({ path: "tls.certificatePrincipals", message: "needs requestCert: true (and ca), or no certificate is ever verified" });
+  if (resolved.tls?.requestCert === true && resolved.tls.ca === undefined) issues.push({ path: "tls.ca", message: "requestCert needs the CA that client certificates chain to" });
+  if (resolved.adminListener !== undefined) {
+    const a = resolved.adminListener;
+    if (!Number.isSafeInteger(a.port) || a.port < 0 || a.port > 65_535) issues.push({ path: "adminListener.port", message: "must be 0..65535" });
+    if (!isLoopback(a.host ?? "127.0.0.1") && Object.keys(resolved.tokens ?? {}).length === 0 && Object.keys(resolved.tls?.certificatePrincipals ?? {}).length === 0) issues.push({ path: "adminListener.host", message: "a non-loopback admin listener needs tokens" });
+  }
   if (resolved.port > 65_535) issues.push({ path: "port", message: "must be 0..65535" });
   const tokens = resolved.tokens ?? {};
   for (const [token, perms] of Object.entries(tokens)) {
@@ -93,7 +161,8 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
       if (list !== undefined && (!Array.isArray(list) || list.some((q) => typeof q !== "string"))) issues.push({ path: `tokens.${token.slice(0, 4)}….${field}`, message: "must be a list of queue names or patterns" });
     }
   }
-  if (!isLoopback(String(resolved.host)) && Object.keys(tokens).length === 0)
+  const certificatePrincipals = Object.keys(resolved.tls?.certificatePrincipals ?? {}).length;
+  if (!isLoopback(String(resolved.host)) && Object.keys(tokens).length === 0 && certificatePrincipals === 0)
     issues.push({ path: "host", message: `listening on ${resolved.host} without any token would let anyone on the network use every queue; configure tokens or listen on 127.0.0.1` });
   if (issues.length > 0) throw new InvalidOptionsError("server", issues);
   return resolved;

@@ -62,7 +62,7 @@ export function createSchemas(o: ResolvedServerOptions) {
       onExpire: v.optional(v.picklist(["drop", "dead-letter"])),
       defaultLeaseMs: v.optional(int(1, o.maxLeaseMs)),
     }),
-    dlqList: v.strictObject({ queue: v.optional(name), reason: v.optional(printable), limit: v.optional(int(1, 1_000)), cursor: v.optional(v.pipe(v.string(), v.maxLength(256))) }),
+    dlqList: v.strictObject({ queue: v.optional(name), reason: v.optional(printable), limit: v.optional(int(1, 1_000)), cursor: v.optional(v.pipe(v.string(), v.maxLength(512))) }),
     dlqFilter: v.strictObject({ queue: v.optional(name), reason: v.optional(printable) }),
     dlqReplay: v.strictObject({ id: v.optional(printable), queue: v.optional(name), reason: v.optional(printable), toQueue: v.optional(name) }),
   };

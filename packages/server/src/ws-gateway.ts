@@ -5,6 +5,7 @@ import * as v from "valibot";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authorize, type Principal } from "./auth";
 import type { ServerContext } from "./context";
+import { decodeMsgpack, encodeReply } from "./codec";
 import { errorResponse } from "./error-status";
 import { toWire } from "./routes/messages";
 import { parse } from "./validation";
@@ -13,6 +14,13 @@ import { parse } from "./validation";
 export const WS_PATH = "/v1/ws";
 /** Subprotocol every client offers; a browser passes its token as `mq.auth.<base64url token>` beside it. */
 export const WS_PROTOCOL = "mq.v1";
+/**
+ * The same protocol with binary msgpack frames both ways (binary payloads and
+ * dates travel faithfully). Each frame passes the msgpack pre-scan and is
+ * decoded on its own (MP8: no sequential/record state across frames).
+ * Preferred when a client offers both.
+ */
+export const WS_MSGPACK_PROTOCOL = "mq.v1.msgpack";
 const SLOW_READER_BYTES = 1_048_576;
 
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
@@ -37,7 +45,7 @@ export class WsGateway {
       noServer: true,
       maxPayload: o.maxFrameBytes,
       perMessageDeflate: false,
-      handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+      handleProtocols: (protocols) => (protocols.has(WS_MSGPACK_PROTOCOL) ? WS_MSGPACK_PROTOCOL : protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
     });
     const receipt = v.pipe(v.string(), v.minLength(1), v.maxLength(512));
     const ref = v.optional(v.union([v.string(), v.number()]));
@@ -59,7 +67,7 @@ export class WsGateway {
     if (url.split("?")[0] !== WS_PATH) return refuse(socket, 404, "Not Found");
     let principal: Principal;
     try {
-      principal = this.#ctx.tokens.authenticate(req.headers.authorization ?? tokenFromProtocols(req.headers["sec-websocket-protocol"]));
+      principal = this.#ctx.tokens.authenticate(req.headers.authorization ?? tokenFromProtocols(req.headers["sec-websocket-protocol"]), req.socket);
       this.#ctx.limiter.take(principal.id);
     } catch (error) {
       const { status } = errorResponse(error);
@@ -76,6 +84,20 @@ export class WsGateway {
   close(): void {
     for (const c of this.#sockets) c.end(1001, "server shutting down");
     this.#wss.close();
+  }
+
+  /**
+   * Re-checks every socket's token after the token table changed (A4): a
+   * socket whose token was revoked, or that is subscribed to a queue its
+   * token may no longer consume, is closed with 1008; the others carry on
+   * with the new permissions.
+   */
+  recheckTokens(): void {
+    for (const c of this.#sockets) {
+      const now = this.#ctx.tokens.current(c.principal);
+      if (now === undefined) c.end(1008, "token revoked");
+      else if (!c.retarget(now)) c.end(1008, "token no longer allows a subscribed queue");
+    }
   }
 
   /** Number of open sockets. */
@@ -97,7 +119,7 @@ interface Subscription {
 class Connection {
   readonly #ctx: ServerContext;
   readonly #ws: WebSocket;
-  readonly #principal: Principal;
+  #principal: Principal;
   readonly #ops: v.GenericSchema;
   readonly #subs = new Map<string, Subscription>();
   readonly #watched = new Set<string>();
@@ -107,9 +129,11 @@ class Connection {
   readonly #ping: NodeJS.Timeout;
   readonly #onReady = (queue: string): void => this.#ready(queue);
   #closed = false;
+  readonly #msgpack: boolean;
 
   constructor(ctx: ServerContext, ws: WebSocket, principal: Principal, ops: v.GenericSchema) {
     this.#ctx = ctx;
+    this.#msgpack = ws.protocol === WS_MSGPACK_PROTOCOL;
     this.#ws = ws;
     this.#principal = principal;
     this.#ops = ops;
@@ -125,6 +149,17 @@ class Connection {
     this.#ping.unref();
   }
 
+  get principal(): Principal {
+    return this.#principal;
+  }
+
+  /** Switches to the token's new permissions; false when a subscription is no longer allowed. */
+  retarget(principal: Principal): boolean {
+    this.#principal = principal;
+    for (const queue of this.#subs.keys()) if (!principal.can("consume", queue)) return false;
+    return true;
+  }
+
   end(code: number, reason: string): void {
     this.#ws.close(code, reason);
     this.#cleanup();
@@ -133,11 +168,12 @@ class Connection {
   async #onFrame(data: Buffer, isBinary: boolean): Promise<void> {
     let msg: { op: string; ref?: string | number } & Record<string, unknown>;
     try {
-      if (isBinary) throw new Error("binary frames are not accepted; send JSON text");
-      msg = parse(this.#ops, JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as unknown, "frame") as typeof msg;
+      if (isBinary !== this.#msgpack) throw new Error(this.#msgpack ? "text frames are not accepted on mq.v1.msgpack; send msgpack binary frames" : "binary frames are not accepted on mq.v1; send JSON text");
+      const decoded = this.#msgpack ? decodeMsgpack(data, 100_000) : (JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data)) as unknown);
+      msg = parse(this.#ops, decoded, "frame") as typeof msg;
     } catch (error) {
       // A frame we cannot read is a protocol violation (1008), not a crash.
-      this.#send({ op: "error", error: errorResponse(MqError.isInstance(error) ? error : toMqError(new Error("frame is not valid JSON"))).body.error });
+      this.#send({ op: "error", error: errorResponse(MqError.isInstance(error) ? error : toMqError(new Error(this.#msgpack ? "frame could not be read" : "frame is not valid JSON"))).body.error });
       return this.end(1008, "malformed frame");
     }
     try {
@@ -268,7 +304,7 @@ class Connection {
 
   #send(value: unknown): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
-    this.#ws.send(JSON.stringify(value));
+    this.#ws.send(this.#msgpack ? encodeReply(value, true).body : JSON.stringify(value));
   }
 
   #cleanup(): void {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
@@ -66,3 +67,42 @@ it("refuses to serve on a non-loopback address without tokens, with a clear mess
   expect(r.status).toBe(1);
   expect(r.stderr).toContain("without any token");
 });
+
+it("A4: reloads the --tokens file on SIGHUP and when it changes, without a restart", async () => {
+  const data = tempDir("mq-cli-tokens-");
+  dirs.push(data);
+  const file = path.join(data.dir, "tokens.json");
+  writeFileSync(file, JSON.stringify({ first: { admin: true } }));
+  const child = spawn(process.execPath, [cli, "serve", "--data", path.join(data.dir, "q"), "--port", "0", "--tokens", file], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const until = async (check: () => boolean, what: string): Promise<void> => {
+    for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!check()) throw new Error(`timed out waiting for ${what}: ${out} ${err}`);
+  };
+  try {
+    await until(() => /listening on http/.test(out), "the listening line");
+    const url = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+    const status = async (token: string) => (await fetch(`${url}/v1/stats`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await status("first")).toBe(200);
+    // A change to the file is picked up by the watcher.
+    writeFileSync(file, JSON.stringify({ second: { admin: true } }));
+    await until(() => /tokens file changed: reloaded 1 tokens/.test(out), "the file-change reload");
+    expect([await status("first"), await status("second")]).toEqual([401, 200]);
+    // A broken file keeps the current tokens; SIGHUP reloads on demand.
+    writeFileSync(file, "{ not json");
+    await until(() => /kept the current tokens/.test(err), "the refused reload");
+    expect(await status("second")).toBe(200);
+    writeFileSync(file, JSON.stringify({ third: { admin: true } }));
+    child.kill("SIGHUP");
+    // SIGHUP always re-reads (whether or not the watcher saw the write first).
+    await until(() => /SIGHUP: reloaded 1 tokens/.test(out), "the SIGHUP reload");
+    expect([await status("second"), await status("third")]).toEqual([401, 200]);
+  } finally {
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  }
+}, 60_000);

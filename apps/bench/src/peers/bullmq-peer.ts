@@ -1,26 +1,28 @@
 import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { startConsumers, type StartedConsumers } from "../consumer-processes";
+import { flushAll } from "../flush-redis";
 import type { BenchPayload } from "../payload";
 import type { Peer, PeerSession } from "../peer";
-import { startRedisServer, type AppendFsync, type RedisServer } from "../redis-server";
+import type { RedisServer } from "../redis-server";
+import { ALL_WORKLOADS } from "../workloads";
 
 const QUEUE = "bench";
 const JOB_NAME = "job";
 
 /**
  * BullMQ with default Queue, Worker and job options except the Worker's
- * `concurrency`, against a redis-server this process starts (loopback,
- * private data folder, `appendonly yes`, `save ""`, the given `appendfsync`).
- * Each workload starts on an emptied Redis (FLUSHALL).
+ * `concurrency`, against a redis-server the caller started (loopback,
+ * private data folder, `appendonly yes`, `save ""`, its `appendfsync`) and
+ * stops. Each workload starts on an emptied Redis (FLUSHALL).
  */
-export async function createBullmqPeer(appendfsync: AppendFsync): Promise<Peer> {
-  const server = await startRedisServer(appendfsync);
+export function createBullmqPeer(server: RedisServer): Peer {
   const connection = { host: server.host, port: server.port };
   return {
-    id: appendfsync === "always" ? "bullmq-always" : "bullmq-everysec",
-    settings: `redis-server --appendonly yes --appendfsync ${appendfsync} --save "" (port ${server.port}); new Queue(name, { connection }); new Worker(name, noop, { connection, concurrency: <concurrency> })`,
+    id: server.appendfsync === "always" ? "bullmq-always" : "bullmq-everysec",
+    settings: `redis-server --appendonly yes --appendfsync ${server.appendfsync} --save "" (port ${server.port}); new Queue(name, { connection }); new Worker(name, noop, { connection, concurrency: <concurrency> }); 3 processes: one such Worker each`,
+    workloads: ALL_WORKLOADS,
     openSession: () => openBullmqSession(server, connection),
-    dispose: () => server.stop(),
+    dispose: () => Promise.resolve(),
   };
 }
 
@@ -29,6 +31,7 @@ async function openBullmqSession(server: RedisServer, connection: { host: string
   const queue = new Queue<BenchPayload>(QUEUE, { connection });
   await queue.waitUntilReady();
   let worker: Worker<BenchPayload> | undefined;
+  let consumers: StartedConsumers | undefined;
   let closed = false;
   return {
     async enqueue(payload) {
@@ -51,25 +54,19 @@ async function openBullmqSession(server: RedisServer, connection: { host: string
       worker.on("error", () => undefined); // a failed command surfaces as a workload timeout, not a crash
       await worker.waitUntilReady();
     },
+    async startConsumerProcesses(processes, concurrency, onDone, onStart) {
+      consumers = await startConsumers(processes, { kind: "bullmq", port: server.port, queue: QUEUE, concurrency }, onDone, onStart);
+      return consumers;
+    },
     async close() {
       if (closed) return;
       closed = true;
       try {
+        await consumers?.stop();
         await worker?.close();
       } finally {
         await queue.close();
       }
     },
   };
-}
-
-/** Empty Redis between workloads so each starts alike (and memory stays bounded). */
-async function flushAll(server: RedisServer): Promise<void> {
-  const client = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 3 });
-  try {
-    await client.connect();
-    await client.flushall();
-  } finally {
-    client.disconnect();
-  }
 }

@@ -2,6 +2,7 @@ import { createQueueHost, type QueueHost } from "@mq/host";
 import type { BenchPayload } from "../payload";
 import type { Peer, PeerSession } from "../peer";
 import { makeTempDir, removeTempDir } from "../temp-dir";
+import { EMBEDDED_WORKLOADS } from "../workloads";
 
 const QUEUE = "bench";
 
@@ -15,6 +16,7 @@ export function createMqPeer(durability: "batch" | "interval"): Peer {
   return {
     id: durability === "batch" ? "mq-batch" : "mq-interval",
     settings: `createQueueHost({ dataDir: <new temp folder>, durability: "${durability}" }); handle(queue, noop, { maxParallelism: <concurrency> })`,
+    workloads: EMBEDDED_WORKLOADS,
     openSession: () => openMqSession(durability),
     dispose: () => Promise.resolve(),
   };

@@ -416,6 +416,17 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(child?.message).toMatchObject({ payload: "child", causationId: d!.message.id });
     });
 
+    it("lists a topic's bound queues", async () => {
+      const b = await open();
+      if (b.bindings === undefined) return;
+      expect(await b.bindings("t")).toEqual([]);
+      await b.bind("t", "q2");
+      await b.bind("t", "q1");
+      expect((await b.bindings("t")).sort()).toEqual(["q1", "q2"]);
+      await b.unbind("t", "q2");
+      expect(await b.bindings("t")).toEqual(["q1"]);
+    });
+
     it("fans a topic out to every bound queue", async () => {
       const b = await open();
       await b.bind("orders", "billing");

@@ -426,6 +426,13 @@ export class Engine implements QueueBackend {
     await this.#commit([["unbind", topic, queue]]);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so a bad argument rejects instead of throwing
+  async bindings(topic: string): Promise<string[]> {
+    this.#assertOpen("bindings");
+    assertName("bindings", "topic", topic);
+    return [...(this.#state.bindings.get(topic) ?? [])].sort();
+  }
+
   /** The settings a queue runs with now (options, defaults and runtime changes merged). */
   settingsOf(queue: string): ResolvedQueueSettings {
     // No validation: callers pass the name on to an operation that validates it and names itself.

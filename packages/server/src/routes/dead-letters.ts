@@ -12,7 +12,11 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: ServerContex
   app.get("/v1/dead-letters", async (req) => {
     const q = parse(schemas.dlqList, coerceQuery(req.query), "query");
     authorize(principalOf(req), q.queue === undefined ? "admin" : "consume", q.queue ?? "*");
-    return host.deadLetters.list(q);
+    // DS15: cursors are MAC'd and bound to the filter, so one cannot be forged or moved to another queue.
+    const scope = { queue: q.queue, reason: q.reason };
+    const cursor = q.cursor === undefined ? undefined : ctx.cursors.open(scope, q.cursor);
+    const page = await host.deadLetters.list({ ...q, ...(cursor === undefined ? {} : { cursor }) });
+    return page.nextCursor === undefined ? page : { ...page, nextCursor: ctx.cursors.sign(scope, page.nextCursor) };
   });
 
   app.get("/v1/dead-letters/count", async (req) => {

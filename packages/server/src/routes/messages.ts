@@ -4,6 +4,7 @@ import { authorize } from "../auth";
 import { encodedSize } from "../codec";
 import { principalOf, requestSignal, type ServerContext } from "../context";
 import { tooLarge } from "../http-errors";
+import { authorizeTopics } from "../topic-auth";
 import { parse, parseName } from "../validation";
 
 /** A delivery as it goes on the wire: the engine receipt wrapped and signed. */
@@ -32,7 +33,8 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.post("/v1/messages", async (req, reply) => {
     const body = parse(schemas.enqueue, req.body);
-    for (const item of body.items) authorize(principalOf(req), "produce", "queue" in item ? item.queue : item.topic);
+    for (const item of body.items) if ("queue" in item) authorize(principalOf(req), "produce", item.queue);
+    await authorizeTopics(host, principalOf(req), body.items.flatMap((item) => ("topic" in item ? [item.topic] : [])));
     const items = body.items as EnqueueItem[];
     checkMessageSizes(items, req.bodyBytes, options.maxMessageBytes);
     const results: EnqueueResult[] = await host.enqueueBatch(items, { signal: requestSignal(reply, ctx.closing), ...(body.waitIfFull === true ? { waitIfFull: true } : {}) });
@@ -43,7 +45,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
   app.post<{ Params: { topic: string } }>("/v1/topics/:topic/messages", async (req, reply) => {
     const topic = parseName(req.params.topic, "topic");
     const body = parse(schemas.send, req.body);
-    authorize(principalOf(req), "produce", topic);
+    await authorizeTopics(host, principalOf(req), [topic]);
     const batch = "messages" in body;
     const items = (batch ? body.messages : [body]).map((m) => ({ ...m, topic }) as EnqueueItem);
     checkMessageSizes(items, req.bodyBytes, options.maxMessageBytes);
@@ -85,7 +87,8 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
       return engineReceipt;
     });
     const publish = (body.publish ?? []) as EnqueueItem[];
-    for (const item of publish) authorize(principal, "produce", item.queue ?? item.topic);
+    for (const item of publish) if (item.queue !== undefined) authorize(principal, "produce", item.queue);
+    await authorizeTopics(host, principal, publish.flatMap((item) => (item.queue === undefined && item.topic !== undefined ? [item.topic] : [])));
     checkMessageSizes(publish, req.bodyBytes, options.maxMessageBytes);
     await host.ack(receipts, publish);
     reply.code(204);

@@ -50,6 +50,8 @@ export function registerWorkflow(host: QueueHost, behaviour: WorkflowBehaviour):
     (order, ctx) => {
       if (order.items <= 0) throw new Error(`order ${order.id} has no items`);
       ctx.publish("payments", { orderId: order.id, amountCents: order.amountCents, card: order.card } satisfies Payment, { key: `PAY-${order.id}` });
+      // Kept with the completion (the orders queue sets keepCompleted): `host.result(id)` reads it back.
+      return { paymentKey: `PAY-${order.id}`, amountCents: order.amountCents };
     },
     { maxParallelism: 4, maxRetries: 2, backoff: 50 },
   );

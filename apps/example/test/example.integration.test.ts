@@ -36,6 +36,9 @@ describe("the example app", () => {
     deadAfterFirstRun = Number(/dead letters\s+(\d+) in total/.exec(out)?.[1]);
     expect(deadAfterFirstRun).toBeGreaterThanOrEqual(2);
     expect(out).toContain("max-retries: card declined");
+    // A result lookup and a schedule.
+    expect(out).toMatch(/last order\s+completed, result \{"paymentKey":"PAY-ORD-[^"]+","amountCents":\d+\}/);
+    expect(out).toMatch(/scheduled stock reports\s+\d+ handled/);
   });
 
   it("resumes from the data folder on the next run", async () => {

@@ -23,11 +23,14 @@ export { UnsupportedVersionError } from "./errors/unsupported-version-error";
 export { ConnectionError } from "./errors/connection-error";
 export { AccessDeniedError } from "./errors/access-denied-error";
 export { RateLimitedError } from "./errors/rate-limited-error";
+export { UnrecoverableError } from "./errors/unrecoverable-error";
+export { MessageInFlightError } from "./errors/message-in-flight-error";
 export { toErrorInfo, toMqError } from "./errors/to-mq-error";
 export type { ErrorInfo } from "./errors/to-mq-error";
 
 export { MAX_PRIORITY, MIN_PRIORITY } from "./message";
 export type {
+  CompletedMessage,
   DeadLetter,
   DeadLetterReason,
   DedupMode,
@@ -37,12 +40,18 @@ export type {
   EnqueueResult,
   EnqueueStatus,
   Message,
+  MessageBackoff,
+  MessageInfo,
+  MessageState,
   NackOutcome,
   QueueStats,
 } from "./message";
+export type { ScheduleCatchUp, ScheduleInfo, ScheduleSpec } from "./schedule";
 export type { DeadLetterApi, DeadLetterFilter, DeadLetterPage } from "./dead-letter-api";
 export type {
+  AckOptions,
   BackendEvents,
+  KeepCompleted,
   NackOptions,
   QueueBackend,
   QueueBackendContractVersion,

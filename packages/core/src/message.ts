@@ -30,7 +30,14 @@ export interface Message<TPayload = unknown> {
   readonly causationId?: string;
   /** String headers; W3C `traceparent` travels here. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Deliveries before dead-lettering for this message, when it overrides the queue's `maxAttempts`. */
+  readonly maxAttempts?: number;
+  /** Retry delay for this message, when it overrides its handler's `backoff`. */
+  readonly backoff?: MessageBackoff;
 }
+
+/** A message's own retry delay: a number is a fixed delay in ms; exponential doubles from `baseMs` up to `maxMs`. */
+export type MessageBackoff = number | { readonly type: "fixed" | "exponential"; readonly baseMs: number; readonly maxMs?: number; readonly jitter?: boolean };
 
 /** Dedup behaviour for a key: replace a pending message in place, or drop duplicates within a window. */
 export type DedupMode = "replace" | "drop";
@@ -54,6 +61,10 @@ export interface EnqueueOptions {
   readonly correlationId?: string;
   readonly causationId?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Deliveries before dead-lettering, for this message only (overrides the queue's `maxAttempts`). */
+  readonly maxAttempts?: number;
+  /** Retry delay for this message only (overrides the handler's `backoff` in the dispatcher). */
+  readonly backoff?: MessageBackoff;
 }
 
 /** One message to enqueue: to a queue directly, or to every queue bound to a topic. */
@@ -128,7 +139,7 @@ export interface QueueStats {
    * defaults < `defaults` in code < `queues.<name>` in code < `configureQueue`
    * at runtime). Absent from the `"*"` sum.
    */
-  readonly settings?: Readonly<Required<QueueSettings>>;
+  readonly settings?: Readonly<Required<Omit<QueueSettings, "keepCompleted">>> & Pick<QueueSettings, "keepCompleted">;
   /** Totals since the host started. */
   readonly totals: {
     readonly enqueued: number;
@@ -140,4 +151,40 @@ export interface QueueStats {
     readonly deadLettered: number;
     readonly expired: number;
   };
+}
+
+/** Where a message is, as {@link MessageInfo} reports it. */
+export type MessageState = "ready" | "delayed" | "in-flight" | "completed" | "dead-lettered" | "unknown";
+
+/** What a backend knows about one message id: the answer to "what happened to order 42?". */
+export interface MessageInfo {
+  readonly id: string;
+  readonly queue: string;
+  readonly state: MessageState;
+  /** Delivery attempts so far (0 when unknown). */
+  readonly attempts: number;
+  /** Wall-clock epoch ms when first enqueued (absent when unknown or when only the completion is kept). */
+  readonly enqueuedAt?: number;
+  /** For a delayed message (or one waiting for a retry): when it is next available. */
+  readonly availableAt?: number;
+  /** Why the last attempt failed, when the backend still knows. */
+  readonly lastError?: ErrorInfo;
+  /** The last value the handler reported with `ctx.progress()` while it runs. */
+  readonly progress?: unknown;
+  /** For a completed message on a queue that keeps completions: the handler's return value. */
+  readonly result?: unknown;
+  /** For a completed message: when it was acked. */
+  readonly completedAt?: number;
+  /** For a dead-lettered message: why. */
+  readonly deadLetterReason?: DeadLetterReason;
+  /** The stored message (ready, delayed, in flight or dead-lettered). */
+  readonly message?: Message;
+}
+
+/** A kept completion: the handler's return value and when the message was acked. */
+export interface CompletedMessage {
+  readonly id: string;
+  readonly queue: string;
+  readonly result: unknown;
+  readonly completedAt: number;
 }

@@ -1,8 +1,9 @@
 import type { EventEmitter } from "eventemitter3";
 import type { DeadLetterApi } from "./dead-letter-api";
 import type { ErrorInfo } from "./errors/to-mq-error";
+import type { ScheduleInfo, ScheduleSpec } from "./schedule";
 import type { MqError } from "./errors/mq-error";
-import type { DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, Message, NackOutcome, QueueStats } from "./message";
+import type { CompletedMessage, DeadLetterReason, Delivery, EnqueueItem, EnqueueResult, EnqueueStatus, Message, MessageInfo, NackOutcome, QueueStats } from "./message";
 
 /** Events every backend emits. Listeners must not throw. */
 export interface BackendEvents {
@@ -15,6 +16,10 @@ export interface BackendEvents {
   expired: (event: { queue: string; id: string }) => void;
   deadLettered: (event: { queue: string; id: string; reason: DeadLetterReason }) => void;
   leaseExpired: (event: { queue: string; id: string; attempt: number }) => void;
+  /** A running handler reported progress (kept on the message while it runs). */
+  progress: (event: { queue: string; id: string; value: unknown }) => void;
+  /** A message completed on a queue that keeps completions (`keepCompleted`); `result` is the handler's return value. */
+  completed: (event: { queue: string; id: string; result: unknown }) => void;
   error: (error: MqError) => void;
 }
 
@@ -58,6 +63,28 @@ export interface QueueSettings {
   readonly onExpire?: "drop" | "dead-letter";
   /** Lease length when a caller does not give one. */
   readonly defaultLeaseMs?: number;
+  /**
+   * Keep completions (with the handler's return value) for lookup: at most
+   * `count` per queue, none older than `ageMs`. Off by default, so acks pay nothing.
+   */
+  readonly keepCompleted?: KeepCompleted;
+}
+
+/** Retention of completed messages; see {@link QueueSettings.keepCompleted}. */
+export interface KeepCompleted {
+  /** Most completions kept per queue (oldest dropped first). @default 1_000 */
+  readonly count?: number;
+  /** Completions older than this are dropped. @default unbounded (count bounds them) */
+  readonly ageMs?: number;
+}
+
+/** Options for {@link QueueBackend.ack}. */
+export interface AckOptions {
+  /**
+   * The handlers' return values, one per receipt (same order). Stored only
+   * when the message's queue keeps completions; ignored otherwise.
+   */
+  readonly results?: readonly unknown[];
 }
 
 /** Identifies this contract's revision; adapters declare which one they implement. */
@@ -83,7 +110,7 @@ export interface QueueBackend {
   /** Lease up to `max` ready messages, highest priority first, FIFO within a priority. */
   receive(queue: string, options: ReceiveOptions): Promise<Delivery[]>;
   /** Acknowledge deliveries and, atomically with them, enqueue `publish`. */
-  ack(receipts: readonly string[], publish?: readonly EnqueueItem[]): Promise<void>;
+  ack(receipts: readonly string[], publish?: readonly EnqueueItem[], options?: AckOptions): Promise<void>;
   /** Report a failed attempt: retry after `delayMs`, or dead-letter when attempts are used up. */
   nack(receipt: string, options?: NackOptions): Promise<NackOutcome>;
   /** Extend a lease to end `leaseMs` from now. */
@@ -101,6 +128,30 @@ export interface QueueBackend {
    * that cannot do it leaves it out, and callers say so.
    */
   purge?(queue: string): Promise<number>;
+  /**
+   * Look a message up by id: where it is, its attempts and timestamps, its
+   * last error, progress, or result. Optional; absent, callers say so.
+   */
+  getMessage?(queue: string, id: string): Promise<MessageInfo>;
+  /**
+   * Remove one ready or delayed message. Rejects with `MessageInFlightError`
+   * while a consumer holds it and `NotFoundError` when there is no such
+   * pending message. Optional.
+   */
+  cancel?(queue: string, id: string): Promise<void>;
+  /** Record a running delivery's progress (kept on the message while it runs, not durable). Optional. */
+  progress?(receipt: string, value: unknown): Promise<void>;
+  /** A kept completion by message id (queues with `keepCompleted`), or undefined. Optional. */
+  completion?(id: string): Promise<CompletedMessage | undefined>;
+  /**
+   * Create or replace a durable schedule that enqueues `spec.payload` to
+   * `spec.queue` at each fire time, once per fire time even across a crash. Optional.
+   */
+  schedule?(name: string, spec: ScheduleSpec): Promise<ScheduleInfo>;
+  /** Remove a schedule; false when there was none. Optional. */
+  unschedule?(name: string): Promise<boolean>;
+  /** Every stored schedule, by name. Optional. */
+  schedules?(): Promise<ScheduleInfo[]>;
   /** Up to `limit` ready messages in delivery order, without leasing them or counting an attempt. Optional. */
   peek?(queue: string, limit: number): Promise<Message[]>;
   /** Apply settings to a queue (merged over the current ones). */

@@ -4,6 +4,8 @@ import type { EnqueueItem, QueueBackend } from "@mq/core";
 interface PendingAck {
   readonly receipt: string;
   readonly publish: readonly EnqueueItem[] | undefined;
+  /** The handler's return value (kept by the backend only on queues that keep completions). */
+  readonly result: unknown;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -27,9 +29,9 @@ export class AckBatcher {
   }
 
   /** Acks `receipt`, enqueuing `publish` atomically with it. */
-  ack(receipt: string, publish: readonly EnqueueItem[] | undefined): Promise<void> {
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result?: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ receipt, publish, resolve, reject }) === 1) this.#schedule(() => this.#flush());
+      if (this.#pending.push({ receipt, publish, result, resolve, reject }) === 1) this.#schedule(() => this.#flush());
     });
   }
 
@@ -44,7 +46,9 @@ export class AckBatcher {
     }
     const receipts = batch.map((a) => a.receipt);
     const publish = batch.flatMap((a) => a.publish ?? []);
-    this.#backend.ack(receipts, publish).then(
+    // Results travel only when some handler returned one: the common void handler adds nothing to the ack.
+    const results = batch.some((a) => a.result !== undefined) ? { results: batch.map((a) => a.result) } : undefined;
+    (results === undefined ? this.#backend.ack(receipts, publish) : this.#backend.ack(receipts, publish, results)).then(
       () => {
         for (const a of batch) a.resolve();
       },
@@ -60,6 +64,7 @@ export class AckBatcher {
   }
 
   #single(a: PendingAck): void {
-    this.#backend.ack([a.receipt], a.publish).then(a.resolve, a.reject);
+    const ack = a.result === undefined ? this.#backend.ack([a.receipt], a.publish) : this.#backend.ack([a.receipt], a.publish, { results: [a.result] });
+    ack.then(a.resolve, a.reject);
   }
 }

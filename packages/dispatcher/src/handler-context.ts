@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LeaseLostError, newId, withFields } from "@mq/core";
+import { InvalidArgumentError, LeaseLostError, newId, UnrecoverableError, withFields } from "@mq/core";
 import type { Delivery, EnqueueItem, EnqueueOptions, Logger, Message } from "@mq/core";
 import type { HandlerContext } from "./types";
 
@@ -11,6 +11,9 @@ export interface ContextTarget {
   readonly active: boolean;
   extendLease(ms: number): Promise<void>;
   addPublish(item: EnqueueItem): void;
+  reportProgress(value: unknown): void;
+  /** Marks the run as to be dead-lettered when it ends, however it ends. */
+  markDeadLetter(reason: string): void;
 }
 
 /**
@@ -50,6 +53,16 @@ export class InvocationContext implements HandlerContext<unknown> {
       return Promise.reject(new InvalidArgumentError("dispatcher", "ms", `extendLease needs a positive integer of milliseconds, got ${String(ms)}`));
     }
     return this.#target.extendLease(ms);
+  }
+
+  progress(value: unknown): void {
+    if (this.#target.active) this.#target.reportProgress(value);
+  }
+
+  deadLetter(reason: string): never {
+    const why = typeof reason === "string" && reason !== "" ? reason : "dead-lettered by its handler";
+    this.#target.markDeadLetter(why);
+    throw new UnrecoverableError(why);
   }
 
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void {

@@ -1,6 +1,7 @@
-import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo } from "@mq/core";
+import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo, UnrecoverableError } from "@mq/core";
 import type { Clock, Delivery, EnqueueItem, ErrorInfo, Logger, QueueBackend } from "@mq/core";
 import { computeBackoff } from "./backoff";
+import { resolveBackoff } from "./handler-options";
 import { InvocationContext } from "./handler-context";
 import type { ContextTarget } from "./handler-context";
 import type { Timed } from "./invocation-timers";
@@ -23,7 +24,7 @@ export interface InvocationOwner {
   readonly middleware: readonly HandlerMiddleware[];
   readonly random: () => number;
   /** Acks one delivery with its publishes (coalesced with others of the same turn). */
-  ack(receipt: string, publish: readonly EnqueueItem[] | undefined): Promise<void>;
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result?: unknown): Promise<void>;
   /** True when someone listens to `event` (so payloads are only built when needed). */
   listening(event: keyof DispatcherEvents): boolean;
   emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void;
@@ -68,6 +69,8 @@ export class Invocation implements Timed, ContextTarget {
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;
+  /** Set by ctx.deadLetter: the run ends in a dead letter, even if the handler swallowed the throw. */
+  #deadLetterReason: string | undefined;
 
   /** `lease`: the heartbeat that kept the delivery alive while it was held; this run takes it over. */
   constructor(owner: InvocationOwner, delivery: Delivery, lease: LeaseHeartbeat) {
@@ -120,9 +123,21 @@ export class Invocation implements Timed, ContextTarget {
         : handlerFor(source, this.delivery).then((invoke) => invoke(message.payload, c));
     const result = owner.middleware.length === 0 ? call(ctx) : runMiddleware(owner.middleware, ctx, call);
     result.then(
-      () => this.#onSettled(undefined, true),
+      (value: unknown) => this.#onSettled(undefined, true, value),
       (error: unknown) => this.#onSettled(error, false),
     );
+  }
+
+  /** ctx.progress: an event, and the backend keeps it on the message while it runs. */
+  reportProgress(value: unknown): void {
+    const owner = this.#owner;
+    const { message, attempt, receipt } = this.delivery;
+    if (owner.listening("progress")) owner.emit("progress", { queue: owner.queue, messageId: message.id, attempt, value });
+    owner.backend.progress?.(receipt, value).catch((error: unknown) => this.#report("progress", error));
+  }
+
+  markDeadLetter(reason: string): void {
+    this.#deadLetterReason ??= reason;
   }
 
   /** Buffers a message to publish with the ack (called through the context). */
@@ -166,7 +181,7 @@ export class Invocation implements Timed, ContextTarget {
 
   // ---------------------------------------------------------------------------
 
-  #onSettled(error: unknown, ok: boolean): void {
+  #onSettled(error: unknown, ok: boolean, value?: unknown): void {
     this.#handlerSettled = true;
     if (this.#phase !== "running") {
       // A late result after timeout or shutdown: the message is already handed back.
@@ -178,7 +193,8 @@ export class Invocation implements Timed, ContextTarget {
       return;
     }
     this.#leaveRunning();
-    if (ok) void this.#ack();
+    if (this.#deadLetterReason !== undefined) this.#fail(ok || !MqError.hasCode(error, MQ_ERROR_CODES.UNRECOVERABLE) ? new UnrecoverableError(this.#deadLetterReason) : error);
+    else if (ok) void this.#ack(value);
     else this.#fail(error instanceof Error || MqError.isInstance(error) ? error : new HandlerError(this.#owner.queue, error));
   }
 
@@ -193,11 +209,11 @@ export class Invocation implements Timed, ContextTarget {
     this.#owner.leftRunning(this);
   }
 
-  async #ack(): Promise<void> {
+  async #ack(value: unknown): Promise<void> {
     const owner = this.#owner;
     const { message, attempt, receipt } = this.delivery;
     try {
-      await owner.ack(receipt, this.#published);
+      await owner.ack(receipt, this.#published, value);
     } catch (error) {
       if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
         // The lease ended before the ack: the message is (or will be) delivered again.
@@ -224,13 +240,21 @@ export class Invocation implements Timed, ContextTarget {
     const info = toErrorInfo(error);
     owner.record("failed");
     owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: info });
-    const delayMs = computeBackoff(owner.options.backoff, attempt, owner.random);
-    // The handler's maxRetries is its own policy, applied per nack; without it the queue's maxAttempts decides.
+    // A final error: no retry could succeed, so dead-letter now whatever attempts are left.
+    if (MqError.hasCode(error, MQ_ERROR_CODES.UNRECOVERABLE)) {
+      void this.#nack({ delayMs: 0, reason: info, deadLetter: true }, info, true);
+      return;
+    }
+    // The message's own backoff, given at enqueue, wins over the handler's.
+    const policy = message.backoff === undefined ? owner.options.backoff : resolveBackoff(message.backoff);
+    const delayMs = computeBackoff(policy, attempt, owner.random);
+    // The message's own maxAttempts wins; then the handler's maxRetries (its own policy, applied per nack); else the queue's maxAttempts.
     const { maxRetries } = owner.options;
-    void this.#nack(maxRetries === undefined ? { delayMs, reason: info } : { delayMs, reason: info, maxAttempts: maxRetries + 1 }, info, true);
+    const maxAttempts = message.maxAttempts ?? (maxRetries === undefined ? undefined : maxRetries + 1);
+    void this.#nack(maxAttempts === undefined ? { delayMs, reason: info } : { delayMs, reason: info, maxAttempts }, info, true);
   }
 
-  async #nack(options: { delayMs: number; reason: ErrorInfo; maxAttempts?: number }, error: unknown, report: boolean): Promise<void> {
+  async #nack(options: { delayMs: number; reason: ErrorInfo; maxAttempts?: number; deadLetter?: boolean }, error: unknown, report: boolean): Promise<void> {
     const owner = this.#owner;
     const { message, attempt, receipt } = this.delivery;
     try {

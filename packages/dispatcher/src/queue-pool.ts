@@ -170,8 +170,8 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
     this.#releaser.release(deliveries);
   }
 
-  ack(receipt: string, publish: readonly EnqueueItem[] | undefined): Promise<void> {
-    return this.#acks.ack(receipt, publish);
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result?: unknown): Promise<void> {
+    return this.#acks.ack(receipt, publish, result);
   }
 
   listening(event: keyof DispatcherEvents): boolean {

@@ -19,11 +19,26 @@ export interface HandlerContext<TPayload = unknown> {
    * this message's headers under the explicit ones. Discarded if the handler fails.
    */
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
+  /**
+   * Report progress (any msgpack-encodable value): emitted as the dispatcher's
+   * `progress` event and kept on the message while it runs (`getMessage`).
+   * Not durable. Ignored once the handler has finished.
+   */
+  progress(value: unknown): void;
+  /**
+   * Dead-letter this message at once, with `reason`, whatever attempts are
+   * left: throws an `UnrecoverableError` to end the handler (rethrow it if you catch it).
+   */
+  deadLetter(reason: string): never;
   /** The dispatcher's logger (pino call order: `ctx.log.info({ ... }, "message")`), with queue, messageId and attempt on every line. */
   readonly log: Logger;
 }
 
-/** A handler function: resolve to ack, throw or reject to fail the attempt. */
+/**
+ * A handler function: resolve to ack (the value is kept as the result when the
+ * queue keeps completions), throw or reject to fail the attempt, throw
+ * `UnrecoverableError` to dead-letter at once.
+ */
 export type HandlerFn<TPayload = unknown> = (payload: TPayload, ctx: HandlerContext<TPayload>) => unknown;
 
 /** An object whose `handle` method is the handler (a class instance from a container, say). */
@@ -181,6 +196,8 @@ export interface DispatcherEvents {
   retried: (event: InvocationEvent & { readonly error: ErrorInfo; readonly delayMs: number; readonly availableAt?: number }) => void;
   deadLettered: (event: InvocationEvent & { readonly error: ErrorInfo }) => void;
   timedOut: (event: InvocationEvent & { readonly durationMs: number; readonly timeoutMs: number }) => void;
+  /** A handler called `ctx.progress(value)`. */
+  progress: (event: InvocationEvent & { readonly value: unknown }) => void;
   /** Trouble talking to the backend (receive, ack, nack, extend, release). Also logged; with no listener, at `error` level. */
   error: (event: { readonly queue: string; readonly operation: string; readonly error: MqError }) => void;
 }

@@ -3,6 +3,9 @@ export { QueueHost } from "./queue-host";
 export type { HostEnqueueOptions, HostReceiveOptions } from "./queue-host";
 export type { QueueHostOptions, ResolvedHostOptions } from "./options";
 export type { Transaction } from "./transaction";
+export type { WaitForResultOptions } from "./wait-for-result";
+export { defineQueues } from "./typed-queues";
+export type { TypedEnqueueItem, TypedMessageInfo, TypedQueues, TypedScheduleSpec } from "./typed-queues";
 export type { HostHealth, JournalHealth } from "./health";
 export type { QueueLatency, QueueRates } from "./metrics/queue-observer";
 export type { LatencySummary } from "./metrics/latency-histogram";
@@ -25,8 +28,10 @@ export {
   JournalCorruptError,
   LeaseLostError,
   MQ_ERROR_CODES,
+  MessageInFlightError,
   MqError,
   NotFoundError,
+  UnrecoverableError,
   PayloadTooLargeError,
   PersistenceError,
   QueueFullError,
@@ -34,6 +39,13 @@ export {
   VersionConflictError,
 } from "@mq/core";
 export type {
+  CompletedMessage,
+  KeepCompleted,
+  MessageInfo,
+  MessageState,
+  ScheduleCatchUp,
+  ScheduleInfo,
+  ScheduleSpec,
   DeadLetter,
   DeadLetterApi,
   Delivery,

@@ -8,6 +8,11 @@ import {
   type Logger,
   type Message,
   type BackendEvents,
+  type Clock,
+  type CompletedMessage,
+  type MessageInfo,
+  type ScheduleInfo,
+  type ScheduleSpec,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
@@ -40,6 +45,7 @@ import { QueueObserver, type QueueLatency, type QueueRates } from "./metrics/que
 import type { ResolvedQueueSettings } from "./engine/queue-state";
 import { resolveHostOptions, type QueueHostOptions, type ResolvedHostOptions } from "./options";
 import { createTransaction, type Transaction } from "./transaction";
+import { waitForResult, type WaitForResultOptions } from "./wait-for-result";
 
 /** Options of {@link QueueHost.enqueue}: the message options plus how to behave when the queue is full. */
 export interface HostEnqueueOptions extends EnqueueOptions {
@@ -70,6 +76,7 @@ export class QueueHost {
   readonly #engine: Engine | undefined;
   readonly #dispatcher: Dispatcher;
   readonly #logger: Logger;
+  readonly #clock: Clock;
   /** The embedded engine's persistence; undefined on a custom backend. */
   readonly #persistence: Persistence | undefined;
   readonly #health: HealthTracker;
@@ -82,6 +89,7 @@ export class QueueHost {
     this.options = resolveHostOptions(options);
     const resolved = this.options;
     const clock = options.clock ?? systemClock;
+    this.#clock = clock;
     this.#logger = options.logger === undefined ? silentLogger : guardLogger(options.logger);
     if (options.backend === undefined) {
       this.#persistence = createPersistence(options, resolved);
@@ -253,6 +261,66 @@ export class QueueHost {
     return backend.purge(queue);
   }
 
+  /**
+   * Where message `id` of `queue` is: ready, delayed, in flight (with its
+   * progress), completed (with its result, on queues with `keepCompleted`),
+   * dead-lettered, or unknown; with attempts, timestamps and last error.
+   */
+  getMessage(queue: string, id: string): Promise<MessageInfo> {
+    const backend = this.backend;
+    if (backend.getMessage === undefined) return Promise.reject(unsupported("getMessage"));
+    return backend.getMessage(queue, id);
+  }
+
+  /**
+   * Removes one ready or delayed message (journaled). Rejects with
+   * `MessageInFlightError` while a handler holds it, `NotFoundError` when
+   * there is no such pending message.
+   */
+  cancel(queue: string, id: string): Promise<void> {
+    const backend = this.backend;
+    if (backend.cancel === undefined) return Promise.reject(unsupported("cancel"));
+    return backend.cancel(queue, id);
+  }
+
+  /** The kept completion of message `id` (its handler's return value), or undefined. Needs `keepCompleted` on the queue. */
+  result(id: string): Promise<CompletedMessage | undefined> {
+    const backend = this.backend;
+    if (backend.completion === undefined) return Promise.reject(unsupported("result"));
+    return backend.completion(id);
+  }
+
+  /** Waits for message `id` to complete and resolves with its completion; see {@link WaitForResultOptions}. */
+  waitForResult(id: string, options: WaitForResultOptions = {}): Promise<CompletedMessage> {
+    return waitForResult(this.backend, this.#clock, id, options);
+  }
+
+  /**
+   * Creates (or replaces) a durable schedule `name`: every `everyMs`, or on
+   * a `cron` pattern in time zone `tz`, it enqueues `payload` to `queue`.
+   * Each fire time is enqueued once, even across a crash; missed fires follow
+   * `catchUp` ("latest" by default).
+   */
+  schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    const backend = this.backend;
+    if (backend.schedule === undefined) return Promise.reject(unsupported("schedule"));
+    return backend.schedule(name, spec);
+  }
+
+  /** Removes schedule `name`; resolves false when there was none. */
+  unschedule(name: string): Promise<boolean> {
+    const backend = this.backend;
+    if (backend.unschedule === undefined) return Promise.reject(unsupported("unschedule"));
+    return backend.unschedule(name);
+  }
+
+  /** Every stored schedule with its next fire time. */
+  schedules(): Promise<ScheduleInfo[]> {
+    const backend = this.backend;
+    if (backend.schedules === undefined) return Promise.reject(unsupported("schedules"));
+    return backend.schedules();
+  }
+
   /** Changes a queue's settings at runtime (journaled, so they survive restarts). */
   configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     return this.backend.configureQueue(queue, settings);
@@ -339,6 +407,10 @@ export class QueueHost {
 
 /** Key of the hidden accessor `@mq/host/testing` reads. */
 export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
+
+function unsupported(operation: string): InvalidArgumentError {
+  return new InvalidArgumentError(operation, "backend", `this backend does not support ${operation}; use the embedded engine or a backend that implements it`);
+}
 
 function waitOptions(waitIfFull: boolean | undefined, signal: AbortSignal | undefined): { waitIfFull?: boolean; signal?: AbortSignal } {
   return { ...(waitIfFull === undefined ? {} : { waitIfFull }), ...(signal === undefined ? {} : { signal }) };

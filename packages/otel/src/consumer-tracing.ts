@@ -81,6 +81,14 @@ class TracedContext implements InstrumentedContext {
     return this.#inner.extendLease(ms);
   }
 
+  progress(value: unknown): void {
+    this.#inner.progress(value);
+  }
+
+  deadLetter(reason: string): never {
+    return this.#inner.deadLetter(reason);
+  }
+
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void {
     const name = typeof destination === "string" ? destination : String(destination?.topic);
     const inherited = this.#inner.message;

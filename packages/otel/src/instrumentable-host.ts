@@ -9,6 +9,8 @@ export interface InstrumentedContext {
   readonly receipt: string;
   extendLease(ms: number): Promise<void>;
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
+  progress(value: unknown): void;
+  deadLetter(reason: string): never;
   readonly log: Logger;
 }
 

@@ -3,6 +3,7 @@ import { MQ_ERROR_CODES } from "../errors/error-codes";
 import { MqError } from "../errors/mq-error";
 import type { Delivery } from "../message";
 import type { QueueBackend } from "../queue-backend";
+import { runJobsConformance } from "./jobs-conformance";
 
 /** A clock the test can move: the backend's timers (leases, delays, TTLs, long polls) run on it. */
 export interface FixtureClock {
@@ -116,6 +117,8 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       fixture = undefined;
       current = undefined;
     });
+
+    runJobsConformance({ open, canRestart: () => fixture?.restart !== undefined, restart, pass: (ms) => time.pass(ms) });
 
     it("delivers an enqueued message and forgets it once acked", async () => {
       const b = await open();

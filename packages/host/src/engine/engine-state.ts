@@ -7,6 +7,8 @@ import { dedupKey, toMessage, type Entry } from "./entry";
 import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
+import { CompletedStore, type CompletedItem } from "./completed-store";
+import { SCHEDULE_PREFIX, type ScheduleRecord } from "./schedule-record";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
@@ -20,6 +22,10 @@ interface SnapshotMeta {
   readonly bindings: [string, string[]][];
   readonly dedup: DedupSnapshot;
   readonly deadLetters: DeadLetterSnapshot;
+  /** Kept completions; absent in snapshots written before completions existed (same version: additive). */
+  readonly completed?: CompletedItem[];
+  /** Durable schedules; absent when there are none (same version: additive). */
+  readonly schedules?: ScheduleRecord[];
 }
 
 /** What the state machine needs from its owner. */
@@ -43,6 +49,8 @@ export class EngineState {
   readonly configured = new Map<string, QueueSettings>();
   readonly dedup = new DedupIndex();
   readonly deadLetters: DeadLetterStore;
+  readonly completed = new CompletedStore();
+  readonly schedules = new Map<string, ScheduleRecord>();
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
   #replayOrder: Entry[] | undefined;
@@ -131,6 +139,31 @@ export class EngineState {
         if (q !== undefined) q.settings = this.#ctx.settingsFor(op[1], this.configured.get(op[1]));
         return;
       }
+      case "limit": {
+        const entry = this.entries.get(op[1]);
+        if (entry === undefined) return;
+        if (op[2] != null) entry.maxAttempts = op[2];
+        if (op[3] != null) entry.backoff = op[3];
+        return;
+      }
+      case "completed":
+        for (let i = 0; i < op[1].length; i++) this.#complete(op[1][i]!, op[2][i] ?? null, op[3]);
+        return;
+      case "schedule":
+        return this.#putSchedule({ ...op[1] });
+      case "unschedule":
+        this.schedules.delete(op[1]);
+        this.#ctx.leases.unschedule(SCHEDULE_PREFIX + op[1]);
+        return;
+      case "fired": {
+        const record = this.schedules.get(op[1]);
+        // A stale frame of an earlier definition of the name (replay over a newer snapshot) changes nothing.
+        if (record === undefined || record.id !== op[2]) return;
+        record.lastFireAt = op[3];
+        record.nextFireAt = op[4];
+        this.#ctx.leases.schedule(SCHEDULE_PREFIX + record.name, op[4]);
+        return;
+      }
       default:
         // Written by a newer version: skipping it would silently lose or corrupt state.
         throw new UnsupportedVersionError("operation", String((op as readonly unknown[])[0]), "a journal frame holds an operation type this engine does not know");
@@ -152,6 +185,8 @@ export class EngineState {
     for (const [topic, queues] of meta.bindings) this.bindings.set(topic, new Set(queues));
     this.dedup.restore(meta.dedup);
     this.deadLetters.restore(meta.deadLetters);
+    if (meta.completed !== undefined) this.completed.restore(meta.completed);
+    for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
@@ -179,7 +214,7 @@ export class EngineState {
       entry.state = "ready";
       entry.replayOrder = order.length;
       order.push(entry);
-      if (entry.attempts >= q.settings.maxAttempts) exhausted.push(entry);
+      if (entry.attempts >= (entry.maxAttempts ?? q.settings.maxAttempts)) exhausted.push(entry);
       else if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
     }
     this.#replayOrder = undefined;
@@ -202,6 +237,8 @@ export class EngineState {
       bindings: [...this.bindings].map(([topic, queues]) => [topic, [...queues]]),
       dedup: this.dedup.snapshot(),
       deadLetters: this.deadLetters.snapshot(),
+      ...(this.completed.size > 0 ? { completed: this.completed.snapshot() } : {}),
+      ...(this.schedules.size > 0 ? { schedules: [...this.schedules.values()].map((r) => ({ ...r })) } : {}),
     };
     return { meta, items, encodeItem: toSnapshotItem };
   }
@@ -310,6 +347,22 @@ export class EngineState {
   }
 
   /** Back to the queue after a failed attempt: ready now, or delayed until `availableAt`. */
+  #putSchedule(record: ScheduleRecord): void {
+    this.schedules.set(record.name, record);
+    this.#ctx.leases.schedule(SCHEDULE_PREFIX + record.name, record.nextFireAt);
+  }
+
+  /** A completion to keep; the queue's message itself is removed by the ack in the same frame. */
+  #complete(id: string, result: Uint8Array | null, at: number): void {
+    const entry = this.entries.get(id);
+    // Replay after the ack (or over a snapshot taken after it): the queue is known from the kept record, or unknown and skipped.
+    const queue = entry?.queue;
+    if (queue === undefined) return;
+    const keep = this.settingsOf(queue).keepCompleted;
+    if (keep === undefined) return;
+    this.completed.add({ id, queue, result: result === null ? null : this.replaying ? ownBytes(result) : result, at }, keep);
+  }
+
   #retry(id: string, availableAt: number): void {
     const entry = this.entries.get(id);
     if (entry === undefined || entry.state === "gone") return;

@@ -3,11 +3,18 @@ import {
   HostClosedError,
   InvalidArgumentError,
   LeaseLostError,
+  MessageInFlightError,
   MqError,
+  NotFoundError,
   PersistenceError,
   QueueFullError,
   toMqError,
+  type AckOptions,
   type BackendEvents,
+  type CompletedMessage,
+  type MessageInfo,
+  type ScheduleInfo,
+  type ScheduleSpec,
   type Clock,
   type Logger,
   type Message,
@@ -26,7 +33,7 @@ import {
 } from "@mq/core";
 import { LeaseManager } from "@mq/lease";
 import { EventEmitter } from "eventemitter3";
-import { decodePayload } from "../payload-codec";
+import { decodePayload, encodePayload } from "../payload-codec";
 import { createDeadLetterApi } from "./dead-letter-api";
 import { EngineState, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
@@ -36,6 +43,8 @@ import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
 import { assertArray, assertDuration, assertKnownKeys, assertName, assertPositiveInt } from "./validate";
 import { validateQueueSettings } from "./queue-settings";
+import { SCHEDULE_PREFIX, toScheduleInfo } from "./schedule-record";
+import { buildSchedule, planFire } from "./schedules";
 
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
@@ -211,18 +220,25 @@ export class Engine implements QueueBackend {
     return this.#waiters.wait(queue, wait);
   }
 
-  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options?: AckOptions): Promise<void> {
     this.#assertOpen("ack");
     assertArray("ack", "receipts", receipts);
     const unique = [...new Set(receipts)];
     const entries = unique.map((r) => this.#entryForReceipt(r));
     const now = this.#clock.now();
     const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
+    // Completions go first in the frame: they read the entry the ack then removes.
+    const completed = this.#completedOp(receipts, unique, entries, options?.results, now);
     for (const r of unique) this.#leases.release(r);
-    const ops: Op[] = [entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]];
+    const ops: Op[] = completed === undefined ? [] : [completed];
+    ops.push(entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]);
     if (plan !== undefined) ops.push(...plan.ops);
     await this.#commit(ops);
     if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
+    if (completed !== undefined && this.events.listenerCount("completed") > 0) {
+      const [, ids, results] = completed as readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number];
+      for (let i = 0; i < ids.length; i++) this.events.emit("completed", { queue: this.#state.completed.get(ids[i]!, now, undefined)?.queue ?? "", id: ids[i]!, result: results[i] == null ? undefined : decodePayload(results[i]!) });
+    }
     if (plan !== undefined) {
       this.#countDuplicates(plan.results);
       this.#emitEnqueued(plan.results);
@@ -238,7 +254,7 @@ export class Engine implements QueueBackend {
     assertDuration("nack", "delayMs", delayMs);
     if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, Number.MAX_SAFE_INTEGER);
     const q = this.#state.queue(entry.queue);
-    const limit = options.maxAttempts ?? q.settings.maxAttempts;
+    const limit = options.maxAttempts ?? entry.maxAttempts ?? q.settings.maxAttempts;
     const now = this.#clock.now();
     this.#leases.release(receipt);
     const attempts = entry.attempts;
@@ -251,6 +267,8 @@ export class Engine implements QueueBackend {
       return { action: "dead-lettered", attempts };
     }
     const availableAt = now + delayMs;
+    entry.progress = undefined;
+    if (options.reason !== undefined) entry.lastError = options.reason;
     await this.#commit([["retry", entry.id, availableAt]]);
     this.#emitNacked(entry, "retried");
     return { action: "retried", attempts, availableAt };
@@ -297,6 +315,92 @@ export class Engine implements QueueBackend {
     await this.#commit([["discard", ids, this.#clock.now()]]);
     this.#afterRemoval();
     return ids.length;
+  }
+
+  async getMessage(queue: string, id: string): Promise<MessageInfo> {
+    this.#assertOpen("getMessage");
+    assertName("getMessage", "queue", queue);
+    assertMessageId("getMessage", id);
+    return Promise.resolve(this.#messageInfo(queue, id));
+  }
+
+  #messageInfo(queue: string, id: string): MessageInfo {
+    const entry = this.#state.entries.get(id);
+    if (entry !== undefined && entry.queue === queue && entry.state !== "gone") {
+      const state = entry.state === "ready" ? "ready" : entry.state === "delayed" ? "delayed" : "in-flight";
+      return {
+        id,
+        queue,
+        state,
+        attempts: entry.attempts,
+        enqueuedAt: entry.enqueuedAt,
+        ...(entry.availableAt > entry.enqueuedAt ? { availableAt: entry.availableAt } : {}),
+        ...(entry.lastError === undefined ? {} : { lastError: entry.lastError }),
+        ...(entry.progress === undefined ? {} : { progress: entry.progress }),
+        message: toMessage(entry, decodePayload(entry.payload)),
+      };
+    }
+    const done = this.#completion(id);
+    if (done !== undefined && done.queue === queue) return { id, queue, state: "completed", attempts: 0, completedAt: done.completedAt, result: done.result };
+    const letter = this.#state.deadLetters.get(id);
+    if (letter !== undefined && letter.queue === queue) {
+      return {
+        id,
+        queue,
+        state: "dead-lettered",
+        attempts: letter.message.attempts,
+        enqueuedAt: letter.message.enqueuedAt,
+        deadLetterReason: letter.reason,
+        ...(letter.error === undefined ? {} : { lastError: letter.error }),
+        message: letter.message,
+      };
+    }
+    return { id, queue, state: "unknown", attempts: 0 };
+  }
+
+  async cancel(queue: string, id: string): Promise<void> {
+    this.#assertOpen("cancel");
+    assertName("cancel", "queue", queue);
+    assertMessageId("cancel", id);
+    const entry = this.#state.entries.get(id);
+    if (entry === undefined || entry.queue !== queue || entry.state === "gone") throw new NotFoundError("pending message", id, `queue "${queue}" holds no ready or delayed message with this id (it may have completed, been dead-lettered or cancelled already)`);
+    if (entry.state === "in-flight") throw new MessageInFlightError(queue, id);
+    // By id, like purge: replay over a newer snapshot removes nothing else.
+    await this.#commit([["discard", [id], this.#clock.now()]]);
+    this.#afterRemoval();
+  }
+
+  async progress(receipt: string, value: unknown): Promise<void> {
+    this.#assertOpen("progress");
+    const entry = this.#entryForReceipt(receipt, "progress");
+    entry.progress = value;
+    if (this.events.listenerCount("progress") > 0) this.events.emit("progress", { queue: entry.queue, id: entry.id, value });
+    return Promise.resolve();
+  }
+
+  async completion(id: string): Promise<CompletedMessage | undefined> {
+    this.#assertOpen("completion");
+    assertMessageId("completion", id);
+    return Promise.resolve(this.#completion(id));
+  }
+
+  async schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    this.#assertOpen("schedule");
+    const record = buildSchedule(name, spec, this.#options.newId(), this.#clock.now());
+    await this.#commit([["schedule", record]]);
+    return toScheduleInfo(record);
+  }
+
+  async unschedule(name: string): Promise<boolean> {
+    this.#assertOpen("unschedule");
+    if (typeof name !== "string" || !this.#state.schedules.has(name)) return false;
+    await this.#commit([["unschedule", name]]);
+    return true;
+  }
+
+  async schedules(): Promise<ScheduleInfo[]> {
+    this.#assertOpen("schedules");
+    return Promise.resolve([...this.#state.schedules.values()].map(toScheduleInfo).sort((a, b) => (a.name < b.name ? -1 : 1)));
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
@@ -455,6 +559,40 @@ export class Engine implements QueueBackend {
     return committed.then(() => deliveries);
   }
 
+  #completion(id: string): CompletedMessage | undefined {
+    const now = this.#clock.now();
+    const found = this.#state.completed.get(id, now, undefined);
+    if (found === undefined) return undefined;
+    const keep = this.#state.settingsOf(found.queue).keepCompleted;
+    if (this.#state.completed.get(id, now, keep) === undefined) return undefined;
+    return { id, queue: found.queue, completedAt: found.at, result: found.result === null ? undefined : decodePayload(found.result) };
+  }
+
+  /**
+   * The `completed` operation for acked entries whose queue keeps
+   * completions, or undefined (the default: no queue keeps them, nothing is encoded).
+   */
+  #completedOp(receipts: readonly string[], unique: readonly string[], entries: readonly Entry[], results: readonly unknown[] | undefined, now: number): Op | undefined {
+    let ids: string[] | undefined;
+    let encoded: (Uint8Array | null)[] | undefined;
+    // One settings lookup per run of same-queue entries: an ack batch is almost always one queue.
+    let queue: string | undefined;
+    let keep: unknown;
+    const sameOrder = unique.length === receipts.length;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.queue !== queue) {
+        queue = entry.queue;
+        keep = this.#state.settingsOf(queue).keepCompleted;
+      }
+      if (keep === undefined) continue;
+      const value = results === undefined ? undefined : results[sameOrder ? i : receipts.indexOf(unique[i]!)];
+      (ids ??= []).push(entry.id);
+      (encoded ??= []).push(value === undefined ? null : encodeResult(value, this.#options.logger));
+    }
+    return ids === undefined ? undefined : ["completed", ids, encoded!, now];
+  }
+
   #expiryOp(q: QueueState, entry: Entry, now: number): Op {
     if (this.events.listenerCount("expired") > 0) this.events.emit("expired", { queue: q.name, id: entry.id });
     return q.settings.onExpire === "dead-letter" ? ["dead", entry.id, "expired", undefined, now] : ["expire", entry.id, now];
@@ -465,7 +603,7 @@ export class Engine implements QueueBackend {
     if (entry === undefined || entry.state !== "in-flight" || this.#status !== "open") return;
     const q = this.#state.queue(entry.queue);
     if (this.events.listenerCount("leaseExpired") > 0) this.events.emit("leaseExpired", { queue: q.name, id, attempt: entry.attempts });
-    if (entry.attempts >= q.settings.maxAttempts) {
+    if (entry.attempts >= (entry.maxAttempts ?? q.settings.maxAttempts)) {
       const error = { name: "LeaseExpired", message: `lease of attempt ${entry.attempts} expired without ack or nack` };
       this.#commit([["dead", id, "max-retries", error, this.#clock.now()]]).then(
         () => {
@@ -485,6 +623,7 @@ export class Engine implements QueueBackend {
       return;
     }
     if (this.#status !== "open") return;
+    if (id.startsWith(SCHEDULE_PREFIX)) return this.#fireSchedule(id.slice(SCHEDULE_PREFIX.length));
     if (id.startsWith(TTL_PREFIX)) {
       const entry = this.#state.entries.get(id.slice(TTL_PREFIX.length));
       // In-flight messages are checked again if they come back to the queue.
@@ -498,6 +637,38 @@ export class Engine implements QueueBackend {
     }
     const entry = this.#state.entries.get(id);
     if (entry?.state === "delayed") this.#state.releaseDelayed(entry);
+  }
+
+  /**
+   * Enqueues a due schedule's messages and its next fire time in one frame:
+   * after a crash either both are in the journal or neither, so each fire
+   * time is enqueued once.
+   */
+  #fireSchedule(name: string): void {
+    const record = this.#state.schedules.get(name);
+    if (record === undefined) return;
+    const now = this.#clock.now();
+    if (record.nextFireAt > now) {
+      this.#leases.schedule(SCHEDULE_PREFIX + name, record.nextFireAt);
+      return;
+    }
+    const fire = planFire(record, now);
+    let plan: ReturnType<typeof planEnqueue> | undefined;
+    try {
+      plan = fire.items.length === 0 ? undefined : planEnqueue(this.#state, fire.items, now, this.#options.newId);
+    } catch (error) {
+      // A full queue or a stale option must not stop the schedule: this fire is skipped, the next one comes.
+      this.#options.logger?.warn({ schedule: name, queue: record.queue, error: String(error) }, "a schedule's fire could not be enqueued; skipped");
+      if (this.events.listenerCount("error") > 0) this.events.emit("error", toMqError(error, `schedule "${name}" could not enqueue`));
+    }
+    this.#commit([...(plan?.ops ?? []), fire.advance]).then(
+      () => {
+        if (plan === undefined) return;
+        this.#countDuplicates(plan.results);
+        this.#emitEnqueued(plan.results);
+      },
+      () => undefined, // reported through #fail
+    );
   }
 
   /** Coalesces "messages became ready" per queue into one wake-up per tick. */
@@ -574,4 +745,18 @@ export class Engine implements QueueBackend {
   #emitNacked(entry: Entry, action: NackOutcome["action"]): void {
     if (this.events.listenerCount("nacked") > 0) this.events.emit("nacked", { queue: entry.queue, id: entry.id, attempt: entry.attempts, action });
   }
+}
+
+/** A handler's return value as stored; one that cannot be encoded is kept as "no result" rather than failing the ack. */
+function encodeResult(value: unknown, logger: Logger | undefined): Uint8Array | null {
+  try {
+    return encodePayload(value);
+  } catch (error) {
+    logger?.warn({ error: String(error) }, "a handler result could not be encoded; the completion is kept without it");
+    return null;
+  }
+}
+
+function assertMessageId(operation: string, id: unknown): asserts id is string {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id (a non-empty string)");
 }

@@ -121,6 +121,10 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
     }
   }
   if (creates.length > 0) ops.push(createsOp(creates));
+  // Own limits follow the creates in the same frame (only messages that have one pay for it).
+  for (const { entry } of creates) {
+    if (entry.maxAttempts !== undefined || entry.backoff !== undefined) ops.push(["limit", entry.id, entry.maxAttempts ?? null, entry.backoff ?? null]);
+  }
   return { ops, results };
 }
 
@@ -139,9 +143,12 @@ export const ITEM_KEYS: ReadonlySet<string> = new Set([
   "correlationId",
   "causationId",
   "headers",
+  "maxAttempts",
+  "backoff",
 ]);
 
-function validateItem(item: EnqueueItem): void {
+/** Checks one enqueue item; throws `InvalidArgumentError` naming the bad field. */
+export function validateItem(item: EnqueueItem): void {
   if (typeof item !== "object" || item === null) throw new InvalidArgumentError("enqueue", "item", "must be an object with queue (or topic) and payload");
   if (item.topic !== undefined) {
     assertName("enqueue", "topic", item.topic);
@@ -164,6 +171,21 @@ function validateItem(item: EnqueueItem): void {
   assertOptionalString("correlationId", item.correlationId);
   assertOptionalString("causationId", item.causationId);
   assertHeaders(item.headers);
+  if (item.maxAttempts !== undefined && (!Number.isInteger(item.maxAttempts) || item.maxAttempts < 1)) {
+    throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
+  }
+  if (item.backoff !== undefined) assertBackoff(item.backoff);
+}
+
+function assertBackoff(value: unknown): void {
+  const ms = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0;
+  if (ms(value)) return;
+  const b = value as { type?: unknown; baseMs?: unknown; maxMs?: unknown; jitter?: unknown } | null;
+  const ok =
+    typeof b === "object" && b !== null && (b.type === "fixed" || b.type === "exponential") && ms(b.baseMs) &&
+    (b.maxMs === undefined || (ms(b.maxMs) && (b.maxMs as number) >= (b.baseMs as number))) && (b.jitter === undefined || typeof b.jitter === "boolean") &&
+    Object.keys(b).every((k) => k === "type" || k === "baseMs" || k === "maxMs" || k === "jitter");
+  if (!ok) throw new InvalidArgumentError("enqueue", "backoff", 'must be ms ≥ 0, or { type: "fixed" | "exponential", baseMs, maxMs? (≥ baseMs), jitter? }');
 }
 
 function expiryOf(item: EnqueueItem, now: number): number | undefined {
@@ -188,5 +210,7 @@ function newEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: nu
     headers: item.headers === undefined ? undefined : { ...item.headers },
     state: "ready",
     replayOrder: 0,
+    ...(item.maxAttempts === undefined ? {} : { maxAttempts: item.maxAttempts }),
+    ...(item.backoff === undefined ? {} : { backoff: typeof item.backoff === "number" ? item.backoff : { ...item.backoff } }),
   };
 }

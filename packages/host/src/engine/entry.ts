@@ -1,4 +1,4 @@
-import type { Message } from "@mq/core";
+import type { ErrorInfo, Message, MessageBackoff } from "@mq/core";
 
 /** Where a message is in its life. `gone` entries are tombstones left in a lane. */
 export type EntryState = "ready" | "delayed" | "in-flight" | "gone";
@@ -25,6 +25,14 @@ export interface Entry {
   state: EntryState;
   /** While recovering: the position at which the entry last became ready (stale positions are skipped). */
   replayOrder: number;
+  /** Per-message delivery limit (overrides the queue's `maxAttempts`); durable (`limit` op, snapshot field 15). */
+  maxAttempts?: number;
+  /** Per-message retry delay for the dispatcher; durable like `maxAttempts` (snapshot field 16). */
+  backoff?: MessageBackoff;
+  /** In memory only: the last progress its running handler reported. */
+  progress?: unknown;
+  /** In memory only: why the last attempt failed. */
+  lastError?: ErrorInfo;
 }
 
 /** Builds the public Message for an entry with its decoded payload. */
@@ -46,6 +54,8 @@ export function toMessage<TPayload>(entry: Entry, payload: TPayload): Message<TP
   if (entry.correlationId !== undefined) message.correlationId = entry.correlationId;
   if (entry.causationId !== undefined) message.causationId = entry.causationId;
   if (entry.headers !== undefined) message.headers = entry.headers;
+  if (entry.maxAttempts !== undefined) message.maxAttempts = entry.maxAttempts;
+  if (entry.backoff !== undefined) message.backoff = entry.backoff;
   return message;
 }
 

@@ -1,5 +1,6 @@
-import type { ErrorInfo, QueueSettings } from "@mq/core";
+import type { ErrorInfo, MessageBackoff, QueueSettings } from "@mq/core";
 import type { Entry } from "./entry";
+import type { ScheduleRecord } from "./schedule-record";
 
 /**
  * Journal operations. Each carries absolute values (never increments) so
@@ -26,7 +27,16 @@ export type Op =
   | readonly ["discard", readonly string[], number]
   | readonly ["bind", string, string]
   | readonly ["unbind", string, string]
-  | readonly ["configure", string, QueueSettings];
+  | readonly ["configure", string, QueueSettings]
+  /** A message's own delivery limit and retry delay (null: the queue's / handler's), in the frame that creates it. */
+  | readonly ["limit", string, number | null, MessageBackoff | null]
+  /** Completions kept on queues with `keepCompleted`, in the ack's frame: ids, msgpack results (null: none), time. */
+  | readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number]
+  /** A schedule defined (or redefined) with its first fire time. */
+  | readonly ["schedule", ScheduleRecord]
+  | readonly ["unschedule", string]
+  /** A schedule fired at `lastFireAt` (in the frame of the messages it enqueued); next fire at `nextFireAt`. Keyed by definition id. */
+  | readonly ["fired", string, string, number, number];
 
 /**
  * A new message, positionally: tuples encode and decode several times faster

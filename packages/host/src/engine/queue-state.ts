@@ -1,4 +1,4 @@
-import { MAX_PRIORITY, type QueueStats } from "@mq/core";
+import { MAX_PRIORITY, type KeepCompleted, type QueueStats } from "@mq/core";
 import type { Entry } from "./entry";
 import { Lane } from "./lane";
 
@@ -12,6 +12,8 @@ export interface ResolvedQueueSettings {
   readonly dedupWindowMs: number;
   readonly onExpire: "drop" | "dead-letter";
   readonly defaultLeaseMs: number;
+  /** Absent (the default): completions are not kept. */
+  readonly keepCompleted?: KeepCompleted;
 }
 
 type Totals = { -readonly [K in keyof QueueStats["totals"]]: number };

@@ -1,3 +1,4 @@
+import type { MessageBackoff } from "@mq/core";
 import type { Entry, EntryState } from "./entry";
 
 /**
@@ -20,12 +21,15 @@ export type SnapshotItem = [
   causationId: string | null,
   headers: Record<string, string> | null,
   state: EntryState,
+  /** Written only when the message has its own limit: snapshots without it still read. */
+  maxAttempts?: number | null,
+  backoff?: MessageBackoff,
 ];
 
 /** Reads a live entry into its stored form; called by the journal as it encodes, slice by slice. */
 export function toSnapshotItem(item: unknown): SnapshotItem {
   const e = item as Entry;
-  return [
+  const stored: SnapshotItem = [
     e.id,
     e.queue,
     e.payload,
@@ -42,6 +46,9 @@ export function toSnapshotItem(item: unknown): SnapshotItem {
     e.headers ?? null,
     e.state,
   ];
+  if (e.maxAttempts !== undefined || e.backoff !== undefined) stored.push(e.maxAttempts ?? null);
+  if (e.backoff !== undefined) stored.push(e.backoff);
+  return stored;
 }
 
 /** The entry a stored item describes. */
@@ -64,5 +71,7 @@ export function fromSnapshotItem(item: SnapshotItem): Entry {
     headers: headers ?? undefined,
     state,
     replayOrder: 0,
+    ...(item[15] == null ? {} : { maxAttempts: item[15] }),
+    ...(item[16] === undefined ? {} : { backoff: item[16] }),
   };
 }

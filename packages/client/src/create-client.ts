@@ -8,7 +8,7 @@ import { defaultWebSocket, type WebSocketConstructor } from "./websocket-impl";
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends TransportOptions {
-  /** WebSocket implementation. @default globalThis.WebSocket, else the `ws` package */
+  /** WebSocket implementation. @default the `ws` package on Node, the runtime's WebSocket elsewhere */
   readonly WebSocket?: WebSocketConstructor;
   /** Backoff between WebSocket reconnects. @default { baseMs: 100, maxMs: 5_000 } */
   readonly reconnect?: ReconnectOptions;

@@ -15,10 +15,13 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /**
- * The runtime's WebSocket when it has one (browsers, Deno, Bun, Node ≥ 22),
- * else the `ws` package (Node 20 has no global WebSocket without a flag).
+ * On Node, the `ws` package on every version (Node 20 has no global
+ * WebSocket, and Node 22's reports a refused connection differently, so one
+ * implementation keeps reconnects and errors the same everywhere); elsewhere
+ * (browsers, Deno, Bun) the runtime's own WebSocket.
  */
 export function defaultWebSocket(): WebSocketConstructor {
+  const onNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
   const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  return global ?? (WsWebSocket as unknown as WebSocketConstructor);
+  return onNode || global === undefined ? (WsWebSocket as unknown as WebSocketConstructor) : global;
 }

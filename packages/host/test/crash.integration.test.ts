@@ -6,6 +6,8 @@ import { spawnWorker } from "./fixtures/spawn-worker";
 import { sleep, tempDir } from "./support";
 
 const long = process.env.MQ_LONG === "1";
+// MQ_QUICK (the extra Node versions in CI): fewer cycles; the full count runs on the main Node.
+const quick = process.env.MQ_QUICK === "1";
 
 describe("crash recovery with real processes", () => {
   const dirs: { cleanup: () => void }[] = [];
@@ -16,7 +18,7 @@ describe("crash recovery with real processes", () => {
     const logs = tempDir("mq-crash-logs-");
     dirs.push(data, logs);
     const parentLog = createEventLog(path.join(logs.dir, "parent.jsonl"));
-    const cycles = long ? 300 : 30;
+    const cycles = long ? 300 : quick ? 10 : 30;
     const failpoints = ["append.beforeWrite", "append.afterWrite", "append.afterSync", "append.afterResolve", "snapshot.afterTmpSync", "snapshot.afterRename", "compaction.afterFirstUnlink", "segment.roll.afterCreate"];
     const recoveryMs: number[] = [];
     let failpointDeaths = 0;

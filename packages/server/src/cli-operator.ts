@@ -7,6 +7,12 @@ export const OPERATOR_HELP = `  mq stats [QUEUE]                         one que
   mq dlq list [--queue Q] [--limit N]
   mq dlq replay (ID | --queue Q)
   mq dlq purge [--queue Q] --yes
+  mq message QUEUE ID                       where a message is: state, attempts, progress, result
+  mq cancel QUEUE ID                        remove a ready or delayed message
+  mq result ID [--wait MS]                  a kept completion (queues with keepCompleted)
+  mq schedules [list]                       schedules of the queues you administer
+  mq schedules set NAME SPEC_JSON           e.g. '{"cron":"0 * * * *","queue":"q","payload":{}}'
+  mq schedules delete NAME
 
 Operator flags: --url URL [MQ_URL, default http://127.0.0.1:7070]  --token T [MQ_TOKEN]
 Output is JSON on stdout; errors go to stderr with exit code 1.
@@ -88,6 +94,26 @@ export async function operatorCommand(command: string, args: string[], env: Node
         if (values.yes !== true) throw new Error("dlq purge deletes dead letters for good; add --yes");
         out = await call("POST", "/v1/dead-letters/purge?confirm=true", values.queue === undefined ? {} : { queue: values.queue });
       } else throw new Error("dlq: use list, replay or purge (mq --help)");
+      break;
+    }
+    case "message":
+      out = await call("GET", `/v1/queues/${q(positionals[0])}/messages/${q(positionals[1], "ID")}`);
+      break;
+    case "cancel":
+      await call("DELETE", `/v1/queues/${q(positionals[0])}/messages/${q(positionals[1], "ID")}`);
+      out = { cancelled: positionals[1] };
+      break;
+    case "result":
+      out = await call("GET", `/v1/results/${q(positionals[0], "ID")}${values.wait === undefined ? "" : `?waitMs=${encodeURIComponent(values.wait)}`}`);
+      break;
+    case "schedules": {
+      const [sub = "list", name, spec] = positionals;
+      if (sub === "list") out = (await call("GET", "/v1/schedules")) as unknown;
+      else if (sub === "set") out = await call("PUT", `/v1/schedules/${q(name, "NAME")}`, JSON.parse(spec ?? "null") as unknown);
+      else if (sub === "delete") {
+        await call("DELETE", `/v1/schedules/${q(name, "NAME")}`);
+        out = { deleted: name };
+      } else throw new Error("schedules: use list, set or delete (mq --help)");
       break;
     }
     default:

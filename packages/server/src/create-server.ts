@@ -16,8 +16,10 @@ import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } 
 import { RateLimiter } from "./rate-limiter";
 import { ReceiptSigner } from "./receipts";
 import { registerDeadLetterRoutes } from "./routes/dead-letters";
+import { registerJobRoutes } from "./routes/jobs";
 import { registerMessageRoutes } from "./routes/messages";
 import { registerQueueRoutes } from "./routes/queues";
+import { registerScheduleRoutes } from "./routes/schedules";
 import { createSchemas } from "./validation";
 import { WsGateway } from "./ws-gateway";
 
@@ -58,8 +60,12 @@ const AUDITED: Readonly<Record<string, AuditAction>> = {
   "DELETE /v1/topics/:topic/bindings/:queue": "topic.unbind",
   "POST /v1/dead-letters/replay": "deadLetters.replay",
   "POST /v1/dead-letters/purge": "deadLetters.purge",
+  "PUT /v1/schedules/:name": "schedule.put",
+  "DELETE /v1/schedules/:name": "schedule.delete",
+  "DELETE /v1/queues/:queue/messages/:id": "message.cancel",
 };
-const ADMIN_ROUTES = new Set([...Object.keys(AUDITED), "GET /v1/stats"]);
+// Cancelling one message is a producer's act, audited but served on the main listener.
+const ADMIN_ROUTES = new Set([...Object.keys(AUDITED).filter((r) => AUDITED[r] !== "message.cancel"), "GET /v1/stats", "GET /v1/schedules", "GET /v1/schedules/:name"]);
 
 /**
  * Puts a started {@link QueueHost} on the network: the HTTP JSON/msgpack API,
@@ -167,7 +173,7 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
     const action = AUDITED[`${req.method} ${req.routeOptions.url ?? ""}`];
     if (action !== undefined) {
       const target: Record<string, string> = {};
-      for (const [k, v] of Object.entries({ ...(req.params as object), ...pick(req.body, ["queue", "reason", "id", "toQueue"]) })) if (v !== undefined) target[k] = auditText(v);
+      for (const [k, v] of Object.entries({ ...(req.params as object), ...pick(req.body, ["queue", "reason", "id", "toQueue", "cron"]) })) if (v !== undefined) target[k] = auditText(v);
       audit({
         action,
         at: new Date().toISOString(),
@@ -215,6 +221,8 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
   registerMessageRoutes(app, ctx);
   registerQueueRoutes(app, ctx);
   registerDeadLetterRoutes(app, ctx);
+  registerJobRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
 
   const ws = new WsGateway(ctx);
   app.server.on("upgrade", (req, socket, head) => ws.upgrade(req, socket, head));

@@ -1,4 +1,5 @@
 import type { ResolvedServerOptions } from "./options";
+import { MESSAGE_ID_PATTERN, SCHEDULE_NAME_PATTERN } from "./validation";
 
 type Op = { summary: string; scope: string; body?: string; ok: string };
 
@@ -8,7 +9,19 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   "/v1/messages": { post: { summary: "Atomic batch over many queues and topics `{ items: [{ queue | topic, payload, ... }] }`", scope: "produce", body: "EnqueueRequest", ok: "201" } },
   "/v1/topics/{topic}/messages": { post: { summary: "Publish to every queue bound to the topic (atomic fan-out)", scope: "produce (topic)", body: "SendRequest", ok: "201" } },
   "/v1/queues/{queue}/receive": { post: { summary: "Lease up to `max` messages for `visibilityTimeoutMs`, long-polling up to `waitMs`", scope: "consume", body: "ReceiveRequest", ok: "200" } },
-  "/v1/ack": { post: { summary: "Acknowledge receipts; `publish` items commit atomically with the ack", scope: "consume (+ produce for publish)", body: "AckRequest", ok: "204" } },
+  "/v1/ack": { post: { summary: "Acknowledge receipts; `publish` items commit atomically with the ack; `results` (one per receipt) are kept on queues with `keepCompleted`", scope: "consume (+ produce for publish)", body: "AckRequest", ok: "204" } },
+  "/v1/progress": { post: { summary: "Report a running delivery's progress `{ receipt, value }`; kept on the message while it runs (visible in the message lookup)", scope: "consume", body: "ProgressRequest", ok: "204" } },
+  "/v1/queues/{queue}/messages/{id}": {
+    get: { summary: "Look a message up by id: state (ready, delayed, in-flight, completed, dead-lettered, unknown), attempts, timestamps, last error, progress, result", scope: "produce or consume", ok: "200" },
+    delete: { summary: "Cancel a ready or delayed message; 409 `MQ_IN_FLIGHT` while a consumer holds it, 404 when there is no such pending message", scope: "produce", ok: "204" },
+  },
+  "/v1/results/{id}": { get: { summary: "A kept completion `{ id, queue, result, completedAt }` (queues with `keepCompleted`); `?waitMs=` waits for it (404 when none in time)", scope: "produce or consume (of its queue)", ok: "200" } },
+  "/v1/schedules": { get: { summary: "Schedules that fire into queues this token administers", scope: "admin (per queue)", ok: "200" } },
+  "/v1/schedules/{name}": {
+    get: { summary: "One schedule", scope: "admin", ok: "200" },
+    put: { summary: "Create or replace a durable schedule `{ cron | everyMs, tz?, queue, payload, options?, catchUp?, startAt? }`", scope: "admin", body: "ScheduleSpec", ok: "200" },
+    delete: { summary: "Remove a schedule (404 when there is none)", scope: "admin", ok: "204" },
+  },
   "/v1/nack": { post: { summary: "Fail an attempt: retry after `delayMs`, or dead-letter", scope: "consume", body: "NackRequest", ok: "200" } },
   "/v1/extend": { post: { summary: "Change visibility: the lease ends `visibilityTimeoutMs` from now", scope: "consume", body: "ExtendRequest", ok: "204" } },
   "/v1/release": { post: { summary: "Hand back unstarted deliveries: ready at once, attempt not used", scope: "consume", body: "ReleaseRequest", ok: "204" } },
@@ -31,13 +44,15 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   "/openapi.json": { get: { summary: "This document", scope: "none", ok: "200" } },
 };
 
+const PARAM_PATTERNS: Readonly<Record<string, string>> = { id: MESSAGE_ID_PATTERN.source, name: SCHEDULE_NAME_PATTERN.source };
+
 /** The OpenAPI 3.1 document served at `/openapi.json`. */
 export function openApiDocument(o: ResolvedServerOptions): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [path, ops] of Object.entries(ROUTES)) {
     paths[path] = {};
     for (const [method, op] of Object.entries(ops)) {
-      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$" } }));
+      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string", pattern: PARAM_PATTERNS[m[1]!] ?? "^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$" } }));
       paths[path][method] = {
         summary: op.summary,
         description: `Token scope: ${op.scope}.`,
@@ -65,8 +80,11 @@ export function openApiDocument(o: ResolvedServerOptions): unknown {
       correlationId: { type: "string", maxLength: 128 },
       causationId: { type: "string", maxLength: 128 },
       headers: { type: "object", maxProperties: 32, additionalProperties: { type: "string", maxLength: 1024 } },
+      maxAttempts: int(1, 1_000_000),
+      backoff: { oneOf: [int(0, o.maxDelayMs), { type: "object", required: ["type", "baseMs"], properties: { type: { enum: ["fixed", "exponential"] }, baseMs: int(0, o.maxDelayMs), maxMs: int(0, o.maxDelayMs), jitter: { type: "boolean" } } }] },
     },
   };
+  const { payload: _payload, ...optionProperties } = message.properties;
   return {
     openapi: "3.1.0",
     info: { title: "@mq/server", version: "1", description: "SQS-like HTTP API of @mq. JSON by default; send and accept application/msgpack for binary payloads." },
@@ -77,11 +95,42 @@ export function openApiDocument(o: ResolvedServerOptions): unknown {
         SendRequest: { oneOf: [{ $ref: "#/components/schemas/Message" }, { type: "object", required: ["messages"], properties: { messages: { type: "array", minItems: 1, maxItems: o.maxBatch, items: { $ref: "#/components/schemas/Message" } }, waitIfFull: { type: "boolean" } } }] },
         EnqueueRequest: { type: "object", required: ["items"], properties: { items: { type: "array", maxItems: o.maxBatch } } },
         ReceiveRequest: { type: "object", properties: { max: int(1, o.maxReceive), visibilityTimeoutMs: int(1, o.maxLeaseMs), waitMs: int(0, o.maxWaitMs) } },
-        AckRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } }, publish: { type: "array" } } },
+        AckRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } }, publish: { type: "array" }, results: { type: "array", description: "one value per receipt, same order" } } },
+        ProgressRequest: { type: "object", required: ["receipt", "value"], additionalProperties: false, properties: { receipt: { type: "string" }, value: {} } },
+        ScheduleSpec: {
+          type: "object",
+          required: ["queue", "payload"],
+          additionalProperties: false,
+          description: "Give exactly one of `cron` (5 or 6 fields, croner syntax, in `tz`, default UTC) or `everyMs`.",
+          properties: {
+            cron: { type: "string", maxLength: 256 },
+            everyMs: int(1),
+            tz: { type: "string", maxLength: 64 },
+            queue: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$" },
+            payload: {},
+            options: { type: "object", additionalProperties: false, properties: optionProperties },
+            catchUp: { enum: ["all", "latest", "none"] },
+            startAt: int(0),
+          },
+        },
         NackRequest: { type: "object", required: ["receipt"], properties: { receipt: { type: "string" }, delayMs: int(0, o.maxDelayMs), maxAttempts: int(1), deadLetter: { type: "boolean" } } },
         ExtendRequest: { type: "object", required: ["receipt", "visibilityTimeoutMs"], properties: { receipt: { type: "string" }, visibilityTimeoutMs: int(1, o.maxLeaseMs) } },
         ReleaseRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } } } },
-        QueueSettings: { type: "object" },
+        QueueSettings: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            maxAttempts: int(1),
+            capacity: int(1),
+            maxBytes: int(1),
+            maxPayloadBytes: int(1),
+            dedupMode: { enum: ["replace", "drop"] },
+            dedupWindowMs: int(0),
+            onExpire: { enum: ["drop", "dead-letter"] },
+            defaultLeaseMs: int(1, o.maxLeaseMs),
+            keepCompleted: { type: "object", additionalProperties: false, description: "keep completions (with the handlers' results) for lookup", properties: { count: int(1, 10_000_000), ageMs: int(1) } },
+          },
+        },
         ReplayRequest: { type: "object", properties: { id: { type: "string" }, queue: { type: "string" }, reason: { type: "string" }, toQueue: { type: "string" } } },
         DeadLetterFilter: { type: "object", properties: { queue: { type: "string" }, reason: { type: "string" } } },
         Error: { type: "object", required: ["error"], properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, reason: { type: "string" }, retryAfterMs: { type: "integer" }, fields: { type: "object" } } } } },

@@ -19,6 +19,21 @@ const headers = v.pipe(
   v.check((h) => Object.keys(h).length <= 32, "at most 32 headers"),
 );
 
+/** Message ids in paths: what the host issues is shorter; this only keeps junk out. */
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** Schedule names in paths. */
+export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+const messageId = v.pipe(v.string(), v.regex(MESSAGE_ID_PATTERN, "must match ^[A-Za-z0-9_.:-]{1,128}$"));
+const scheduleName = v.pipe(v.string(), v.regex(SCHEDULE_NAME_PATTERN, "must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"));
+
+/** A message's own retry delay: ms, or `{ type, baseMs, maxMs?, jitter? }`. */
+function backoff(maxMs: number) {
+  return v.union(
+    [int(0, maxMs), v.strictObject({ type: v.picklist(["fixed", "exponential"]), baseMs: int(0, maxMs), maxMs: v.optional(int(0, maxMs)), jitter: v.optional(v.boolean()) })],
+    "backoff is ms, or { type: \"fixed\" | \"exponential\", baseMs, maxMs?, jitter? }",
+  );
+}
+
 /** Schemas built once per server from its limits. */
 export function createSchemas(o: ResolvedServerOptions) {
   const messageFields = {
@@ -33,8 +48,12 @@ export function createSchemas(o: ResolvedServerOptions) {
     correlationId: v.optional(printable),
     causationId: v.optional(printable),
     headers: v.optional(headers),
+    maxAttempts: v.optional(int(1, 1_000_000)),
+    backoff: v.optional(backoff(o.maxDelayMs)),
   };
   const message = v.strictObject(messageFields);
+  // A schedule fires its payload with these options (the host checks the combination again).
+  const { payload: _payload, ...scheduleOptions } = messageFields;
   // An item of a mixed batch names its queue or its topic.
   const item = v.union(
     [v.strictObject({ ...messageFields, queue: name }), v.strictObject({ ...messageFields, topic: name })],
@@ -48,7 +67,24 @@ export function createSchemas(o: ResolvedServerOptions) {
     send: v.union([message, v.strictObject({ messages: batchOf(message), waitIfFull: v.optional(v.boolean()) })], "send one message `{ payload, ... }` or a batch `{ messages: [...] }`, with only known fields"),
     enqueue: v.strictObject({ items: batchOf(item), waitIfFull: v.optional(v.boolean()) }),
     receive: v.strictObject({ max: v.optional(int(1, o.maxReceive)), visibilityTimeoutMs: v.optional(int(1, o.maxLeaseMs)), waitMs: v.optional(int(0, o.maxWaitMs)) }),
-    ack: v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)), publish: v.optional(v.pipe(v.array(item), v.maxLength(o.maxBatch))) }),
+    ack: v.pipe(
+      v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)), publish: v.optional(v.pipe(v.array(item), v.maxLength(o.maxBatch))), results: v.optional(v.array(v.unknown())) }),
+      v.check((b) => b.results === undefined || b.results.length === b.receipts.length, "results needs one value per receipt, in the same order"),
+    ),
+    progress: v.strictObject({ receipt, value: v.unknown() }),
+    messageId,
+    scheduleName,
+    schedule: v.strictObject({
+      cron: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
+      everyMs: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+      tz: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_+\/-]{1,64}$/, "must be an IANA time zone such as Europe/Berlin"))),
+      queue: name,
+      payload: v.unknown(),
+      options: v.optional(v.strictObject(scheduleOptions)),
+      catchUp: v.optional(v.picklist(["all", "latest", "none"])),
+      startAt: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+    }),
+    resultQuery: v.strictObject({ waitMs: v.optional(int(0, o.maxWaitMs)) }),
     nack: v.strictObject({ receipt, delayMs: v.optional(int(0, o.maxDelayMs)), reason: v.optional(errorInfo), maxAttempts: v.optional(int(1, Number.MAX_SAFE_INTEGER)), deadLetter: v.optional(v.boolean()) }),
     extend: v.strictObject({ receipt, visibilityTimeoutMs: int(1, o.maxLeaseMs) }),
     release: v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),
@@ -61,6 +97,7 @@ export function createSchemas(o: ResolvedServerOptions) {
       dedupWindowMs: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
       onExpire: v.optional(v.picklist(["drop", "dead-letter"])),
       defaultLeaseMs: v.optional(int(1, o.maxLeaseMs)),
+      keepCompleted: v.optional(v.strictObject({ count: v.optional(int(1, 10_000_000)), ageMs: v.optional(int(1, Number.MAX_SAFE_INTEGER)) })),
     }),
     dlqList: v.strictObject({ queue: v.optional(name), reason: v.optional(printable), limit: v.optional(int(1, 1_000)), cursor: v.optional(v.pipe(v.string(), v.maxLength(512))) }),
     dlqFilter: v.strictObject({ queue: v.optional(name), reason: v.optional(printable) }),
@@ -82,6 +119,12 @@ export function parse<T extends v.GenericSchema>(schema: T, input: unknown, wher
   const [first, ...more] = result.issues;
   const problems = [first.message, ...more.slice(0, 4).map((i) => `${at(i)}: ${i.message}`)];
   throw invalidField(at(first), problems.join("; "));
+}
+
+/** Validates a path segment with `pattern`, or throws a 422 naming it. */
+export function parseSegment(value: string, pattern: RegExp, what: string): string {
+  if (!pattern.test(value)) throw invalidField(what, `must match ${pattern.source}`);
+  return value;
 }
 
 /** Validates a path segment naming a queue or topic. */

@@ -7,6 +7,7 @@ import { authorize, type Principal } from "./auth";
 import type { ServerContext } from "./context";
 import { decodeMsgpack, encodeReply } from "./codec";
 import { errorResponse } from "./error-status";
+import { invalidField } from "./http-errors";
 import { toWire } from "./routes/messages";
 import { parse } from "./validation";
 
@@ -22,6 +23,9 @@ export const WS_PROTOCOL = "mq.v1";
  */
 export const WS_MSGPACK_PROTOCOL = "mq.v1.msgpack";
 const SLOW_READER_BYTES = 1_048_576;
+/** Backend events a `watch` frame may ask for; each goes out as `{ op: "event", kind, event }`. */
+export const FORWARDED_EVENTS = ["progress", "completed", "deadLettered"] as const;
+type ForwardedEvent = (typeof FORWARDED_EVENTS)[number];
 
 const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
@@ -53,11 +57,12 @@ export class WsGateway {
       v.strictObject({ op: v.literal("subscribe"), ref, queue: ctx.schemas.name, visibilityTimeoutMs: v.optional(int(1, o.maxLeaseMs)), credit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
       v.strictObject({ op: v.literal("unsubscribe"), ref, queue: ctx.schemas.name }),
       v.strictObject({ op: v.literal("credit"), ref, queue: ctx.schemas.name, n: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
-      v.strictObject({ op: v.literal("ack"), ref, receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),
+      v.strictObject({ op: v.literal("ack"), ref, receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)), results: v.optional(v.pipe(v.array(v.unknown()), v.maxLength(o.maxBatch))) }),
+      v.strictObject({ op: v.literal("progress"), ref, receipt, value: v.unknown() }),
       v.strictObject({ op: v.literal("nack"), ref, receipt, delayMs: v.optional(int(0, o.maxDelayMs)), deadLetter: v.optional(v.boolean()), reason: v.optional(v.strictObject({ name: v.pipe(v.string(), v.maxLength(256)), message: v.pipe(v.string(), v.maxLength(4096)) })) }),
       v.strictObject({ op: v.literal("extend"), ref, receipt, visibilityTimeoutMs: int(1, o.maxLeaseMs) }),
       v.strictObject({ op: v.literal("release"), ref, receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),
-      v.strictObject({ op: v.literal("watch"), ref, queues: v.union([v.literal("*"), v.pipe(v.array(ctx.schemas.name), v.maxLength(1_000))]) }),
+      v.strictObject({ op: v.literal("watch"), ref, queues: v.union([v.literal("*"), v.pipe(v.array(ctx.schemas.name), v.maxLength(1_000))]), events: v.optional(v.pipe(v.array(v.picklist(FORWARDED_EVENTS)), v.maxLength(FORWARDED_EVENTS.length))) }),
     ]);
   }
 
@@ -128,6 +133,9 @@ class Connection {
   #missedPongs = 0;
   readonly #ping: NodeJS.Timeout;
   readonly #onReady = (queue: string): void => this.#ready(queue);
+  // One listener per forwarded kind, made once so `off` finds it.
+  readonly #forwarders = Object.fromEntries(FORWARDED_EVENTS.map((kind) => [kind, (event: { queue: string }) => this.#forward(kind, event)])) as Record<ForwardedEvent, (event: { queue: string }) => void>;
+  readonly #forwarding = new Set<ForwardedEvent>();
   #closed = false;
   readonly #msgpack: boolean;
 
@@ -209,9 +217,22 @@ class Connection {
         this.#grant(sub, msg.n as number);
         return undefined;
       }
-      case "ack":
-        await host.ack(this.#open(msg.receipts as string[]));
+      case "ack": {
+        const receipts = this.#open(msg.receipts as string[]);
+        const results = msg.results as unknown[] | undefined;
+        if (results === undefined) await host.ack(receipts);
+        else {
+          if (results.length !== receipts.length) throw invalidField("frame.results", "results needs one value per receipt, in the same order");
+          await host.backend.ack(receipts, [], { results });
+        }
         return undefined;
+      }
+      case "progress": {
+        const [engineReceipt] = this.#open([msg.receipt as string]);
+        if (host.backend.progress === undefined) throw invalidField("backend", "this server's backend does not keep progress");
+        await host.backend.progress(engineReceipt!, msg.value);
+        return undefined;
+      }
       case "nack": {
         const [engineReceipt] = this.#open([msg.receipt as string]);
         const { op: _op, ref: _ref, receipt: _r, ...rest } = msg;
@@ -230,6 +251,11 @@ class Connection {
         if (queues === "*") this.#watchAll = true;
         else for (const q of queues) this.#watched.add(q);
         if (host.events.listeners("ready").includes(this.#onReady) === false) host.events.on("ready", this.#onReady);
+        for (const kind of (msg.events as ForwardedEvent[] | undefined) ?? []) {
+          if (this.#forwarding.has(kind)) continue;
+          this.#forwarding.add(kind);
+          host.events.on(kind, this.#forwarders[kind]);
+        }
         void options;
         void signer;
         return undefined;
@@ -302,6 +328,12 @@ class Connection {
     this.#pendingReady.add(queue);
   }
 
+  // Producers wait for results too, so either permission on the event's queue lets it through.
+  #forward(kind: ForwardedEvent, event: { queue: string }): void {
+    if (!this.#principal.can("consume", event.queue) && !this.#principal.can("produce", event.queue)) return;
+    this.#send({ op: "event", kind, event });
+  }
+
   #send(value: unknown): void {
     if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
     this.#ws.send(this.#msgpack ? encodeReply(value, true).body : JSON.stringify(value));
@@ -312,6 +344,8 @@ class Connection {
     this.#closed = true;
     clearInterval(this.#ping);
     this.#ctx.host.events.off("ready", this.#onReady);
+    for (const kind of this.#forwarding) this.#ctx.host.events.off(kind, this.#forwarders[kind]);
+    this.#forwarding.clear();
     for (const sub of this.#subs.values()) sub.stop.abort();
     this.#subs.clear();
   }

@@ -36,6 +36,14 @@ const ROUTES: readonly [string, string][] = [
   ["GET", "/v1/dead-letters/some-id"],
   ["POST", "/v1/dead-letters/replay"],
   ["POST", "/v1/dead-letters/purge"],
+  ["GET", "/v1/queues/fz/messages/some-id"],
+  ["DELETE", "/v1/queues/fz-cancel/messages/some-id"],
+  ["POST", "/v1/progress"],
+  ["GET", "/v1/results/some-id"],
+  ["GET", "/v1/schedules"],
+  ["GET", "/v1/schedules/fz-sched"],
+  ["PUT", "/v1/schedules/fz-sched"],
+  ["DELETE", "/v1/schedules/fz-sched"],
 ];
 
 // Near-valid bodies reach the validators' inner branches; plain JSON values and raw bytes reach the decoders.

@@ -90,7 +90,9 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
     for (const item of publish) if (item.queue !== undefined) authorize(principal, "produce", item.queue);
     await authorizeTopics(host, principal, publish.flatMap((item) => (item.queue === undefined && item.topic !== undefined ? [item.topic] : [])));
     checkMessageSizes(publish, req.bodyBytes, options.maxMessageBytes);
-    await host.ack(receipts, publish);
+    // Results are stored with the completion (queues with keepCompleted): bounded like payloads.
+    if (body.results !== undefined && req.bodyBytes > options.maxMessageBytes) checkMessageSizes(body.results.map((payload) => ({ queue: "-", payload })), req.bodyBytes, options.maxMessageBytes);
+    await (body.results === undefined ? host.ack(receipts, publish) : host.backend.ack(receipts, publish, { results: body.results }));
     reply.code(204);
   });
 

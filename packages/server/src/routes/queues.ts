@@ -1,3 +1,4 @@
+import type { QueueSettings } from "@mq/core";
 import type { FastifyInstance } from "fastify";
 import { authorize } from "../auth";
 import { principalOf, type ServerContext } from "../context";
@@ -30,7 +31,7 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     const queue = parseName(req.params.queue);
     const settings = parse(schemas.settings, req.body);
     authorize(principalOf(req), "admin", queue);
-    await host.configureQueue(queue, settings);
+    await host.configureQueue(queue, settings as QueueSettings);
     reply.code(204);
   });
 

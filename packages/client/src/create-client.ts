@@ -1,4 +1,4 @@
-import type { DeadLetterApi, Delivery, EnqueueItem, EnqueueOptions, EnqueueResult, NackOptions, NackOutcome, QueueSettings, QueueStats } from "@mq/core";
+import { AbortedError, TimeoutError, type CompletedMessage, type DeadLetterApi, type Delivery, type EnqueueItem, type EnqueueOptions, type EnqueueResult, type MessageInfo, type NackOptions, type NackOutcome, type QueueSettings, type QueueStats, type ScheduleInfo, type ScheduleSpec } from "@mq/core";
 import { createDispatcher, type Dispatcher, type Logger, type HandlerOptions, type HandlerRegistration, type HandlerSpec } from "@mq/dispatcher";
 import { HttpTransport, type TransportOptions } from "./http-transport";
 import { NetworkBackend } from "./network-backend";
@@ -119,6 +119,54 @@ export class MqClient {
 
   configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     return this.backend.configureQueue(queue, settings);
+  }
+
+  /** Where message `id` of `queue` is: ready, delayed, in-flight (with progress), completed (with result), dead-lettered or unknown. */
+  getMessage<TPayload = unknown>(queue: string, id: string): Promise<MessageInfo & { readonly message?: { readonly payload: TPayload } }> {
+    return this.backend.getMessage(queue, id) as Promise<MessageInfo & { readonly message?: { readonly payload: TPayload } }>;
+  }
+
+  /** Removes a ready or delayed message; `MessageInFlightError` while a consumer holds it, `NotFoundError` when absent. */
+  cancel(queue: string, id: string): Promise<void> {
+    return this.backend.cancel(queue, id);
+  }
+
+  /** The kept completion of message `id` (queues with `keepCompleted`), or undefined. */
+  result(id: string): Promise<CompletedMessage | undefined> {
+    return this.backend.completion(id);
+  }
+
+  /**
+   * Waits for message `id` to complete, with server-side long polls (so it
+   * survives WebSocket drops). Rejects with `TimeoutError` after `timeoutMs`,
+   * `AbortedError` on `signal`, and `UnrecoverableError` (`MQ_UNRECOVERABLE`)
+   * when the message is dead-lettered while waited for.
+   */
+  async waitForResult(id: string, options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {}): Promise<CompletedMessage> {
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    for (;;) {
+      if (options.signal?.aborted === true) throw new AbortedError("waitForResult", options.signal.reason);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new TimeoutError(`waitForResult("${id}")`, options.timeoutMs ?? 0);
+      // Under the server's default maxWaitMs (20 s), so each poll is accepted.
+      const found = await this.backend.waitForCompletion(id, Math.min(left, 10_000), options.signal);
+      if (found !== undefined) return found;
+    }
+  }
+
+  /** Creates or replaces a durable schedule (needs admin on `spec.queue`). */
+  schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    return this.backend.schedule(name, spec);
+  }
+
+  /** Removes a schedule; false when there was none. */
+  unschedule(name: string): Promise<boolean> {
+    return this.backend.unschedule(name);
+  }
+
+  /** The schedules of the queues this token administers. */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.backend.schedules();
   }
 
   /**

@@ -2,10 +2,15 @@ import {
   AbortedError,
   AccessDeniedError,
   ConnectionError,
+  DataDirLockedError,
+  HandlerError,
   HostClosedError,
   InvalidArgumentError,
+  InvalidOptionsError,
   InvalidPayloadError,
+  JournalCorruptError,
   LeaseLostError,
+  MessageInFlightError,
   MQ_ERROR_CODES,
   MqError,
   NotFoundError,
@@ -13,7 +18,10 @@ import {
   PersistenceError,
   QueueFullError,
   RateLimitedError,
+  RecordTooLargeError,
   TimeoutError,
+  UnrecoverableError,
+  UnsupportedVersionError,
   VersionConflictError,
   type MqErrorCode,
 } from "@mq/core";
@@ -81,11 +89,39 @@ export function errorFromWire(body: WireErrorBody | undefined, status: number, t
     case MQ_ERROR_CODES.CONNECTION:
       error = new ConnectionError(target, body.message);
       break;
+    case MQ_ERROR_CODES.IN_FLIGHT:
+      error = new MessageInFlightError(s("queue"), s("id"));
+      break;
+    case MQ_ERROR_CODES.UNRECOVERABLE:
+      error = new UnrecoverableError(body.message);
+      break;
+    case MQ_ERROR_CODES.INVALID_OPTIONS:
+      error = new InvalidOptionsError("server", [{ path: s("argument"), message: body.message }]);
+      break;
+    case MQ_ERROR_CODES.JOURNAL_CORRUPT:
+      // The server keeps file and offset in its own log (PP4): the path is not the client's business.
+      error = new JournalCorruptError("(server)", 0, body.message);
+      break;
+    case MQ_ERROR_CODES.DATA_DIR_LOCKED:
+      error = new DataDirLockedError("(server)", 0);
+      break;
+    case MQ_ERROR_CODES.RECORD_TOO_LARGE:
+      error = new RecordTooLargeError("server", n("bytes"), n("limit"));
+      break;
+    case MQ_ERROR_CODES.HANDLER_FAILED:
+      error = new HandlerError(s("queue"), body.message);
+      break;
+    case MQ_ERROR_CODES.UNSUPPORTED_VERSION:
+      error = new UnsupportedVersionError(s("what", "data"), s("found"), body.message);
+      break;
+    // RING_FULL, DEDUP_FULL and INTERNAL have no class of their own: the base class with the code.
     default:
       error = new MqError({ code: (Object.values(MQ_ERROR_CODES) as string[]).includes(body.code) ? (body.code as MqErrorCode) : MQ_ERROR_CODES.INTERNAL, message: body.message });
   }
   // The server's text is the useful one; keep it verbatim.
   Object.defineProperty(error, "message", { value: body.message, enumerable: false, writable: true, configurable: true });
   Object.defineProperty(error, "status", { value: status, enumerable: false });
+  // A request error's detail (e.g. NO_SUCH_ROUTE, CONFIRM_REQUIRED), so callers can tell a missing route from a missing thing.
+  if (typeof body.reason === "string" && !(error instanceof AccessDeniedError)) Object.defineProperty(error, "detail", { value: body.reason, enumerable: false });
   return error;
 }

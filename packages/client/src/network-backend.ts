@@ -2,7 +2,14 @@ import {
   assertValidPayload,
   HostClosedError,
   InvalidArgumentError,
+  MQ_ERROR_CODES,
+  MqError,
+  type AckOptions,
   type BackendEvents,
+  type CompletedMessage,
+  type MessageInfo,
+  type ScheduleInfo,
+  type ScheduleSpec,
   type DeadLetter,
   type DeadLetterApi,
   type DeadLetterFilter,
@@ -17,11 +24,13 @@ import {
   type QueueStats,
   type ReceiveOptions,
 } from "@mq/core";
-import { EventEmitter } from "eventemitter3";
 import type { HttpTransport } from "./http-transport";
 import type { SocketSession } from "./socket-session";
+import { WatchedEmitter } from "./watched-emitter";
 
 const q = encodeURIComponent;
+/** Events the server forwards over the WebSocket once someone here listens for them. */
+const FORWARDED: ReadonlySet<keyof BackendEvents> = new Set<keyof BackendEvents>(["progress", "completed", "deadLettered"]);
 
 /**
  * A {@link QueueBackend} over the network: every call is one HTTP request
@@ -30,14 +39,18 @@ const q = encodeURIComponent;
  *
  * @remarks Events: `ready` comes from the server (and, as a hint, after this
  * client's own enqueues); `enqueued`, `acked` and `nacked` are emitted for
- * this client's own calls only. While the WebSocket is down, `ready` is
+ * this client's own calls only. `progress`, `completed` and `deadLettered`
+ * come from the server, for every queue this token may produce to or consume
+ * from, once a listener for them is attached (so `host.waitForResult` works
+ * on this backend); ones that happen while the WebSocket is down are missed.
+ * While the WebSocket is down, `ready` is
  * emitted every second for every queue this backend has received from, so
  * consumers poll over HTTP until it is back; after a reconnect it is emitted
  * once for each of them.
  */
 export class NetworkBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
-  readonly events = new EventEmitter<BackendEvents>();
+  readonly events = new WatchedEmitter((event) => this.#want(event));
   readonly deadLetters: DeadLetterApi;
   readonly #http: HttpTransport;
   readonly #session: SocketSession;
@@ -46,6 +59,9 @@ export class NetworkBackend implements QueueBackend {
   readonly #held = new Map<string, { queue: string; id: string; attempt: number }>();
   #state: "new" | "open" | "closed" = "new";
   #pollTimer: ReturnType<typeof setInterval> | undefined;
+  // Event kinds asked of the server, and the request that asked last (lookups wait for it: see completion()).
+  readonly #forwarded = new Set<keyof BackendEvents>();
+  #forwardReady: Promise<void> = Promise.resolve();
 
   constructor(http: HttpTransport, session: SocketSession) {
     this.#http = http;
@@ -53,11 +69,14 @@ export class NetworkBackend implements QueueBackend {
     this.deadLetters = createDeadLetterApi(http, () => this.#check());
     session.on("frame", (f) => {
       if (f.op === "ready" && typeof f.queue === "string") this.events.emit("ready", f.queue);
+      else if (f.op === "event" && typeof f.kind === "string" && FORWARDED.has(f.kind as keyof BackendEvents) && typeof f.event === "object" && f.event !== null) {
+        this.events.emit(f.kind as "progress", f.event as Parameters<BackendEvents["progress"]>[0]);
+      }
     });
     session.on("open", (again) => {
       clearInterval(this.#pollTimer);
       this.#pollTimer = undefined;
-      session.send({ op: "watch", queues: "*" });
+      session.send(this.#watchFrame());
       if (again) for (const queue of this.#receivedFrom) this.events.emit("ready", queue);
     });
     session.on("down", () => {
@@ -72,8 +91,24 @@ export class NetworkBackend implements QueueBackend {
     if (this.#state === "open") return;
     if (this.#state === "closed") throw new HostClosedError("client", "closed");
     await this.#session.start();
-    await this.#session.request({ op: "watch", queues: "*" });
+    await this.#session.request(this.#watchFrame());
     this.#state = "open";
+  }
+
+  #watchFrame(): Record<string, unknown> {
+    return { op: "watch", queues: "*", ...(this.#forwarded.size === 0 ? {} : { events: [...this.#forwarded] }) };
+  }
+
+  // A listener for a forwarded kind was attached: ask the server for it (once per kind).
+  #want(event: keyof BackendEvents): void {
+    if (!FORWARDED.has(event) || this.#forwarded.has(event)) return;
+    this.#forwarded.add(event);
+    if (!this.#session.connected) return; // sent with the watch frame on (re)connect
+    // Errors are the socket's (it reconnects and re-sends the frame); lookups must not fail for them.
+    this.#forwardReady = this.#session.request(this.#watchFrame()).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Closes the WebSocket. Leases this client holds are not handed back: they return after their visibility timeout. */
@@ -107,11 +142,12 @@ export class NetworkBackend implements QueueBackend {
     return messages;
   }
 
-  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options: AckOptions = {}): Promise<void> {
     this.#check();
     if (receipts.length === 0 && publish.length === 0) return;
     validateItems(publish, true);
-    await this.#http.request("POST", "/v1/ack", { receipts, ...(publish.length === 0 ? {} : { publish }) });
+    const results = options.results === undefined || receipts.length === 0 ? undefined : checkResults(options.results, receipts.length);
+    await this.#http.request("POST", "/v1/ack", { receipts, ...(publish.length === 0 ? {} : { publish }), ...(results === undefined ? {} : { results }) });
     for (const r of receipts) {
       const held = this.#held.get(r);
       this.#held.delete(r);
@@ -145,6 +181,79 @@ export class NetworkBackend implements QueueBackend {
   async purge(queue: string): Promise<number> {
     this.#check();
     return (await this.#http.request<{ purged: number }>("POST", `/v1/queues/${q(queue)}/purge?confirm=true`)).purged;
+  }
+
+  /** Where message `id` of `queue` is (state "unknown" when the server does not know it). Needs produce or consume. */
+  async getMessage(queue: string, id: string): Promise<MessageInfo> {
+    this.#check();
+    return this.#http.request<MessageInfo>("GET", `/v1/queues/${q(queue)}/messages/${q(id)}`);
+  }
+
+  /** Removes a ready or delayed message: `MessageInFlightError` while it is leased, `NotFoundError` when absent. Needs produce. */
+  async cancel(queue: string, id: string): Promise<void> {
+    this.#check();
+    await this.#http.request("DELETE", `/v1/queues/${q(queue)}/messages/${q(id)}`);
+  }
+
+  async progress(receipt: string, value: unknown): Promise<void> {
+    this.#check();
+    const v = value === undefined ? null : value;
+    assertValidPayload(v);
+    await this.#http.request("POST", "/v1/progress", { receipt, value: v });
+  }
+
+  /** The kept completion of message `id`, or undefined (also when this token may not see its queue). */
+  async completion(id: string): Promise<CompletedMessage | undefined> {
+    this.#check();
+    // A waiter that just started listening for `completed` looks up only once the server forwards them,
+    // so a completion is either found here or arrives as an event.
+    await this.#forwardReady;
+    try {
+      return await this.#http.request<CompletedMessage>("GET", `/v1/results/${q(id)}`);
+    } catch (error) {
+      if (isAbsent(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Waits on the server (one long poll of at most `waitMs`, ≤ the server's
+   * `maxWaitMs`) for message `id` to complete; undefined when it did not in time.
+   */
+  async waitForCompletion(id: string, waitMs: number, signal?: AbortSignal): Promise<CompletedMessage | undefined> {
+    this.#check();
+    try {
+      return await this.#http.request<CompletedMessage>("GET", `/v1/results/${q(id)}?waitMs=${Math.max(0, Math.floor(waitMs))}`, undefined, { signal, extraTimeoutMs: waitMs });
+    } catch (error) {
+      if (isAbsent(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Creates or replaces schedule `name` (admin on `spec.queue`). */
+  async schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    this.#check();
+    if (typeof spec !== "object" || spec === null) throw new InvalidArgumentError("client", "spec", "must be an object with cron or everyMs, queue and payload");
+    assertValidPayload(spec.payload);
+    return this.#http.request<ScheduleInfo>("PUT", `/v1/schedules/${q(name)}`, spec);
+  }
+
+  /** Removes schedule `name`; false when there was none (or this token may not see it). */
+  async unschedule(name: string): Promise<boolean> {
+    this.#check();
+    try {
+      await this.#http.request("DELETE", `/v1/schedules/${q(name)}`);
+      return true;
+    } catch (error) {
+      if (isAbsent(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The schedules of the queues this token administers. */
+  async schedules(): Promise<ScheduleInfo[]> {
+    this.#check();
+    return (await this.#http.request<{ schedules: ScheduleInfo[] }>("GET", "/v1/schedules")).schedules;
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
@@ -212,6 +321,21 @@ function createDeadLetterApi(http: HttpTransport, check: () => void): DeadLetter
       return (await http.request<{ purged: number }>("POST", "/v1/dead-letters/purge?confirm=true", { ...filter })).purged;
     },
   };
+}
+
+// A 404 about the thing asked for, not about the route (a server without it answers NO_SUCH_ROUTE: that stays an error).
+function isAbsent(error: unknown): boolean {
+  return MqError.hasCode(error, MQ_ERROR_CODES.NOT_FOUND) && (error as { detail?: string }).detail !== "NO_SUCH_ROUTE";
+}
+
+// msgpack has no `undefined` the server accepts: a handler that returned nothing completes with null.
+function checkResults(results: readonly unknown[], count: number): unknown[] {
+  if (!Array.isArray(results) || results.length !== count) throw new InvalidArgumentError("client", "results", "needs one value per receipt, in the same order");
+  return results.map((r) => {
+    if (r === undefined) return null;
+    assertValidPayload(r);
+    return r;
+  });
 }
 
 // The server validates everything again; checking here keeps errors local and typed

@@ -10,8 +10,11 @@ export interface SubscribeOptions {
   readonly visibilityTimeoutMs?: number;
 }
 
-/** Settles one pushed delivery; called with what the handler returned or threw. */
-export type SubscriptionHandler<TPayload = unknown> = (delivery: Delivery<TPayload>) => Promise<void> | void;
+/**
+ * Handles one pushed delivery: returning acks it (a value other than
+ * `undefined` is kept as its result on queues with `keepCompleted`), throwing nacks it.
+ */
+export type SubscriptionHandler<TPayload = unknown> = (delivery: Delivery<TPayload>) => unknown;
 
 /**
  * A WebSocket subscription: the handler's success acks, a throw nacks, and
@@ -72,8 +75,9 @@ export class Subscription {
   async #run(delivery: Delivery): Promise<void> {
     this.#inHand++;
     try {
-      await this.#handler(delivery);
-      await this.#settle({ op: "ack", receipts: [delivery.receipt] }, () => this.#backend.ack([delivery.receipt]));
+      const result = await this.#handler(delivery);
+      if (result === undefined) await this.#settle({ op: "ack", receipts: [delivery.receipt] }, () => this.#backend.ack([delivery.receipt]));
+      else await this.#settle({ op: "ack", receipts: [delivery.receipt], results: [result] }, () => this.#backend.ack([delivery.receipt], [], { results: [result] }));
     } catch (error) {
       const info = toErrorInfo(error);
       await this.#settle({ op: "nack", receipt: delivery.receipt, reason: { name: info.name, message: info.message } }, () => this.#backend.nack(delivery.receipt, { reason: info })).catch(() => undefined);

@@ -1,13 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Clock } from "@mq/core";
 import { createMemoryPersistence, createQueueHost, type QueueHost } from "@mq/host";
 import { createServer, type MqServer, type ServerOptions } from "@mq/server";
 import { createClient, type ClientOptions, type MqClient } from "../src/index";
 
 /** A host (file journal in `dataDir`, else memory) behind a server on 127.0.0.1:0. */
-export async function startServer(options: { dataDir?: string; server?: ServerOptions } = {}): Promise<{ host: QueueHost; server: MqServer; url: string; stop: () => Promise<void> }> {
-  const host = createQueueHost(options.dataDir === undefined ? { persistence: createMemoryPersistence() } : { dataDir: options.dataDir });
+export async function startServer(options: { dataDir?: string; server?: ServerOptions; clock?: Clock } = {}): Promise<{ host: QueueHost; server: MqServer; url: string; stop: () => Promise<void> }> {
+  const host = createQueueHost({ ...(options.dataDir === undefined ? { persistence: createMemoryPersistence() } : { dataDir: options.dataDir }), ...(options.clock === undefined ? {} : { clock: options.clock }) });
   await host.start();
   const server = createServer(host, { port: 0, ...options.server });
   const { url } = await server.listen();

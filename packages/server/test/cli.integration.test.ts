@@ -60,6 +60,35 @@ it("serves, runs the operator commands, and stops gracefully on SIGINT keeping t
   expect((await second.stop("SIGTERM")).code).toBe(0);
 });
 
+it("looks up and cancels a message, and manages schedules, from the command line", async () => {
+  const data = tempDir("mq-cli-jobs-");
+  dirs.push(data);
+  const server = await serve(data.dir);
+  try {
+    const id = JSON.parse(mq(server.url, "send", "cli-jobs", '{"n":1}', "--delay", "600000").stdout).id as string;
+    expect(JSON.parse(mq(server.url, "message", "cli-jobs", id).stdout)).toMatchObject({ id, state: "delayed", message: { payload: { n: 1 } } });
+    expect(JSON.parse(mq(server.url, "cancel", "cli-jobs", id).stdout)).toEqual({ cancelled: id });
+    const again = mq(server.url, "cancel", "cli-jobs", id);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain("HTTP 404");
+    expect(JSON.parse(mq(server.url, "message", "cli-jobs", id).stdout).state).toBe("unknown");
+    const noResult = mq(server.url, "result", id, "--wait", "100");
+    expect(noResult.status).toBe(1);
+    expect(noResult.stderr).toContain("HTTP 404");
+    const set = mq(server.url, "schedules", "set", "cli-nightly", '{"cron":"0 2 * * *","tz":"Europe/Berlin","queue":"cli-jobs","payload":{"report":true}}');
+    expect(set.status).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ name: "cli-nightly", cron: "0 2 * * *", queue: "cli-jobs" });
+    expect(JSON.parse(mq(server.url, "schedules").stdout).schedules.map((x: { name: string }) => x.name)).toEqual(["cli-nightly"]);
+    const bad = mq(server.url, "schedules", "set", "cli-bad", '{"cron":"nope","queue":"cli-jobs","payload":1}');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("HTTP 422");
+    expect(JSON.parse(mq(server.url, "schedules", "delete", "cli-nightly").stdout)).toEqual({ deleted: "cli-nightly" });
+    expect(JSON.parse(mq(server.url, "schedules", "list").stdout)).toEqual({ schedules: [] });
+  } finally {
+    expect((await server.stop("SIGTERM")).code).toBe(0);
+  }
+});
+
 it("refuses to serve on a non-loopback address without tokens, with a clear message", () => {
   const data = tempDir("mq-cli-open-");
   dirs.push(data);

@@ -42,6 +42,9 @@ it("the README's curl walkthrough works as written", async () => {
     expect(out).toContain('"copies"');
     expect(out).toContain('"acked": 1');
     expect(out).toContain('"items": []');
+    expect(out).toContain('"state":"delayed"');
+    expect(out).toContain('"result":{"total":99}');
+    expect(out).toContain('"name": "hourly-report"');
     expect(out).toMatch(/priority[\s\S]*\n422\n?$/);
   } finally {
     server.kill("SIGTERM");

@@ -24,6 +24,7 @@ import {
   type QueueStats,
   type ReceiveOptions,
 } from "@mq/core";
+import type { EventEmitter } from "eventemitter3";
 import type { HttpTransport } from "./http-transport";
 import type { SocketSession } from "./socket-session";
 import { WatchedEmitter } from "./watched-emitter";
@@ -50,7 +51,7 @@ const FORWARDED: ReadonlySet<keyof BackendEvents> = new Set<keyof BackendEvents>
  */
 export class NetworkBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
-  readonly events = new WatchedEmitter((event) => this.#want(event));
+  readonly events: EventEmitter<BackendEvents> = new WatchedEmitter((event) => this.#want(event));
   readonly deadLetters: DeadLetterApi;
   readonly #http: HttpTransport;
   readonly #session: SocketSession;
@@ -195,6 +196,7 @@ export class NetworkBackend implements QueueBackend {
     await this.#http.request("DELETE", `/v1/queues/${q(queue)}/messages/${q(id)}`);
   }
 
+  /** Records a running delivery's progress on the server (visible in `getMessage`); a settled receipt is `LeaseLostError`. Needs consume. */
   async progress(receipt: string, value: unknown): Promise<void> {
     this.#check();
     const v = value === undefined ? null : value;
@@ -331,7 +333,7 @@ function isAbsent(error: unknown): boolean {
 // msgpack has no `undefined` the server accepts: a handler that returned nothing completes with null.
 function checkResults(results: readonly unknown[], count: number): unknown[] {
   if (!Array.isArray(results) || results.length !== count) throw new InvalidArgumentError("client", "results", "needs one value per receipt, in the same order");
-  return results.map((r) => {
+  return results.map((r: unknown) => {
     if (r === undefined) return null;
     assertValidPayload(r);
     return r;

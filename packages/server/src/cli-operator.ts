@@ -108,7 +108,7 @@ export async function operatorCommand(command: string, args: string[], env: Node
       break;
     case "schedules": {
       const [sub = "list", name, spec] = positionals;
-      if (sub === "list") out = (await call("GET", "/v1/schedules")) as unknown;
+      if (sub === "list") out = await call("GET", "/v1/schedules");
       else if (sub === "set") out = await call("PUT", `/v1/schedules/${q(name, "NAME")}`, JSON.parse(spec ?? "null") as unknown);
       else if (sub === "delete") {
         await call("DELETE", `/v1/schedules/${q(name, "NAME")}`);

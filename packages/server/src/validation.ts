@@ -77,7 +77,7 @@ export function createSchemas(o: ResolvedServerOptions) {
     schedule: v.strictObject({
       cron: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
       everyMs: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
-      tz: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_+\/-]{1,64}$/, "must be an IANA time zone such as Europe/Berlin"))),
+      tz: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_+/-]{1,64}$/, "must be an IANA time zone such as Europe/Berlin"))),
       queue: name,
       payload: v.unknown(),
       options: v.optional(v.strictObject(scheduleOptions)),

@@ -31,7 +31,7 @@ const send = async (queue: string, body: unknown = { payload: { n: 1 } }): Promi
 const take = async (queue: string): Promise<{ receipt: string; message: { id: string } }> => {
   const r = await call(s.url, "POST", `/v1/queues/${queue}/receive`, { max: 1, visibilityTimeoutMs: 60_000 }, as("cons"));
   expect(r.body.messages).toHaveLength(1);
-  return r.body.messages[0];
+  return r.body.messages[0] as { receipt: string; message: { id: string } };
 };
 
 describe("GET /v1/queues/{queue}/messages/{id}", () => {

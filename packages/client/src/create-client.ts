@@ -1,4 +1,4 @@
-import { AbortedError, TimeoutError, type CompletedMessage, type DeadLetterApi, type Delivery, type EnqueueItem, type EnqueueOptions, type EnqueueResult, type MessageInfo, type NackOptions, type NackOutcome, type QueueSettings, type QueueStats, type ScheduleInfo, type ScheduleSpec } from "@mq/core";
+import { AbortedError, TimeoutError, type CompletedMessage, type DeadLetterApi, type Delivery, type EnqueueItem, type EnqueueOptions, type EnqueueResult, type Message, type MessageInfo, type NackOptions, type NackOutcome, type QueueSettings, type QueueStats, type ScheduleInfo, type ScheduleSpec } from "@mq/core";
 import { createDispatcher, type Dispatcher, type Logger, type HandlerOptions, type HandlerRegistration, type HandlerSpec } from "@mq/dispatcher";
 import { HttpTransport, type TransportOptions } from "./http-transport";
 import { NetworkBackend } from "./network-backend";
@@ -119,6 +119,16 @@ export class MqClient {
 
   configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     return this.backend.configureQueue(queue, settings);
+  }
+
+  /** Up to `limit` ready messages of `queue` in delivery order, without leasing them. */
+  peek<TPayload = unknown>(queue: string, limit = 10): Promise<Message<TPayload>[]> {
+    return this.backend.peek(queue, limit) as Promise<Message<TPayload>[]>;
+  }
+
+  /** Queues bound to `topic` (those this token can see). */
+  bindings(topic: string): Promise<string[]> {
+    return this.backend.bindings(topic);
   }
 
   /** Where message `id` of `queue` is: ready, delayed, in-flight (with progress), completed (with result), dead-lettered or unknown. */

@@ -7,6 +7,7 @@ import {
   type AckOptions,
   type BackendEvents,
   type CompletedMessage,
+  type Message,
   type MessageInfo,
   type ScheduleInfo,
   type ScheduleSpec,
@@ -256,6 +257,18 @@ export class NetworkBackend implements QueueBackend {
   async schedules(): Promise<ScheduleInfo[]> {
     this.#check();
     return (await this.#http.request<{ schedules: ScheduleInfo[] }>("GET", "/v1/schedules")).schedules;
+  }
+
+  /** Up to `limit` ready messages in delivery order, without leasing them (needs consume; `limit` ≤ the server's maxReceive). */
+  async peek(queue: string, limit: number): Promise<Message[]> {
+    this.#check();
+    return (await this.#http.request<{ messages: Message[] }>("GET", `/v1/queues/${q(queue)}/peek?limit=${limit}`)).messages;
+  }
+
+  /** Queues bound to `topic` that this token can see. */
+  async bindings(topic: string): Promise<string[]> {
+    this.#check();
+    return (await this.#http.request<{ queues: string[] }>("GET", `/v1/topics/${q(topic)}/bindings`)).queues;
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {

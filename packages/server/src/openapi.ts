@@ -28,6 +28,8 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   "/v1/queues": { get: { summary: "Names of the queues this token can see", scope: "any", ok: "200" } },
   "/v1/stats": { get: { summary: "Stats summed over every queue", scope: "admin", ok: "200" } },
   "/v1/queues/{queue}/stats": { get: { summary: "One queue's stats", scope: "produce or consume", ok: "200" } },
+  "/v1/queues/{queue}/peek": { get: { summary: "Up to `?limit=` (default 10, ≤ maxReceive) ready messages in delivery order, without leasing them or counting an attempt", scope: "consume", ok: "200" } },
+  "/v1/topics/{topic}/bindings": { get: { summary: "Queues bound to the topic (those this token can see)", scope: "any", ok: "200" } },
   "/v1/queues/{queue}/settings": { put: { summary: "Change a queue's settings (maxAttempts, capacity, dedupMode, ...)", scope: "admin", body: "QueueSettings", ok: "204" } },
   "/v1/queues/{queue}/purge": { post: { summary: "Delete every ready and delayed message (`?confirm=true`); in-flight ones finish", scope: "admin", ok: "200" } },
   "/v1/topics/{topic}/bindings/{queue}": {

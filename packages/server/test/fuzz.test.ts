@@ -44,6 +44,8 @@ const ROUTES: readonly [string, string][] = [
   ["GET", "/v1/schedules/fz-sched"],
   ["PUT", "/v1/schedules/fz-sched"],
   ["DELETE", "/v1/schedules/fz-sched"],
+  ["GET", "/v1/queues/fz/peek"],
+  ["GET", "/v1/topics/fz-topic/bindings"],
 ];
 
 // Near-valid bodies reach the validators' inner branches; plain JSON values and raw bytes reach the decoders.

@@ -244,10 +244,32 @@ describe("schedules", () => {
   });
 });
 
+describe("peek and topic bindings", () => {
+  it("peeks at ready messages without leasing them (consume), and lists a topic's visible bindings", async () => {
+    await send("jobs-peek", { payload: "a" });
+    await send("jobs-peek", { payload: "b", priority: 9 });
+    const r = await call(s.url, "GET", "/v1/queues/jobs-peek/peek?limit=5", undefined, as("cons"));
+    expect(r.status).toBe(200);
+    expect(r.body.messages.map((m: { payload: string }) => m.payload)).toEqual(["b", "a"]);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-peek/stats", undefined, as("prod"))).body.inFlight).toBe(0);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-peek/peek", undefined, as("prod"))).status).toBe(403);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-peek/peek")).status).toBe(401);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-peek/peek?limit=0", undefined, as("cons"))).status).toBe(422);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-peek/peek?limit=101", undefined, as("cons"))).status).toBe(422);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-peek/peek?max=1", undefined, as("cons"))).status).toBe(422);
+    await call(s.url, "PUT", "/v1/topics/jobs-topic/bindings/jobs-peek", undefined, as("admin"));
+    await call(s.url, "PUT", "/v1/topics/jobs-topic/bindings/elsewhere", undefined, as("admin"));
+    expect((await call(s.url, "GET", "/v1/topics/jobs-topic/bindings", undefined, as("admin"))).body.queues.sort()).toEqual(["elsewhere", "jobs-peek"]);
+    expect((await call(s.url, "GET", "/v1/topics/jobs-topic/bindings", undefined, as("cons"))).body).toEqual({ queues: ["jobs-peek"] });
+    expect((await call(s.url, "GET", "/v1/topics/nothing-bound/bindings", undefined, as("cons"))).body).toEqual({ queues: [] });
+    expect((await call(s.url, "GET", "/v1/topics/a%2Fb/bindings", undefined, as("cons"))).status).toBe(422);
+  });
+});
+
 describe("OpenAPI and the admin listener", () => {
   it("documents every new route", async () => {
     const doc = (await call(s.url, "GET", "/openapi.json")).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/queues/{queue}/messages/{id}", "/v1/progress", "/v1/results/{id}", "/v1/schedules", "/v1/schedules/{name}"]));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/queues/{queue}/messages/{id}", "/v1/progress", "/v1/results/{id}", "/v1/schedules", "/v1/schedules/{name}", "/v1/queues/{queue}/peek", "/v1/topics/{topic}/bindings"]));
     expect(Object.keys(doc.paths["/v1/queues/{queue}/messages/{id}"])).toEqual(["get", "delete"]);
     expect(doc.components.schemas.ScheduleSpec.required).toEqual(["queue", "payload"]);
     expect(doc.components.schemas.QueueSettings.properties.keepCompleted).toBeDefined();

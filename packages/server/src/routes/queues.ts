@@ -27,6 +27,21 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     return host.stats(queue);
   });
 
+  app.get<{ Params: { queue: string } }>("/v1/queues/:queue/peek", async (req) => {
+    const queue = parseName(req.params.queue);
+    const { limit = 10 } = parse(schemas.peekQuery, coerceLimit(req.query), "query");
+    // Peeking shows payloads: a consumer's right, without leasing or counting an attempt.
+    authorize(principalOf(req), "consume", queue);
+    return { messages: await host.peek(queue, limit) };
+  });
+
+  app.get<{ Params: { topic: string } }>("/v1/topics/:topic/bindings", async (req) => {
+    const topic = parseName(req.params.topic, "topic");
+    const p = principalOf(req);
+    // Like GET /v1/queues: only the queues this token can see.
+    return { queues: (await host.bindings(topic)).filter((q) => p.can("consume", q) || p.can("produce", q) || p.can("admin", q)) };
+  });
+
   app.put<{ Params: { queue: string } }>("/v1/queues/:queue/settings", async (req, reply) => {
     const queue = parseName(req.params.queue);
     const settings = parse(schemas.settings, req.body);
@@ -57,4 +72,11 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     await host.unbind(topic, queue);
     reply.code(204);
   });
+}
+
+// Query strings are text; `limit` is a number.
+function coerceLimit(query: unknown): unknown {
+  const q = { ...(query as Record<string, unknown>) };
+  if (typeof q.limit === "string" && /^\d{1,7}$/.test(q.limit)) q.limit = Number(q.limit);
+  return q;
 }

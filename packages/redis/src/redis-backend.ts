@@ -77,6 +77,7 @@ export class RedisBackend implements QueueBackend {
   readonly #ignore = (): void => undefined;
   readonly #lost = (): void => this.#onConnectionLost();
   readonly #back = (): void => this.#onConnectionBack();
+  readonly #subscriberBack = (): void => this.#onSubscriberBack();
 
   constructor(options: RedisBackendOptions) {
     if (typeof options !== "object" || options === null || (options.client === undefined && options.connection === undefined)) {
@@ -158,6 +159,7 @@ export class RedisBackend implements QueueBackend {
       // Ping first: it fails within the retry bound when Redis is down, where the subscribe would wait.
       await this.#client.ping();
       await this.#sub.subscribe(this.keys.readyChannel);
+      this.#sub.on("ready", this.#subscriberBack);
     } catch (error) {
       this.#status = "closed";
       this.#sub.disconnect();
@@ -187,6 +189,7 @@ export class RedisBackend implements QueueBackend {
     for (const wake of this.#spaceWaiters) wake();
     this.#spaceWaiters = [];
     this.#status = "closed";
+    this.#sub.off("ready", this.#subscriberBack);
     this.#sub.disconnect();
     // A client the caller owns outlives this backend: leave no listeners on it.
     this.#client.off("close", this.#lost).off("ready", this.#back);
@@ -570,6 +573,11 @@ export class RedisBackend implements QueueBackend {
     const events = list(r[1]);
     this.#emitEvents(events);
     if (events.length > 0) this.#afterRemoval();
+    // Messages are ready: say so again. A pub/sub wake-up can be lost (Redis keeps none for a
+    // subscriber that is reconnecting, e.g. a Cluster subscriber moving to another node), and a
+    // consumer that saw its queue empty would otherwise wait for the next enqueue; this bounds
+    // that wait by one sweep interval.
+    if ((num(r[4]) ?? 0) > 0 && this.#status === "open") this.#onReady(queue);
     return { due: num(r[2]), now: num(r[3]) };
   }
 
@@ -700,6 +708,24 @@ export class RedisBackend implements QueueBackend {
   #onConnectionLost(): void {
     if (this.#status !== "open") return;
     this.#reportError(new ConnectionError(this.#target, "connection lost; reconnecting (receives fail until it is back)"));
+  }
+
+  /**
+   * The subscriber connection is back. Redis kept no wake-up published while
+   * it was away (the command connection may have been back sooner, so
+   * enqueues went through meanwhile): once it is subscribed again (this
+   * SUBSCRIBE is answered after ioredis's own resubscribe), every queue this
+   * process serves looks again.
+   */
+  #onSubscriberBack(): void {
+    if (this.#status !== "open") return;
+    this.#sub.subscribe(this.keys.readyChannel).then(
+      () => {
+        if (this.#status !== "open") return;
+        for (const q of this.#knownQueues) this.#onReady(q);
+      },
+      () => undefined, // it went away again: its next "ready" retries
+    );
   }
 
   #onConnectionBack(): void {

@@ -106,7 +106,11 @@ export class RedisBackend implements QueueBackend {
     });
   }
 
-  /** False while Redis is unreachable (an `error` event was emitted); true again once it is back. */
+  /**
+   * False while Redis is unreachable (a `ConnectionError` was emitted as an `error` event); true
+   * again once the connection is back or a command gets a reply (the scheduler's sweeps send one
+   * every `sweepIntervalMs`).
+   */
   get available(): boolean {
     return this.#available;
   }
@@ -407,11 +411,17 @@ export class RedisBackend implements QueueBackend {
   }
 
   async #guard<T>(p: Promise<T>): Promise<T> {
+    let value: T;
     try {
-      return await p;
+      value = await p;
     } catch (error) {
       throw this.#wrap(error, "command");
     }
+    // A reply proves Redis is reachable. An outage can be flagged with no reconnect to end it: a
+    // command that timed out on a connection that never dropped (Redis stalled), or one that timed
+    // out just after the connection was already back. The next reply ends it.
+    if (!this.#available) this.#onConnectionBack();
+    return value;
   }
 
   #wrap(error: unknown, context: string): MqError {

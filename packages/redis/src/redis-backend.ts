@@ -40,6 +40,8 @@ import { assertArray, assertDuration, assertName, assertPositiveInt } from "./va
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
 const COMMAND = "mqQueueOp";
+/** The same script under another name that skips auto-pipelining (see `open()`). */
+const DIRECT_COMMAND = "mqQueueOpDirect";
 
 type Client = Redis | Cluster;
 type ScriptFn = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<Reply>;
@@ -125,7 +127,10 @@ export class RedisBackend implements QueueBackend {
     if (this.#status !== "new") throw new HostClosedError("redis", `cannot open from state ${this.#status}; create a new backend`);
     const o = this.#options;
     // Auto-pipelining sends the calls of one tick in one write: many handlers acking at once cost one syscall.
-    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2, enableAutoPipelining: true };
+    // But ioredis keeps one auto-pipeline in flight per connection, so a call waits for the reply to the
+    // previous batch (and a setImmediate) before it is even written. The lease after a wake-up is on
+    // the enqueue → handler-start path: it goes out at once, under a name auto-pipelining skips.
+    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2, enableAutoPipelining: true, autoPipeliningIgnoredCommands: [DIRECT_COMMAND] };
     if (o.client !== undefined) this.#client = o.client;
     else {
       this.#ownsClient = true;
@@ -148,6 +153,7 @@ export class RedisBackend implements QueueBackend {
       throw new InvalidArgumentError("redis", "replication.replicas", "must be an integer ≥ 1");
     }
     this.#client.defineCommand(COMMAND, { lua: SCRIPT });
+    this.#client.defineCommand(DIRECT_COMMAND, { lua: SCRIPT });
     this.#client.on("error", this.#ignore); // reported through close/ready below
     this.#client.on("close", this.#lost);
     this.#client.on("ready", this.#back);
@@ -391,9 +397,9 @@ export class RedisBackend implements QueueBackend {
     void operation;
   }
 
-  /** Runs the script with `keys`; connection trouble becomes `ConnectionError`. */
-  async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
-    const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${COMMAND}Buffer`]!.bind(this.#client);
+  /** Runs the script with `keys` (`direct`: written at once, not auto-pipelined); connection trouble becomes `ConnectionError`. */
+  async #call(keys: readonly string[], args: readonly (string | Buffer)[], direct = false): Promise<Reply> {
+    const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${direct ? DIRECT_COMMAND : COMMAND}Buffer`]!.bind(this.#client);
     const reply = await this.#guard<Reply>(fn(keys.length, ...keys, this.keys.readyChannel, ...args));
     if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
@@ -556,7 +562,7 @@ export class RedisBackend implements QueueBackend {
 
   async #lease(queue: string, max: number, leaseMs: number): Promise<Delivery[]> {
     const base = this.keys.base(queue);
-    const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))]);
+    const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))], true);
     const r = this.#check(reply, [], []);
     const leaseExpiresAt = num(r[1]) ?? 0;
     this.#emitEvents(list(r[2]));

@@ -310,8 +310,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(await b.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(0);
     await b.configureQueue("q", { rateLimit: null });
     expect(await b.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(0); // still capped in flight
-    await b.configureQueue("q", { maxInFlight: null });
-    expect(await b.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(3);
+    const waiting = b.receive("q", { max: 10, leaseMs: LEASE, waitMs: 30_000 });
+    await b.configureQueue("q", { maxInFlight: null }); // lifting a limit wakes a waiting receive
+    expect(await waiting).toHaveLength(3);
     expect((await b.stats("q")).settings).toMatchObject({ rateLimit: null, maxInFlight: null });
   });
 

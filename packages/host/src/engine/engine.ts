@@ -439,6 +439,9 @@ export class Engine implements QueueBackend {
     assertName("configureQueue", "queue", queue);
     const valid = validateQueueSettings(settings, `queues.${queue}`);
     await this.#commit([["configure", queue, valid]]);
+    // A lifted or loosened limit may let held-back messages start: wake consumers.
+    const q = this.#state.queues.get(queue);
+    if (q !== undefined && q.ready > 0) this.#markReady(q);
   }
 
   async bind(topic: string, queue: string): Promise<void> {

@@ -586,10 +586,13 @@ export class Engine implements QueueBackend {
     const attempts: number[] = [];
     const check = this.#candidateCheck(q, now, mono);
     const bucket = q.bucket(mono);
+    // Queues without limits (the common case) skip the per-start checks entirely.
+    const limited = bucket !== undefined || q.settings.maxInFlight !== null || q.throttledUntil > now;
     while (taken.length < max) {
       // Limits are checked only when something could start, so the counters count held-back starts.
-      if (q.firstCandidate(check) === undefined || this.#queueHeld(q, now, mono, taken.length, bucket)) break;
-      const entry = q.takeCandidate(check)!;
+      if (limited && (q.firstCandidate(check) === undefined || this.#queueHeld(q, now, mono, taken.length, bucket))) break;
+      const entry = q.takeCandidate(check);
+      if (entry === undefined) break;
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
         ops.push(this.#expiryOp(q, entry, now));
         continue;

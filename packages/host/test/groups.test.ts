@@ -166,3 +166,51 @@ describe("ordering groups on the embedded host", () => {
     }
   });
 });
+
+describe("ordering groups in snapshots and replays", () => {
+  const dirs: { cleanup: () => void }[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) d.cleanup();
+  });
+
+  for (const onClose of [false, true]) it(`restores group order, skip moves, pauses and replayed dead letters from ${onClose ? "a final snapshot" : "a snapshot plus the journal after it"}`, async () => {
+    const data = tempDir("mq-groups-snap-");
+    dirs.push(data);
+    const make = (): QueueHost => createQueueHost({ dataDir: data.dir, snapshot: { everyOps: 0, everyMs: 0, onClose }, queues: { skip: { groupOnFailure: "skip" } } });
+    const h1 = make();
+    await h1.start();
+    await h1.enqueueBatch(["a1", "a2", "a3"].map((payload) => ({ queue: "skip", payload, group: "a" })));
+    const [a1] = await h1.receive("skip", { max: 10 });
+    await h1.backend.nack(a1!.receipt); // a1 goes behind a3 (before the snapshot)
+    await h1.enqueueBatch([{ queue: "dl", payload: "d1", group: "d" }, { queue: "dl", payload: "d2", group: "d" }]);
+    const [d1] = await h1.receive("dl", { max: 10 });
+    await h1.backend.nack(d1!.receipt, { deadLetter: true });
+    await h1.snapshot();
+    // After the snapshot: a2 fails too and goes behind a1; d1 is replayed into its group's back; a pause starts.
+    const [a2] = await h1.receive("skip", { max: 10 });
+    expect(a2?.message.payload).toBe("a2");
+    await h1.backend.nack(a2!.receipt);
+    await h1.deadLetters.replay(d1!.message.id);
+    await h1.enqueue("paused", "p1", { group: "p" });
+    const [p1] = await h1.receive("paused", { max: 1 });
+    await h1.backend.throttle!(p1!.receipt, 600_000);
+    await h1.stop();
+
+    const h2 = make();
+    await h2.start();
+    const drain = async (queue: string): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for (;;) {
+        const [d] = await h2.receive(queue, { max: 10 });
+        if (d === undefined) return out;
+        out.push(d.message.payload);
+        await h2.ack([d.receipt]);
+      }
+    };
+    expect(await drain("skip")).toEqual(["a3", "a1", "a2"]);
+    expect(await drain("dl")).toEqual(["d2", "d1"]);
+    expect(await drain("paused")).toEqual([]);
+    expect((await h2.stats("paused")).groups).toMatchObject({ throttled: 1 });
+    await h2.stop();
+  });
+});

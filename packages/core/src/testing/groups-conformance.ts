@@ -154,6 +154,20 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(again?.attempt).toBe(2);
   });
 
+  it("groups: under skip, an expired lease also puts its message behind the group", async () => {
+    const b = await ctx.open();
+    if (!has(b, "groups")) return;
+    await b.configureQueue("q", { groupOnFailure: "skip" });
+    await b.enqueue(["a1", "a2"].map((payload) => ({ queue: "q", payload, group: "g" })));
+    const leaseMs = ctx.manualClock() ? 50 : 400;
+    await b.receive("q", { max: 10, leaseMs });
+    await ctx.pass(leaseMs + 10);
+    const [next] = await b.receive("q", { max: 10, leaseMs: LEASE, waitMs: ctx.manualClock() ? 0 : 3_000 });
+    expect(next?.message.payload).toBe("a2");
+    await b.ack([next!.receipt]);
+    expect(await drainOneByOne(b, "q", 1)).toEqual(["a1"]);
+  });
+
   it("groups: serves ready groups round robin, so a hot group cannot starve 100 cold ones", async () => {
     const b = await ctx.open();
     if (!has(b, "groups")) return;

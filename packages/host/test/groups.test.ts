@@ -136,6 +136,17 @@ describe("ordering groups on the embedded host", () => {
     expect((await host.stats("q")).settings?.maxInFlight).toBeNull();
   });
 
+  it("drains through the dispatcher under queue and group rate limits without stalling (wake-ups at refill, no polling)", async () => {
+    host = memoryHost({ queues: { q: { rateLimit: { max: 10, perMs: 100 }, groupRateLimit: { max: 2, perMs: 50 } } } }).host;
+    let done = 0;
+    host.handle("q", () => void done++, { maxParallelism: 16 });
+    await host.start();
+    await host.enqueueBatch(Array.from({ length: 60 }, (_, n) => ({ queue: "q", payload: n, group: `g${n % 3}` })));
+    await until(() => done === 60, 30_000, "all handled");
+    const s = await host.stats("q");
+    expect(s.throttled!.rateLimit + s.throttled!.groupRateLimit).toBeGreaterThan(0);
+  });
+
   it("keeps group order across restarts in the middle of a drain (file journal)", async () => {
     const data = tempDir("mq-groups-restart-");
     dirs.push(data);

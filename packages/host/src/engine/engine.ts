@@ -590,7 +590,7 @@ export class Engine implements QueueBackend {
     const limited = bucket !== undefined || q.settings.maxInFlight !== null || q.throttledUntil > now;
     while (taken.length < max) {
       // Limits are checked only when something could start, so the counters count held-back starts.
-      if (limited && (q.firstCandidate(check) === undefined || this.#queueHeld(q, now, mono, taken.length, bucket))) break;
+      if (limited && (q.firstCandidate(check) === undefined || this.#queueHeld(q, now, mono, taken.length, bucket, true))) break;
       const entry = q.takeCandidate(check);
       if (entry === undefined) break;
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
@@ -624,18 +624,18 @@ export class Engine implements QueueBackend {
    * arms the queue's one wake-up timer where time frees it (a freed
    * `maxInFlight` slot wakes the queue through `onSlotFree`).
    */
-  #queueHeld(q: QueueState, now: number, mono: number, pending: number, bucket: ReturnType<QueueState["bucket"]>): boolean {
+  #queueHeld(q: QueueState, now: number, mono: number, pending: number, bucket: ReturnType<QueueState["bucket"]>, count: boolean): boolean {
     if (q.throttledUntil > now) {
       this.#armWake(q, q.throttledUntil - now);
       return true;
     }
     const cap = q.settings.maxInFlight;
     if (cap !== null && q.inFlight + pending >= cap) {
-      q.throttleCounts.maxInFlight++;
+      if (count) q.throttleCounts.maxInFlight++;
       return true;
     }
     if (bucket !== undefined && !bucket.available(mono)) {
-      q.throttleCounts.rateLimit++;
+      if (count) q.throttleCounts.rateLimit++;
       this.#armWake(q, bucket.msUntilToken(mono));
       return true;
     }
@@ -659,6 +659,7 @@ export class Engine implements QueueBackend {
       }
       const bucket = q.groupBucket(g.name, mono);
       if (bucket !== undefined && !bucket.available(mono)) {
+        // Counted whoever looks: a parked group leaves the lanes, so this happens once per park.
         q.throttleCounts.groupRateLimit++;
         g.parkedUntil = now + bucket.msUntilToken(mono);
         this.#leases.schedule(groupWakeIdOf(q, g.name), g.parkedUntil);
@@ -673,8 +674,9 @@ export class Engine implements QueueBackend {
     if (q.ready === 0) return false;
     const now = this.#clock.now();
     const mono = this.#clock.monotonic();
+    // Not counted: only a receive that was held back counts as a deferred start.
     if (q.firstCandidate(this.#candidateCheck(q, now, mono)) === undefined) return false;
-    return !this.#queueHeld(q, now, mono, 0, q.bucket(mono));
+    return !this.#queueHeld(q, now, mono, 0, q.bucket(mono), false);
   }
 
   /** Wakes the queue (waiters and `ready` listeners) in `ms`, unless an earlier wake-up is armed. */

@@ -3,7 +3,6 @@ import {
   HostClosedError,
   InvalidArgumentError,
   LeaseLostError,
-  MAX_TIMER_MS,
   MessageInFlightError,
   MqError,
   NotFoundError,
@@ -37,12 +36,13 @@ import { LeaseManager } from "@mq/lease";
 import { EventEmitter } from "eventemitter3";
 import { decodePayload, encodePayload } from "../payload-codec";
 import { createDeadLetterApi } from "./dead-letter-api";
-import { EngineState, GROUP_PREFIX, groupWakeId, TTL_PREFIX } from "./engine-state";
+import { EngineState, GROUP_PREFIX, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
 import { planEnqueue } from "./enqueue-planner";
 import type { Op } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
+import { StartGate } from "./start-gate";
 import { assertArray, assertDuration, assertKnownKeys, assertName, assertPositiveInt } from "./validate";
 import { validateQueueSettings } from "./queue-settings";
 import { SCHEDULE_PREFIX, toScheduleInfo } from "./schedule-record";
@@ -88,6 +88,7 @@ export class Engine implements QueueBackend {
   readonly #leases: LeaseManager;
   readonly #state: EngineState;
   readonly #waiters: ReceiveWaiters;
+  readonly #gate: StartGate;
   readonly #pendingReady = new Set<QueueState>();
   #spaceWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
@@ -120,6 +121,7 @@ export class Engine implements QueueBackend {
       options.deadLetterLimit,
     );
     this.#waiters = new ReceiveWaiters(options.clock);
+    this.#gate = new StartGate({ clock: options.clock, leases: this.#leases, isOpen: () => this.#status === "open", wake: (q) => this.#markReady(q) });
     this.deadLetters = createDeadLetterApi({
       store: this.#state.deadLetters,
       assertOpen: () => this.#assertOpen("deadLetters"),
@@ -181,7 +183,7 @@ export class Engine implements QueueBackend {
     if (options.drain === true && this.#failure === undefined) await this.#drained();
     const closed = new HostClosedError("host", "closing");
     this.#waiters.rejectAll(closed);
-    for (const q of this.#state.queues.values()) this.#disarmWake(q);
+    for (const q of this.#state.queues.values()) this.#gate.disarm(q);
     for (const wake of this.#spaceWaiters) wake();
     this.#spaceWaiters = [];
     this.#leases.close();
@@ -584,13 +586,13 @@ export class Engine implements QueueBackend {
     const taken: Entry[] = [];
     const ids: string[] = [];
     const attempts: number[] = [];
-    const check = this.#candidateCheck(q, now, mono);
+    const check = this.#gate.candidateCheck(q, now, mono);
     const bucket = q.bucket(mono);
     // Queues without limits (the common case) skip the per-start checks entirely.
     const limited = bucket !== undefined || q.settings.maxInFlight !== null || q.throttledUntil > now;
     while (taken.length < max) {
       // Limits are checked only when something could start, so the counters count held-back starts.
-      if (limited && (q.firstCandidate(check) === undefined || this.#queueHeld(q, now, mono, taken.length, bucket, true))) break;
+      if (limited && (q.firstCandidate(check) === undefined || this.#gate.queueHeld(q, now, mono, taken.length, bucket, true))) break;
       const entry = q.takeCandidate(check);
       if (entry === undefined) break;
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
@@ -617,86 +619,6 @@ export class Engine implements QueueBackend {
     }
     if (expired > 0) this.#afterRemoval();
     return committed.then(() => deliveries);
-  }
-
-  /**
-   * True when a queue-wide limit holds the next start back; counts it and
-   * arms the queue's one wake-up timer where time frees it (a freed
-   * `maxInFlight` slot wakes the queue through `onSlotFree`).
-   */
-  #queueHeld(q: QueueState, now: number, mono: number, pending: number, bucket: ReturnType<QueueState["bucket"]>, count: boolean): boolean {
-    if (q.throttledUntil > now) {
-      this.#armWake(q, q.throttledUntil - now);
-      return true;
-    }
-    const cap = q.settings.maxInFlight;
-    if (cap !== null && q.inFlight + pending >= cap) {
-      if (count) q.throttleCounts.maxInFlight++;
-      return true;
-    }
-    if (bucket !== undefined && !bucket.available(mono)) {
-      if (count) q.throttleCounts.rateLimit++;
-      this.#armWake(q, bucket.msUntilToken(mono));
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Whether a lane's entry may start: ungrouped ones always; a grouped one
-   * only as its group's offered head, outside a pause, with a token in the
-   * group's bucket. A held-back group is parked with a wake-up at the time it
-   * frees (one schedule per group on the lease heap, no polling).
-   */
-  #candidateCheck(q: QueueState, now: number, mono: number): (entry: Entry) => boolean {
-    return (entry) => {
-      if (entry.group === undefined) return true;
-      const g = q.groups.get(entry.group);
-      if (g === undefined || g.queued !== entry) return false;
-      if (g.throttledUntil > now) {
-        this.#leases.schedule(groupWakeIdOf(q, g.name), g.throttledUntil);
-        return false;
-      }
-      const bucket = q.groupBucket(g.name, mono);
-      if (bucket !== undefined && !bucket.available(mono)) {
-        // Counted whoever looks: a parked group leaves the lanes, so this happens once per park.
-        q.throttleCounts.groupRateLimit++;
-        g.parkedUntil = now + bucket.msUntilToken(mono);
-        this.#leases.schedule(groupWakeIdOf(q, g.name), g.parkedUntil);
-        return false;
-      }
-      return true;
-    };
-  }
-
-  /** True when a receive on `q` would lease something now (arms the wake-ups of any limit in the way). */
-  #canServe(q: QueueState): boolean {
-    if (q.ready === 0) return false;
-    const now = this.#clock.now();
-    const mono = this.#clock.monotonic();
-    // Not counted: only a receive that was held back counts as a deferred start.
-    if (q.firstCandidate(this.#candidateCheck(q, now, mono)) === undefined) return false;
-    return !this.#queueHeld(q, now, mono, 0, q.bucket(mono), false);
-  }
-
-  /** Wakes the queue (waiters and `ready` listeners) in `ms`, unless an earlier wake-up is armed. */
-  #armWake(q: QueueState, ms: number): void {
-    if (this.#status !== "open") return;
-    const at = this.#clock.monotonic() + ms;
-    if (q.wakeAt !== undefined && q.wakeAt <= at) return;
-    this.#disarmWake(q);
-    q.wakeAt = at;
-    q.wakeTimer = this.#clock.setTimeout(() => {
-      q.wakeTimer = undefined;
-      q.wakeAt = undefined;
-      this.#markReady(q);
-    }, Math.min(Math.max(1, Math.ceil(ms)), MAX_TIMER_MS));
-  }
-
-  #disarmWake(q: QueueState): void {
-    if (q.wakeTimer !== undefined) this.#clock.clearTimeout(q.wakeTimer);
-    q.wakeTimer = undefined;
-    q.wakeAt = undefined;
   }
 
   #completion(id: string): CompletedMessage | undefined {
@@ -843,8 +765,8 @@ export class Engine implements QueueBackend {
     this.#pendingReady.clear();
     for (const q of queues) {
       if (q.ready === 0) continue;
-      this.#waiters.serve(q.name, () => this.#canServe(q), (max, leaseMs) => this.#leaseBatch(q, max, leaseMs) ?? Promise.resolve([]));
-      if (this.events.listenerCount("ready") > 0 && this.#canServe(q)) this.events.emit("ready", q.name);
+      this.#waiters.serve(q.name, () => this.#gate.canStart(q), (max, leaseMs) => this.#leaseBatch(q, max, leaseMs) ?? Promise.resolve([]));
+      if (this.events.listenerCount("ready") > 0 && this.#gate.canStart(q)) this.events.emit("ready", q.name);
     }
   }
 
@@ -916,10 +838,6 @@ function encodeResult(value: unknown, logger: Logger | undefined): Uint8Array | 
     logger?.warn({ error: String(error) }, "a handler result could not be encoded; the completion is kept without it");
     return null;
   }
-}
-
-function groupWakeIdOf(q: QueueState, group: string): string {
-  return groupWakeId(q.name, group);
 }
 
 function assertMessageId(operation: string, id: unknown): asserts id is string {

@@ -178,6 +178,20 @@ describe("ordering groups on the embedded host", () => {
   });
 });
 
+describe("limit options", () => {
+  it("validates limits given in code and at runtime, naming every bad path", async () => {
+    expect(() => createQueueHost({ durability: "none", defaults: { rateLimit: { max: 0, perMs: 10 } }, queues: { q: { maxInFlight: 0, groupOnFailure: "later" as never } } })).toThrow(
+      /defaults\.rateLimit\.max.*queues\.q\.maxInFlight.*queues\.q\.groupOnFailure/s,
+    );
+    const host = createQueueHost({ durability: "none", defaults: { groupRateLimit: { max: 3, perMs: 1_000 } }, queues: { q: { maxInFlight: 4 } } });
+    await host.start();
+    expect((await host.stats("q")).settings).toMatchObject({ groupRateLimit: { max: 3, perMs: 1_000 }, maxInFlight: 4, rateLimit: null, groupOnFailure: "block" });
+    await expect(host.configureQueue("q", { rateLimit: { max: 1, perMs: -1 } })).rejects.toMatchObject({ code: "MQ_INVALID_OPTIONS" });
+    await expect(host.enqueue("q", 1, { group: "" })).rejects.toMatchObject({ code: "MQ_INVALID_ARGUMENT" });
+    await host.stop();
+  });
+});
+
 describe("ordering groups in snapshots and replays", () => {
   const dirs: { cleanup: () => void }[] = [];
   afterEach(() => {

@@ -1,7 +1,7 @@
 import { AbortedError, TimeoutError, type CompletedMessage, type DeadLetterApi, type Delivery, type EnqueueItem, type EnqueueOptions, type EnqueueResult, type Message, type MessageInfo, type NackOptions, type NackOutcome, type QueueSettings, type QueueStats, type ScheduleInfo, type ScheduleSpec } from "@mq/core";
 import { createDispatcher, type Dispatcher, type Logger, type HandlerOptions, type HandlerRegistration, type HandlerSpec } from "@mq/dispatcher";
 import { HttpTransport, type TransportOptions } from "./http-transport";
-import { NetworkBackend } from "./network-backend";
+import { NetworkBackend, type QueueLimits } from "./network-backend";
 import { SocketSession, type ReconnectOptions } from "./socket-session";
 import { Subscription, type SubscribeOptions, type SubscriptionHandler } from "./subscription";
 import { defaultWebSocket, type WebSocketConstructor } from "./websocket-impl";
@@ -129,6 +129,16 @@ export class MqClient {
   /** Queues bound to `topic` (those this token can see). */
   bindings(topic: string): Promise<string[]> {
     return this.backend.bindings(topic);
+  }
+
+  /** The queue's rate limits, in-flight cap and group failure mode (`null`: no limit). */
+  limits(queue: string): Promise<QueueLimits> {
+    return this.backend.limits(queue);
+  }
+
+  /** Changes the queue's limits at runtime (only the fields given; `null` removes one; needs admin); resolves with those in force. */
+  setLimits(queue: string, limits: Partial<QueueLimits>): Promise<QueueLimits> {
+    return this.backend.setLimits(queue, limits);
   }
 
   /** Where message `id` of `queue` is: ready, delayed, in-flight (with progress), completed (with result), dead-lettered or unknown. */

@@ -1,6 +1,7 @@
 export { createClient, MqClient } from "./create-client";
 export type { ClientEnqueueOptions, ClientOptions } from "./create-client";
 export { NetworkBackend } from "./network-backend";
+export type { QueueLimits } from "./network-backend";
 export { Subscription } from "./subscription";
 export type { SubscribeOptions, SubscriptionHandler } from "./subscription";
 export type { ReconnectOptions } from "./socket-session";

@@ -5,6 +5,9 @@ import {
   MQ_ERROR_CODES,
   MqError,
   type AckOptions,
+  type BackendCapabilities,
+  type GroupFailureMode,
+  type RateLimit,
   type BackendEvents,
   type CompletedMessage,
   type Message,
@@ -31,6 +34,14 @@ import type { SocketSession } from "./socket-session";
 import { WatchedEmitter } from "./watched-emitter";
 
 const q = encodeURIComponent;
+
+/** A queue's limits as the server reports them (the shape of `@mq/admin`'s limits); `null` means no limit. */
+export interface QueueLimits {
+  readonly rateLimit: RateLimit | null;
+  readonly groupRateLimit: RateLimit | null;
+  readonly maxInFlight: number | null;
+  readonly groupOnFailure: GroupFailureMode;
+}
 /** Events the server forwards over the WebSocket once someone here listens for them. */
 const FORWARDED: ReadonlySet<keyof BackendEvents> = new Set<keyof BackendEvents>(["progress", "completed", "deadLettered"]);
 
@@ -60,6 +71,7 @@ export class NetworkBackend implements QueueBackend {
   // Receipt -> message, so `acked`/`nacked` events can name what they settled. Bounded: the oldest go first.
   readonly #held = new Map<string, { queue: string; id: string; attempt: number }>();
   #state: "new" | "open" | "closed" = "new";
+  #capabilities: BackendCapabilities = {};
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   // Event kinds asked of the server, and the request that asked last (lookups wait for it: see completion()).
   readonly #forwarded = new Set<keyof BackendEvents>();
@@ -94,7 +106,26 @@ export class NetworkBackend implements QueueBackend {
     if (this.#state === "closed") throw new HostClosedError("client", "closed");
     await this.#session.start();
     await this.#session.request(this.#watchFrame());
+    this.#capabilities = await this.#fetchCapabilities();
     this.#state = "open";
+  }
+
+  /**
+   * The server's optional features (ordering groups, rate limits, maxInFlight,
+   * throttle), read at `open()`: this backend has exactly what the server's has.
+   */
+  get capabilities(): BackendCapabilities {
+    return this.#capabilities;
+  }
+
+  async #fetchCapabilities(): Promise<BackendCapabilities> {
+    try {
+      return (await this.#http.request<{ capabilities?: BackendCapabilities }>("GET", "/v1/capabilities")).capabilities ?? {};
+    } catch (error) {
+      // A server from before capabilities existed has none of them.
+      if (MqError.hasCode(error, MQ_ERROR_CODES.NOT_FOUND)) return {};
+      throw error;
+    }
   }
 
   #watchFrame(): Record<string, unknown> {
@@ -165,6 +196,13 @@ export class NetworkBackend implements QueueBackend {
     this.#held.delete(receipt);
     if (held !== undefined) this.events.emit("nacked", { queue: held.queue, id: held.id, attempt: held.attempt, action: outcome.action });
     return outcome;
+  }
+
+  /** Backs off without failing: the message is ready again with its attempt unused, and its group (or queue) starts nothing for `ms`. */
+  async throttle(receipt: string, ms: number): Promise<void> {
+    this.#check();
+    await this.#http.request("POST", "/v1/throttle", { receipt, ms });
+    this.#held.delete(receipt);
   }
 
   async extend(receipt: string, leaseMs: number): Promise<void> {
@@ -269,6 +307,18 @@ export class NetworkBackend implements QueueBackend {
   async bindings(topic: string): Promise<string[]> {
     this.#check();
     return (await this.#http.request<{ queues: string[] }>("GET", `/v1/topics/${q(topic)}/bindings`)).queues;
+  }
+
+  /** The queue's limits (`null`: no limit); needs produce or consume. */
+  async limits(queue: string): Promise<QueueLimits> {
+    this.#check();
+    return this.#http.request<QueueLimits>("GET", `/v1/queues/${q(queue)}/limits`);
+  }
+
+  /** Changes the queue's limits at runtime (only the fields given; `null` removes one); needs admin. */
+  async setLimits(queue: string, limits: Partial<QueueLimits>): Promise<QueueLimits> {
+    this.#check();
+    return this.#http.request<QueueLimits>("PUT", `/v1/queues/${q(queue)}/limits`, limits);
   }
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {

@@ -1,4 +1,4 @@
-import { toErrorInfo, type Delivery } from "@mq/core";
+import { RateLimitedError, toErrorInfo, type Delivery } from "@mq/core";
 import type { NetworkBackend } from "./network-backend";
 import type { SocketSession } from "./socket-session";
 
@@ -79,6 +79,15 @@ export class Subscription {
       if (result === undefined) await this.#settle({ op: "ack", receipts: [delivery.receipt] }, () => this.#backend.ack([delivery.receipt]));
       else await this.#settle({ op: "ack", receipts: [delivery.receipt], results: [result] }, () => this.#backend.ack([delivery.receipt], [], { results: [result] }));
     } catch (error) {
+      // A handler that hit someone else's rate limit backs off without using an attempt (issue 16).
+      if (error instanceof RateLimitedError && error.retryAfterMs > 0) {
+        const ms = Math.round(error.retryAfterMs);
+        const backedOff = await this.#settle({ op: "throttle", receipt: delivery.receipt, ms }, () => this.#backend.throttle(delivery.receipt, ms)).then(
+          () => true,
+          () => false,
+        );
+        if (backedOff) return;
+      }
       const info = toErrorInfo(error);
       await this.#settle({ op: "nack", receipt: delivery.receipt, reason: { name: info.name, message: info.message } }, () => this.#backend.nack(delivery.receipt, { reason: info })).catch(() => undefined);
     } finally {

@@ -9,16 +9,19 @@ import { openClient, startServer, tempDir } from "./support";
 // production), and with the server's host on a manual clock, so the tests that
 // need hours to pass (a delayed message cancelled, then its delay over after a
 // restart; schedules) run in milliseconds and a slow machine cannot eat a lease.
+// The suite enqueues 300 messages in one atomic call and long-polls for 30 s; the server's defaults (100, 20 s) are lower.
+const LIMITS = { maxBatch: 500, maxWaitMs: 60_000 };
+
 function fixture(options: { manualClock: boolean }) {
   return async () => {
     const data = tempDir("mq-client-conf-");
     const clock = options.manualClock ? createManualClock(Date.now()) : undefined;
-    let server = await startServer({ dataDir: data.dir, ...(clock === undefined ? {} : { clock }) });
+    let server = await startServer({ dataDir: data.dir, server: LIMITS, ...(clock === undefined ? {} : { clock }) });
     let client = await openClient(server.url);
     const reopen = async (): Promise<QueueBackend> => {
       await client.close();
       await server.stop();
-      server = await startServer({ dataDir: data.dir, ...(clock === undefined ? {} : { clock }) });
+      server = await startServer({ dataDir: data.dir, server: LIMITS, ...(clock === undefined ? {} : { clock }) });
       client = await openClient(server.url);
       return options.manualClock ? client.backend : withoutCancel(client.backend);
     };

@@ -166,6 +166,32 @@ describe("MqClient job methods", () => {
   });
 });
 
+describe("ordering groups and throttle over the network (issue 16)", () => {
+  it("announces the server's capabilities and backs a subscriber off with RateLimitedError, attempt unused", async () => {
+    const c = await openClient(s.url, { token: "all" });
+    expect(c.backend.capabilities).toEqual({ groups: true, rateLimits: true, maxInFlight: true, throttle: true });
+    await c.enqueue("j-throttle", "a", { group: "g" });
+    await c.enqueue("j-throttle", "b", { group: "g" });
+    const seen: string[] = [];
+    const sub = c.subscribe<string>(
+      "j-throttle",
+      (d) => {
+        seen.push(`${d.message.payload}@${d.attempt}`);
+        if (seen.length === 1) throw new RateLimitedError(200);
+      },
+      { credit: 5 },
+    );
+    for (let i = 0; i < 500 && seen.length < 3; i++) await sleep(10);
+    sub.close();
+    // The group kept its order and the backed-off head was not charged an attempt.
+    expect(seen).toEqual(["a@1", "a@1", "b@1"]);
+    expect(await c.setLimits("j-throttle", { maxInFlight: 4, groupRateLimit: { max: 10, perMs: 1_000 } })).toEqual({ rateLimit: null, groupRateLimit: { max: 10, perMs: 1_000 }, maxInFlight: 4, groupOnFailure: "block" });
+    expect((await c.limits("j-throttle")).maxInFlight).toBe(4);
+    await expect(c.setLimits("j-throttle", { maxInFlight: 0 })).rejects.toBeInstanceOf(InvalidOptionsError);
+    await c.close();
+  });
+});
+
 describe("errors: every code the server sends comes back as its class", () => {
   const table: [MqErrorCode, MqError, new (...args: never[]) => MqError][] = [
     [MQ_ERROR_CODES.INVALID_OPTIONS, new InvalidOptionsError("host", [{ path: "x", message: "bad" }]), InvalidOptionsError],

@@ -1,7 +1,7 @@
 import type { Logger } from "@mq/core";
 
 /** Operations that destroy or move data, or change who may do what (DS16). */
-export type AuditAction = "queue.purge" | "queue.settings" | "topic.bind" | "topic.unbind" | "deadLetters.replay" | "deadLetters.purge" | "tokens.reload" | "schedule.put" | "schedule.delete" | "message.cancel";
+export type AuditAction = "queue.purge" | "queue.settings" | "topic.bind" | "topic.unbind" | "deadLetters.replay" | "deadLetters.purge" | "tokens.reload" | "queue.limits" | "schedule.put" | "schedule.delete" | "message.cancel";
 
 /** One audit record: who did what to which target, and how it ended. Never holds a token or a payload. */
 export interface AuditEvent {

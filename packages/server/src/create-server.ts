@@ -60,6 +60,7 @@ const AUDITED: Readonly<Record<string, AuditAction>> = {
   "DELETE /v1/topics/:topic/bindings/:queue": "topic.unbind",
   "POST /v1/dead-letters/replay": "deadLetters.replay",
   "POST /v1/dead-letters/purge": "deadLetters.purge",
+  "PUT /v1/queues/:queue/limits": "queue.limits",
   "PUT /v1/schedules/:name": "schedule.put",
   "DELETE /v1/schedules/:name": "schedule.delete",
   "DELETE /v1/queues/:queue/messages/:id": "message.cancel",

@@ -1,3 +1,4 @@
+import { MAX_GROUP_LENGTH } from "@mq/core";
 import type { ResolvedServerOptions } from "./options";
 import { MESSAGE_ID_PATTERN, SCHEDULE_NAME_PATTERN } from "./validation";
 
@@ -24,6 +25,8 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   },
   "/v1/nack": { post: { summary: "Fail an attempt: retry after `delayMs`, or dead-letter", scope: "consume", body: "NackRequest", ok: "200" } },
   "/v1/extend": { post: { summary: "Change visibility: the lease ends `visibilityTimeoutMs` from now", scope: "consume", body: "ExtendRequest", ok: "204" } },
+  "/v1/throttle": { post: { summary: "Back off without failing `{ receipt, ms }`: the message is ready again with its attempt unused, and its ordering group (or the whole queue when it has none) starts nothing for `ms`", scope: "consume", body: "ThrottleRequest", ok: "204" } },
+  "/v1/capabilities": { get: { summary: "Optional backend features of this server `{ contractVersion, capabilities: { groups?, rateLimits?, maxInFlight?, throttle? } }`", scope: "any", ok: "200" } },
   "/v1/release": { post: { summary: "Hand back unstarted deliveries: ready at once, attempt not used", scope: "consume", body: "ReleaseRequest", ok: "204" } },
   "/v1/queues": { get: { summary: "Names of the queues this token can see", scope: "any", ok: "200" } },
   "/v1/stats": { get: { summary: "Stats summed over every queue", scope: "admin", ok: "200" } },
@@ -31,6 +34,10 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   "/v1/queues/{queue}/peek": { get: { summary: "Up to `?limit=` (default 10, ≤ maxReceive) ready messages in delivery order, without leasing them or counting an attempt", scope: "consume", ok: "200" } },
   "/v1/topics/{topic}/bindings": { get: { summary: "Queues bound to the topic (those this token can see)", scope: "any", ok: "200" } },
   "/v1/queues/{queue}/settings": { put: { summary: "Change a queue's settings (maxAttempts, capacity, dedupMode, ...)", scope: "admin", body: "QueueSettings", ok: "204" } },
+  "/v1/queues/{queue}/limits": {
+    get: { summary: "The queue's limits `{ rateLimit, groupRateLimit, maxInFlight, groupOnFailure }` (`null`: no limit)", scope: "produce or consume", ok: "200" },
+    put: { summary: "Change limits at runtime (only the fields given; `null` removes one); answers the limits now in force", scope: "admin", body: "QueueLimits", ok: "200" },
+  },
   "/v1/queues/{queue}/purge": { post: { summary: "Delete every ready and delayed message (`?confirm=true`); in-flight ones finish", scope: "admin", ok: "200" } },
   "/v1/topics/{topic}/bindings/{queue}": {
     put: { summary: "Bind a topic to a queue", scope: "admin", ok: "204" },
@@ -83,10 +90,12 @@ export function openApiDocument(o: ResolvedServerOptions): unknown {
       causationId: { type: "string", maxLength: 128 },
       headers: { type: "object", maxProperties: 32, additionalProperties: { type: "string", maxLength: 1024 } },
       maxAttempts: int(1, 1_000_000),
+      group: { type: "string", minLength: 1, maxLength: MAX_GROUP_LENGTH, description: "ordering group: delivered in enqueue order, one in flight at a time" },
       backoff: { oneOf: [int(0, o.maxDelayMs), { type: "object", required: ["type", "baseMs"], properties: { type: { enum: ["fixed", "exponential"] }, baseMs: int(0, o.maxDelayMs), maxMs: int(0, o.maxDelayMs), jitter: { type: "boolean" } } }] },
     },
   };
   const { payload: _payload, ...optionProperties } = message.properties;
+  const rateLimitSchema = { oneOf: [{ type: "object", required: ["max", "perMs"], additionalProperties: false, properties: { max: int(1), perMs: int(1) } }, { type: "null" }], description: "token bucket on starts: `max` per `perMs`; null removes it" };
   return {
     openapi: "3.1.0",
     info: { title: "@mq/server", version: "1", description: "SQS-like HTTP API of @mq. JSON by default; send and accept application/msgpack for binary payloads." },
@@ -98,6 +107,8 @@ export function openApiDocument(o: ResolvedServerOptions): unknown {
         EnqueueRequest: { type: "object", required: ["items"], properties: { items: { type: "array", maxItems: o.maxBatch } } },
         ReceiveRequest: { type: "object", properties: { max: int(1, o.maxReceive), visibilityTimeoutMs: int(1, o.maxLeaseMs), waitMs: int(0, o.maxWaitMs) } },
         AckRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } }, publish: { type: "array" }, results: { type: "array", description: "one value per receipt, same order" } } },
+        QueueLimits: { type: "object", additionalProperties: false, properties: { rateLimit: rateLimitSchema, groupRateLimit: rateLimitSchema, maxInFlight: { oneOf: [int(1), { type: "null" }] }, groupOnFailure: { enum: ["block", "skip"] } } },
+        ThrottleRequest: { type: "object", required: ["receipt", "ms"], additionalProperties: false, properties: { receipt: { type: "string" }, ms: int(1, o.maxDelayMs) } },
         ProgressRequest: { type: "object", required: ["receipt", "value"], additionalProperties: false, properties: { receipt: { type: "string" }, value: {} } },
         ScheduleSpec: {
           type: "object",
@@ -130,6 +141,10 @@ export function openApiDocument(o: ResolvedServerOptions): unknown {
             dedupWindowMs: int(0),
             onExpire: { enum: ["drop", "dead-letter"] },
             defaultLeaseMs: int(1, o.maxLeaseMs),
+            rateLimit: rateLimitSchema,
+            groupRateLimit: rateLimitSchema,
+            maxInFlight: { oneOf: [int(1), { type: "null" }] },
+            groupOnFailure: { enum: ["block", "skip"] },
             keepCompleted: { type: "object", additionalProperties: false, description: "keep completions (with the handlers' results) for lookup", properties: { count: int(1, 10_000_000), ageMs: int(1) } },
           },
         },

@@ -1,3 +1,4 @@
+import { MAX_GROUP_LENGTH } from "@mq/core";
 import * as v from "valibot";
 import { invalidField } from "./http-errors";
 import type { ResolvedServerOptions } from "./options";
@@ -26,6 +27,11 @@ export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const messageId = v.pipe(v.string(), v.regex(MESSAGE_ID_PATTERN, "must match ^[A-Za-z0-9_.:-]{1,128}$"));
 const scheduleName = v.pipe(v.string(), v.regex(SCHEDULE_NAME_PATTERN, "must match ^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"));
 
+/** Ordering groups: any text of bounded length, but no control characters (they end up in logs and the dashboard). */
+const GROUP_PATTERN = new RegExp(`^[^\\x00-\\x1f\\x7f]{1,${MAX_GROUP_LENGTH}}$`);
+/** A token bucket: `max` starts per `perMs`. */
+const rateLimit = v.strictObject({ max: int(1, Number.MAX_SAFE_INTEGER), perMs: int(1, 2 ** 31 - 1) });
+
 /** A message's own retry delay: ms, or `{ type, baseMs, maxMs?, jitter? }`. */
 function backoff(maxMs: number) {
   return v.union(
@@ -50,10 +56,18 @@ export function createSchemas(o: ResolvedServerOptions) {
     headers: v.optional(headers),
     maxAttempts: v.optional(int(1, 1_000_000)),
     backoff: v.optional(backoff(o.maxDelayMs)),
+    group: v.optional(v.pipe(v.string(), v.regex(GROUP_PATTERN, `must be 1-${MAX_GROUP_LENGTH} characters without control characters`))),
   };
   const message = v.strictObject(messageFields);
   // A schedule fires its payload with these options (the host checks the combination again).
   const { payload: _payload, ...scheduleOptions } = messageFields;
+  // Limits (issue 16) are queue settings; `/limits` takes only these.
+  const limitFields = {
+    rateLimit: v.optional(v.nullable(rateLimit)),
+    groupRateLimit: v.optional(v.nullable(rateLimit)),
+    maxInFlight: v.optional(v.nullable(int(1, Number.MAX_SAFE_INTEGER))),
+    groupOnFailure: v.optional(v.picklist(["block", "skip"])),
+  };
   // An item of a mixed batch names its queue or its topic.
   const item = v.union(
     [v.strictObject({ ...messageFields, queue: name }), v.strictObject({ ...messageFields, topic: name })],
@@ -86,6 +100,7 @@ export function createSchemas(o: ResolvedServerOptions) {
     }),
     resultQuery: v.strictObject({ waitMs: v.optional(int(0, o.maxWaitMs)) }),
     peekQuery: v.strictObject({ limit: v.optional(int(1, o.maxReceive)) }),
+    throttle: v.strictObject({ receipt, ms: int(1, o.maxDelayMs) }),
     nack: v.strictObject({ receipt, delayMs: v.optional(int(0, o.maxDelayMs)), reason: v.optional(errorInfo), maxAttempts: v.optional(int(1, Number.MAX_SAFE_INTEGER)), deadLetter: v.optional(v.boolean()) }),
     extend: v.strictObject({ receipt, visibilityTimeoutMs: int(1, o.maxLeaseMs) }),
     release: v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),
@@ -99,7 +114,9 @@ export function createSchemas(o: ResolvedServerOptions) {
       onExpire: v.optional(v.picklist(["drop", "dead-letter"])),
       defaultLeaseMs: v.optional(int(1, o.maxLeaseMs)),
       keepCompleted: v.optional(v.strictObject({ count: v.optional(int(1, 10_000_000)), ageMs: v.optional(int(1, Number.MAX_SAFE_INTEGER)) })),
+      ...limitFields,
     }),
+    limits: v.strictObject(limitFields),
     dlqList: v.strictObject({ queue: v.optional(name), reason: v.optional(printable), limit: v.optional(int(1, 1_000)), cursor: v.optional(v.pipe(v.string(), v.maxLength(512))) }),
     dlqFilter: v.strictObject({ queue: v.optional(name), reason: v.optional(printable) }),
     dlqReplay: v.strictObject({ id: v.optional(printable), queue: v.optional(name), reason: v.optional(printable), toQueue: v.optional(name) }),

@@ -46,6 +46,10 @@ const ROUTES: readonly [string, string][] = [
   ["DELETE", "/v1/schedules/fz-sched"],
   ["GET", "/v1/queues/fz/peek"],
   ["GET", "/v1/topics/fz-topic/bindings"],
+  ["POST", "/v1/throttle"],
+  ["GET", "/v1/capabilities"],
+  ["GET", "/v1/queues/fz/limits"],
+  ["PUT", "/v1/queues/fz-settings/limits"],
 ];
 
 // Near-valid bodies reach the validators' inner branches; plain JSON values and raw bytes reach the decoders.

@@ -343,3 +343,70 @@ describe("WebSocket: progress, ack with results, forwarded events", () => {
     ws.close();
   });
 });
+
+describe("ordering groups, limits and throttle (issue 16)", () => {
+  it("announces the backend's capabilities", async () => {
+    const r = await call(s.url, "GET", "/v1/capabilities", undefined, as("cons"));
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ contractVersion: 1, capabilities: { groups: true, rateLimits: true, maxInFlight: true, throttle: true } });
+    expect((await call(s.url, "GET", "/v1/capabilities")).status).toBe(401);
+  });
+
+  it("carries a message's group and delivers a group one at a time, in order", async () => {
+    await send("jobs-groups", { messages: [{ payload: 1, group: "customer-42" }, { payload: 2, group: "customer-42" }] });
+    const got = (await call(s.url, "POST", "/v1/queues/jobs-groups/receive", { max: 10 }, as("cons"))).body.messages;
+    expect(got).toHaveLength(1);
+    expect(got[0].message).toMatchObject({ payload: 1, group: "customer-42" });
+    for (const group of ["", "x".repeat(257), "a\nb", 5]) {
+      const bad = await call(s.url, "POST", "/v1/queues/jobs-groups/messages", { payload: 1, group }, as("prod"));
+      expect(bad.status).toBe(422);
+    }
+  });
+
+  it("sets limits through queue settings; bad ones are 422 MQ_INVALID_OPTIONS", async () => {
+    const ok = await call(s.url, "PUT", "/v1/queues/jobs-limited/settings", { rateLimit: { max: 5, perMs: 1_000 }, groupRateLimit: { max: 1, perMs: 1_000 }, maxInFlight: 3, groupOnFailure: "skip" }, as("admin"));
+    expect(ok.status).toBe(204);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-limited/stats", undefined, as("cons"))).body.settings).toMatchObject({ rateLimit: { max: 5, perMs: 1_000 }, maxInFlight: 3, groupOnFailure: "skip" });
+    expect((await call(s.url, "PUT", "/v1/queues/jobs-limited/settings", { rateLimit: null, maxInFlight: null }, as("admin"))).status).toBe(204);
+    for (const body of [{ rateLimit: { max: 0, perMs: 1_000 } }, { rateLimit: { max: 1 } }, { maxInFlight: 0 }, { groupOnFailure: "drop" }]) {
+      const bad = await call(s.url, "PUT", "/v1/queues/jobs-limited/settings", body, as("admin"));
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.code).toBe("MQ_INVALID_OPTIONS");
+    }
+    expect((await call(s.url, "PUT", "/v1/queues/jobs-limited/settings", { maxInFlight: 2 }, as("cons"))).status).toBe(403);
+  });
+
+  it("GET/PUT /v1/queues/{queue}/limits, as @mq/admin has them; 401/403/422, audited", async () => {
+    const none = await call(s.url, "GET", "/v1/queues/jobs-lim/limits", undefined, as("prod"));
+    expect(none.body).toEqual({ rateLimit: null, groupRateLimit: null, maxInFlight: null, groupOnFailure: "block" });
+    const put = await call(s.url, "PUT", "/v1/queues/jobs-lim/limits", { rateLimit: { max: 100, perMs: 1_000 }, maxInFlight: 20 }, as("admin"));
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ rateLimit: { max: 100, perMs: 1_000 }, groupRateLimit: null, maxInFlight: 20, groupOnFailure: "block" });
+    expect((await call(s.url, "PUT", "/v1/queues/jobs-lim/limits", { rateLimit: null }, as("admin"))).body).toMatchObject({ rateLimit: null, maxInFlight: 20 });
+    expect((await call(s.url, "GET", "/v1/queues/jobs-lim/limits", undefined, as("cons"))).body.maxInFlight).toBe(20);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-lim/limits")).status).toBe(401);
+    expect((await call(s.url, "GET", "/v1/queues/jobs-lim/limits", undefined, as("other"))).status).toBe(403);
+    expect((await call(s.url, "PUT", "/v1/queues/jobs-lim/limits", { maxInFlight: 1 }, as("prod"))).status).toBe(403);
+    for (const body of [{ maxInFlight: 0 }, { rateLimit: { max: 1.5, perMs: 10 } }, { capacity: 5 }, { groupOnFailure: "drop" }]) {
+      const bad = await call(s.url, "PUT", "/v1/queues/jobs-lim/limits", body, as("admin"));
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.code).toBe("MQ_INVALID_OPTIONS");
+    }
+    expect(audits.filter((e) => e.action === "queue.limits").map((e) => e.outcome)).toEqual(["ok", "ok", "denied", "refused", "refused", "refused", "refused"]);
+  });
+
+  it("POST /v1/throttle backs off without using an attempt; 401/403/409/422", async () => {
+    await send("jobs-throttle", { payload: "t", group: "g" });
+    const d = await take("jobs-throttle");
+    expect((await call(s.url, "POST", "/v1/throttle", { receipt: d.receipt, ms: 1_000 })).status).toBe(401);
+    expect((await call(s.url, "POST", "/v1/throttle", { receipt: d.receipt, ms: 1_000 }, as("other"))).status).toBe(403);
+    expect((await call(s.url, "POST", "/v1/throttle", { receipt: d.receipt, ms: 0 }, as("cons"))).status).toBe(422);
+    expect((await call(s.url, "POST", "/v1/throttle", { receipt: d.receipt }, as("cons"))).status).toBe(422);
+    expect((await call(s.url, "POST", "/v1/throttle", { receipt: d.receipt, ms: 300 }, as("cons"))).status).toBe(204);
+    const stale = await call(s.url, "POST", "/v1/throttle", { receipt: d.receipt, ms: 300 }, as("cons"));
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe("MQ_LEASE_LOST");
+    const again = (await call(s.url, "POST", "/v1/queues/jobs-throttle/receive", { max: 1, waitMs: 5_000 }, as("cons"))).body.messages;
+    expect(again[0]).toMatchObject({ attempt: 1, message: { payload: "t" } });
+  });
+});

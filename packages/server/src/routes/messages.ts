@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { authorize } from "../auth";
 import { encodedSize } from "../codec";
 import { principalOf, requestSignal, type ServerContext } from "../context";
-import { tooLarge } from "../http-errors";
+import { invalidField, tooLarge } from "../http-errors";
 import { authorizeTopics } from "../topic-auth";
 import { parse, parseName } from "../validation";
 
@@ -109,6 +109,16 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
     const { queue, engineReceipt } = signer.open(body.receipt);
     authorize(principalOf(req), "consume", queue);
     await host.extend(engineReceipt, body.visibilityTimeoutMs);
+    reply.code(204);
+  });
+
+  app.post("/v1/throttle", async (req, reply) => {
+    const body = parse(schemas.throttle, req.body);
+    const { queue, engineReceipt } = signer.open(body.receipt);
+    authorize(principalOf(req), "consume", queue);
+    const backend = host.backend;
+    if (backend.throttle === undefined) throw invalidField("backend", "this server's backend cannot throttle; nack with a delay instead");
+    await backend.throttle(engineReceipt, body.ms);
     reply.code(204);
   });
 

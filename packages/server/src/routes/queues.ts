@@ -1,9 +1,9 @@
-import type { QueueSettings } from "@mq/core";
+import { InvalidArgumentError, InvalidOptionsError, type GroupFailureMode, type QueueSettings, type QueueStats, type RateLimit } from "@mq/core";
 import type { FastifyInstance } from "fastify";
 import { authorize } from "../auth";
 import { principalOf, type ServerContext } from "../context";
 import { RequestError } from "../http-errors";
-import { parse, parseName } from "../validation";
+import { parse, parseName, type Schemas } from "../validation";
 
 /** Queue stats, queue list, settings, purge and topic bindings. */
 export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -14,6 +14,9 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
     const names = await host.queues();
     return { queues: names.filter((q) => p.can("consume", q) || p.can("produce", q) || p.can("admin", q)) };
   });
+
+  // What the backend behind this server implements (groups, limits, throttle), so clients can announce the same.
+  app.get("/v1/capabilities", () => ({ contractVersion: host.backend.contractVersion, capabilities: host.backend.capabilities ?? {} }));
 
   app.get("/v1/stats", async (req) => {
     authorize(principalOf(req), "admin", "*");
@@ -44,10 +47,26 @@ export function registerQueueRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   app.put<{ Params: { queue: string } }>("/v1/queues/:queue/settings", async (req, reply) => {
     const queue = parseName(req.params.queue);
-    const settings = parse(schemas.settings, req.body);
+    const settings = parseSettings(schemas.settings, req.body);
     authorize(principalOf(req), "admin", queue);
     await host.configureQueue(queue, settings as QueueSettings);
     reply.code(204);
+  });
+
+  // The same shapes as @mq/admin's `/api/queues/:queue/limits`, over this server's tokens.
+  app.get<{ Params: { queue: string } }>("/v1/queues/:queue/limits", async (req) => {
+    const queue = parseName(req.params.queue);
+    const p = principalOf(req);
+    if (!p.can("produce", queue)) authorize(p, "consume", queue);
+    return limitsOf(await host.stats(queue));
+  });
+
+  app.put<{ Params: { queue: string } }>("/v1/queues/:queue/limits", async (req) => {
+    const queue = parseName(req.params.queue);
+    const update = parseSettings(schemas.limits, req.body);
+    authorize(principalOf(req), "admin", queue);
+    await host.configureQueue(queue, update);
+    return limitsOf(await host.stats(queue));
   });
 
   app.post<{ Params: { queue: string }; Querystring: { confirm?: string } }>("/v1/queues/:queue/purge", async (req) => {
@@ -79,4 +98,27 @@ function coerceLimit(query: unknown): unknown {
   const q = { ...(query as Record<string, unknown>) };
   if (typeof q.limit === "string" && /^\d{1,7}$/.test(q.limit)) q.limit = Number(q.limit);
   return q;
+}
+
+// Bad settings answer as `host.configureQueue` does: InvalidOptionsError (422, MQ_INVALID_OPTIONS) naming the field.
+function parseSettings<S extends Schemas["settings"] | Schemas["limits"]>(schema: S, body: unknown): ReturnType<typeof parse<S>> {
+  try {
+    return parse(schema, body);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new InvalidOptionsError("server", [{ path: error.argument, message: error.message.replace(/^\[mq:server\] /, "") }]);
+    throw error;
+  }
+}
+
+/** A queue's limits, as `GET/PUT /v1/queues/{queue}/limits` answer them (`null`: no limit). */
+export interface QueueLimits {
+  readonly rateLimit: RateLimit | null;
+  readonly groupRateLimit: RateLimit | null;
+  readonly maxInFlight: number | null;
+  readonly groupOnFailure: GroupFailureMode;
+}
+
+function limitsOf(stats: QueueStats): QueueLimits {
+  const s = stats.settings;
+  return { rateLimit: s?.rateLimit ?? null, groupRateLimit: s?.groupRateLimit ?? null, maxInFlight: s?.maxInFlight ?? null, groupOnFailure: s?.groupOnFailure ?? "block" };
 }

@@ -81,7 +81,7 @@ export class Subscription {
     } catch (error) {
       // A handler that hit someone else's rate limit backs off without using an attempt (issue 16).
       if (error instanceof RateLimitedError && error.retryAfterMs > 0) {
-        const ms = Math.round(error.retryAfterMs);
+        const ms = Math.max(1, Math.ceil(error.retryAfterMs));
         const backedOff = await this.#settle({ op: "throttle", receipt: delivery.receipt, ms }, () => this.#backend.throttle(delivery.receipt, ms)).then(
           () => true,
           () => false,

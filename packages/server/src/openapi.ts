@@ -108,7 +108,7 @@ export function openApiDocument(o: ResolvedServerOptions): unknown {
         ReceiveRequest: { type: "object", properties: { max: int(1, o.maxReceive), visibilityTimeoutMs: int(1, o.maxLeaseMs), waitMs: int(0, o.maxWaitMs) } },
         AckRequest: { type: "object", required: ["receipts"], properties: { receipts: { type: "array", items: { type: "string" } }, publish: { type: "array" }, results: { type: "array", description: "one value per receipt, same order" } } },
         QueueLimits: { type: "object", additionalProperties: false, properties: { rateLimit: rateLimitSchema, groupRateLimit: rateLimitSchema, maxInFlight: { oneOf: [int(1), { type: "null" }] }, groupOnFailure: { enum: ["block", "skip"] } } },
-        ThrottleRequest: { type: "object", required: ["receipt", "ms"], additionalProperties: false, properties: { receipt: { type: "string" }, ms: int(1, o.maxDelayMs) } },
+        ThrottleRequest: { type: "object", required: ["receipt", "ms"], additionalProperties: false, properties: { receipt: { type: "string" }, ms: int(1, o.maxLeaseMs) } },
         ProgressRequest: { type: "object", required: ["receipt", "value"], additionalProperties: false, properties: { receipt: { type: "string" }, value: {} } },
         ScheduleSpec: {
           type: "object",

@@ -100,7 +100,7 @@ export function createSchemas(o: ResolvedServerOptions) {
     }),
     resultQuery: v.strictObject({ waitMs: v.optional(int(0, o.maxWaitMs)) }),
     peekQuery: v.strictObject({ limit: v.optional(int(1, o.maxReceive)) }),
-    throttle: v.strictObject({ receipt, ms: int(1, o.maxDelayMs) }),
+    throttle: v.strictObject({ receipt, ms: int(1, o.maxLeaseMs) }),
     nack: v.strictObject({ receipt, delayMs: v.optional(int(0, o.maxDelayMs)), reason: v.optional(errorInfo), maxAttempts: v.optional(int(1, Number.MAX_SAFE_INTEGER)), deadLetter: v.optional(v.boolean()) }),
     extend: v.strictObject({ receipt, visibilityTimeoutMs: int(1, o.maxLeaseMs) }),
     release: v.strictObject({ receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),

@@ -59,7 +59,7 @@ export class WsGateway {
       v.strictObject({ op: v.literal("credit"), ref, queue: ctx.schemas.name, n: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
       v.strictObject({ op: v.literal("ack"), ref, receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)), results: v.optional(v.pipe(v.array(v.unknown()), v.maxLength(o.maxBatch))) }),
       v.strictObject({ op: v.literal("progress"), ref, receipt, value: v.unknown() }),
-      v.strictObject({ op: v.literal("throttle"), ref, receipt, ms: int(1, o.maxDelayMs) }),
+      v.strictObject({ op: v.literal("throttle"), ref, receipt, ms: int(1, o.maxLeaseMs) }),
       v.strictObject({ op: v.literal("nack"), ref, receipt, delayMs: v.optional(int(0, o.maxDelayMs)), deadLetter: v.optional(v.boolean()), reason: v.optional(v.strictObject({ name: v.pipe(v.string(), v.maxLength(256)), message: v.pipe(v.string(), v.maxLength(4096)) })) }),
       v.strictObject({ op: v.literal("extend"), ref, receipt, visibilityTimeoutMs: int(1, o.maxLeaseMs) }),
       v.strictObject({ op: v.literal("release"), ref, receipts: v.pipe(v.array(receipt), v.maxLength(o.maxBatch)) }),

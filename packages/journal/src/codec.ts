@@ -17,6 +17,23 @@ export const packr = new Packr({
   copyBuffers: true,
 });
 
+/**
+ * The same format, decoded without copying binary values: they come back as
+ * views of the bytes decoded. Used for snapshot item blocks only, where a
+ * consumer keeps a few fields of millions of items and copies what it keeps:
+ * a copy per value here would be a second copy (and an ArrayBuffer each).
+ */
+const viewPackr = new Packr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  mapsAsObjects: true,
+  bundleStrings: false,
+  useBigIntExtension: true,
+  int64AsType: "bigint",
+  copyBuffers: false,
+});
+
 // Every encode starts at the front of one reusable buffer: no allocation per append (callers copy the result at once).
 const scratch = Buffer.allocUnsafe(256 * 1024);
 
@@ -52,6 +69,13 @@ export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknow
   region.start = start;
   region.end = end;
   return packr.unpack(bytes, region);
+}
+
+/** Like {@link decode}, but binary values are views of `bytes` (not copies): they keep `bytes` alive. */
+export function decodeViews(bytes: Uint8Array, start: number, end: number): unknown {
+  region.start = start;
+  region.end = end;
+  return viewPackr.unpack(bytes, region);
 }
 
 /**

@@ -381,7 +381,7 @@ export class GroupCommit {
       for (let lsn = first, i = 0; lsn <= last; lsn++, i += 2) {
         (settlers[i] as (lsn: number) => void)(lsn);
         // One microtask turn: the resolved appenders' next appends reach the writer before the other half's.
-        if (++resolved === half) await null;
+        if (++resolved === half) await Promise.resolve();
       }
     }
     this.#fp("append.afterResolve");

@@ -1,4 +1,4 @@
-import { Packr, REUSE_BUFFER_MODE } from "msgpackr";
+import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE } from "msgpackr";
 
 /**
  * One msgpackr configuration for everything the journal stores. Records and
@@ -51,13 +51,16 @@ export function encode(value: unknown): Uint8Array {
  * `target` should have a few KiB free past `at`: msgpackr starts a fresh buffer otherwise.
  */
 export function encodeInto(value: unknown, target: Buffer, at: number): number | Uint8Array {
+  // msgpackr starts each value on an 8-byte boundary: start at the boundary below `at` and have it
+  // skip the 0–7 bytes up to `at` (RESERVE_START_SPACE), so the value lands exactly there without a move.
+  const skip = at & 7;
   packr.useBuffer(target);
-  packr.position = at;
-  const out = packr.pack(value, REUSE_BUFFER_MODE) as Buffer & { start: number; end: number };
-  if (out !== target) return out.subarray(out.start, out.end);
-  // msgpackr starts each value on an 8-byte boundary: close the gap so frames stay contiguous.
-  if (out.start !== at) target.copyWithin(at, out.start, out.end);
-  return at + (out.end - out.start);
+  packr.position = at - skip;
+  const out = packr.pack(value, REUSE_BUFFER_MODE | RESERVE_START_SPACE | skip) as Buffer & { start: number; end: number };
+  if (out !== target) return out.subarray(out.start + skip, out.end);
+  // Not expected (the start is aligned already); kept so frames stay contiguous whatever msgpackr does.
+  if (out.start + skip !== at) target.copyWithin(at, out.start + skip, out.end);
+  return at + (out.end - out.start - skip);
 }
 
 // One options object for every decode: recovery decodes millions of frames.

@@ -197,6 +197,7 @@ export class GroupCommit {
   }
 
   #durable(lsn: number): Promise<void> {
+    if (this.#durableLsn >= lsn) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ lsn, resolve, reject });
       this.#kickSync();

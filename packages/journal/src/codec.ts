@@ -1,4 +1,4 @@
-import { Packr, REUSE_BUFFER_MODE } from "msgpackr";
+import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE } from "msgpackr";
 
 /**
  * One msgpackr configuration for everything the journal stores. Records and
@@ -15,6 +15,23 @@ export const packr = new Packr({
   useBigIntExtension: true,
   int64AsType: "bigint",
   copyBuffers: true,
+});
+
+/**
+ * The same format, decoded without copying binary values: they come back as
+ * views of the bytes decoded. Used for snapshot item blocks only, where a
+ * consumer keeps a few fields of millions of items and copies what it keeps:
+ * a copy per value here would be a second copy (and an ArrayBuffer each).
+ */
+const viewPackr = new Packr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  mapsAsObjects: true,
+  bundleStrings: false,
+  useBigIntExtension: true,
+  int64AsType: "bigint",
+  copyBuffers: false,
 });
 
 // Every encode starts at the front of one reusable buffer: no allocation per append (callers copy the result at once).
@@ -34,13 +51,16 @@ export function encode(value: unknown): Uint8Array {
  * `target` should have a few KiB free past `at`: msgpackr starts a fresh buffer otherwise.
  */
 export function encodeInto(value: unknown, target: Buffer, at: number): number | Uint8Array {
+  // msgpackr starts each value on an 8-byte boundary: start at the boundary below `at` and have it
+  // skip the 0–7 bytes up to `at` (RESERVE_START_SPACE), so the value lands exactly there without a move.
+  const skip = at & 7;
   packr.useBuffer(target);
-  packr.position = at;
-  const out = packr.pack(value, REUSE_BUFFER_MODE) as Buffer & { start: number; end: number };
-  if (out !== target) return out.subarray(out.start, out.end);
-  // msgpackr starts each value on an 8-byte boundary: close the gap so frames stay contiguous.
-  if (out.start !== at) target.copyWithin(at, out.start, out.end);
-  return at + (out.end - out.start);
+  packr.position = at - skip;
+  const out = packr.pack(value, REUSE_BUFFER_MODE | RESERVE_START_SPACE | skip) as Buffer & { start: number; end: number };
+  if (out !== target) return out.subarray(out.start + skip, out.end);
+  // Not expected (the start is aligned already); kept so frames stay contiguous whatever msgpackr does.
+  if (out.start + skip !== at) target.copyWithin(at, out.start + skip, out.end);
+  return at + (out.end - out.start - skip);
 }
 
 // One options object for every decode: recovery decodes millions of frames.
@@ -52,6 +72,13 @@ export function decode(bytes: Uint8Array, start = 0, end = bytes.length): unknow
   region.start = start;
   region.end = end;
   return packr.unpack(bytes, region);
+}
+
+/** Like {@link decode}, but binary values are views of `bytes` (not copies): they keep `bytes` alive. */
+export function decodeViews(bytes: Uint8Array, start: number, end: number): unknown {
+  region.start = start;
+  region.end = end;
+  return viewPackr.unpack(bytes, region);
 }
 
 /**

@@ -41,14 +41,26 @@ function capture(resolve: (lsn: number) => void, reject: (error: unknown) => voi
   capturedReject = reject;
 }
 
+// When the disk would otherwise idle while the appenders work (the last pause between fdatasyncs
+// was longer than an fdatasync), a durable batch of at least this many appends is resolved in two
+// halves with a microtask turn between them, so the first half's next appends are written while
+// the second half's appenders run: the rounds split into two that alternate, one written and
+// encoded while the other is on the disk. Where the disk is the slower part it stays one round.
+const SPLIT_RESOLVE_AT = 64;
+
+/** A written group waiting for the fdatasync that covers it (`batch`): its LSNs and settlers. */
+type Written = { first: number; last: number; settlers: ((value: never) => void)[] };
+
 /**
  * Group commit. Each append is encoded straight into the current group's
  * buffer as one checksummed frame (no intermediate copy); while one group is
- * being written and fdatasynced, the next one fills the other buffer. A group
- * goes to the active segment as one positional write; in `batch` mode every
- * promise of the group resolves, in LSN order, after the one fdatasync that
- * covers it. `always` writes and syncs frame by frame. Any storage error
- * stops it for good (fail-stop).
+ * being written, the next one fills the other buffer. A group goes to the
+ * active segment as one positional write. Writing and syncing are a two-stage
+ * pipeline: the writer writes the next group while the previous one's
+ * fdatasync is on the disk (never two fdatasyncs at once), and in `batch` mode
+ * every promise resolves, in LSN order, only after an fdatasync that started
+ * after its own write completed. `always` writes and syncs frame by frame.
+ * Any storage error stops it for good (fail-stop).
  */
 export class GroupCommit {
   readonly #durability: DurabilityMode;
@@ -61,7 +73,6 @@ export class GroupCommit {
   #lastLsn: number;
   #writtenLsn: number;
   #durableLsn: number;
-  #unsynced = false;
 
   #bufs: [Buffer, Buffer] = [Buffer.allocUnsafe(INITIAL_BUFFER_BYTES), Buffer.allocUnsafe(INITIAL_BUFFER_BYTES)];
   #cur = 0;
@@ -75,9 +86,16 @@ export class GroupCommit {
   // resolve, reject, resolve, reject, … of the frames in the current group, in LSN order.
   #settlers: ((value: never) => void)[] = [];
   #frameEnds: number[] = [];
-  #inflight: ((value: never) => void)[] = [];
-  #pumping = false;
+  // The group whose write is in flight, and (batch) the written groups no fdatasync has covered yet.
+  #writing: ((value: never) => void)[] | undefined;
+  #unresolved: Written[] = [];
+  #writerRunning = false;
+  #syncLoop: Promise<void> | undefined;
   #syncRequested = false;
+  // For the split decision: how long the last fdatasync took, and the last pause between two (ms).
+  #lastSyncMs = 0;
+  #lastPauseMs = 0;
+  #idleSince = -1;
   #waiters: Waiter[] = [];
   #failure: PersistenceError | undefined;
 
@@ -136,7 +154,7 @@ export class GroupCommit {
     if (this.#count++ === 0) this.#firstLsn = lsn;
     const promise = new Promise<number>(capture);
     this.#settlers.push(capturedResolve, capturedReject);
-    if (!this.#pumping) this.#kick();
+    if (!this.#writerRunning) this.#kickWriter();
     return promise;
   }
 
@@ -175,18 +193,22 @@ export class GroupCommit {
   waitDurable(lsn: number): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#durableLsn >= lsn) return Promise.resolve();
+    return this.#durable(lsn);
+  }
+
+  #durable(lsn: number): Promise<void> {
+    if (this.#durableLsn >= lsn) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#waiters.push({ lsn, resolve, reject });
-      this.#syncRequested = true;
-      this.#kick();
+      this.#kickSync();
     });
   }
 
   /** Asks for an fdatasync of whatever is written but not yet synced (the `interval` timer). */
   requestSync(): void {
-    if (!this.#unsynced || this.#failure) return;
+    if (this.#writtenLsn <= this.#durableLsn || this.#failure) return;
     this.#syncRequested = true;
-    this.#kick();
+    this.#kickSync();
   }
 
   /** Stops the journal for good: rejects everything pending with `error`'s errno, then `FAIL_STOPPED` for every later call. */
@@ -199,16 +221,18 @@ export class GroupCommit {
       { cause: error },
     );
     this.#failure = new PersistenceError("the journal is fail-stopped after an earlier storage error; restart to recover from disk", "FAIL_STOPPED", { cause: err });
-    const settlers = [...this.#inflight, ...this.#settlers];
-    this.#inflight = [];
+    const pending = [...this.#unresolved.map((g) => g.settlers), this.#writing ?? [], this.#settlers];
+    this.#unresolved = [];
+    this.#writing = undefined;
     this.#settlers = [];
     this.#frameEnds = [];
     this.#len = 0;
     this.#count = 0;
     this.#openAt = -1;
-    for (let i = 1; i < settlers.length; i += 2) (settlers[i] as (e: unknown) => void)(err);
-    for (const w of this.#waiters) w.reject(err);
+    for (const settlers of pending) for (let i = 1; i < settlers.length; i += 2) (settlers[i] as (e: unknown) => void)(err);
+    const waiters = this.#waiters;
     this.#waiters = [];
+    for (const w of waiters) w.reject(err);
     this.#onFailStop(err);
   }
 
@@ -221,27 +245,20 @@ export class GroupCommit {
     return grown;
   }
 
-  #kick(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
+  #kickWriter(): void {
+    if (this.#writerRunning) return;
+    this.#writerRunning = true;
     // A microtask lets every append made in this tick (and every continuation of the last group) join the next group.
-    queueMicrotask(() => void this.#pump());
+    queueMicrotask(() => void this.#writeLoop());
   }
 
-  async #pump(): Promise<void> {
+  async #writeLoop(): Promise<void> {
     try {
-      while (!this.#failure) {
-        if (this.#count > 0) await this.#writeGroup();
-        else if (this.#syncRequested) {
-          this.#syncRequested = false;
-          if (this.#unsynced) await this.#sync();
-          this.#settleWaiters();
-        } else break;
-      }
+      while (!this.#failure && this.#count > 0) await this.#writeGroup();
     } catch (error) {
       this.failStop(error);
     } finally {
-      this.#pumping = false;
+      this.#writerRunning = false;
     }
   }
 
@@ -252,7 +269,7 @@ export class GroupCommit {
     const count = this.#count;
     const first = this.#firstLsn;
     const last = first + count - 1;
-    const settlers = (this.#inflight = this.#settlers);
+    const settlers = (this.#writing = this.#settlers);
     const ends = this.#frameEnds;
     if (this.#openAt >= 0) sealGroupFrame(buf, this.#openAt, this.#openFirst, this.#openCount, len);
     this.#openAt = -1;
@@ -263,21 +280,16 @@ export class GroupCommit {
     this.#frameEnds = [];
 
     const segments = this.#segments;
-    if (segments.size > 0 && segments.size + len > this.#segmentBytes) {
-      // Frames of the old segment must be durable first: recovery demands contiguous LSNs across segments.
-      if (this.#unsynced) await this.#sync();
-      await segments.create(first);
-    }
+    if (segments.size > 0 && segments.size + len > this.#segmentBytes) await this.#roll(first);
     if (this.#durability === "always") {
       let start = 0;
       for (let i = 0; i < count; i++) {
         const end = ends[i]!;
         this.#fp("append.beforeWrite");
         await segments.write(buf.subarray(start, end));
-        this.#unsynced = true;
         this.#fp("append.afterWrite");
         this.#writtenLsn = first + i;
-        await this.#sync();
+        await this.#durable(first + i);
         this.#fp("append.afterSync");
         (settlers[2 * i] as (lsn: number) => void)(first + i);
         this.#fp("append.afterResolve");
@@ -286,26 +298,94 @@ export class GroupCommit {
     } else {
       this.#fp("append.beforeWrite");
       await segments.write(buf.subarray(0, len));
-      this.#unsynced = true;
       this.#writtenLsn = last;
       this.#fp("append.afterWrite");
       if (this.#durability === "batch") {
-        await this.#sync();
-        this.#fp("append.afterSync");
+        // Resolved by the fdatasync that covers it: the writer goes on to the next group meanwhile.
+        if (!this.#failure) this.#unresolved.push({ first, last, settlers });
+      } else {
+        for (let i = 0; i < count; i++) (settlers[2 * i] as (lsn: number) => void)(first + i);
+        this.#fp("append.afterResolve");
       }
-      for (let i = 0; i < count; i++) (settlers[2 * i] as (lsn: number) => void)(first + i);
-      this.#fp("append.afterResolve");
+      this.#kickSync();
     }
-    this.#inflight = [];
+    this.#writing = undefined;
     if (buf.length > KEEP_BUFFER_BYTES) this.#bufs[index] = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
-    this.#settleWaiters();
   }
 
-  async #sync(): Promise<void> {
-    const target = this.#writtenLsn;
-    await this.#segments.sync();
-    this.#unsynced = false;
-    this.#durableLsn = target;
+  /** Rolls to a new segment for `first`; every frame of the old one must be durable first (recovery demands contiguous LSNs across segments). */
+  async #roll(first: number): Promise<void> {
+    if (this.#writtenLsn > this.#durableLsn) await this.#durable(this.#writtenLsn);
+    // The writer is paused, so nothing new is written: once the sync loop ends, no fdatasync runs on the old segment.
+    while (this.#syncLoop) await this.#syncLoop;
+    await this.#segments.create(first);
+  }
+
+  /** True when something written is not yet synced and someone needs it to be. */
+  #needSync(): boolean {
+    if (this.#failure || this.#writtenLsn <= this.#durableLsn) return false;
+    return this.#durability === "batch" || this.#syncRequested || this.#waiters.length > 0;
+  }
+
+  #kickSync(): void {
+    if (this.#syncLoop || !this.#needSync()) return;
+    if (this.#idleSince >= 0) this.#lastPauseMs = performance.now() - this.#idleSince;
+    this.#syncLoop = this.#runSyncs();
+  }
+
+  /** One fdatasync at a time, back to back while anything written needs one; resolves what each one covers. */
+  async #runSyncs(): Promise<void> {
+    try {
+      let target = this.#writtenLsn;
+      this.#syncRequested = false;
+      let started = performance.now();
+      let pending: Promise<void> | undefined = this.#segments.sync();
+      while (pending) {
+        await pending;
+        this.#durableLsn = target;
+        const now = performance.now();
+        this.#lastSyncMs = now - started;
+        pending = undefined;
+        if (this.#failure) break;
+        // Start covering what was written meanwhile before resolving, so the disk works while the appenders run.
+        if (this.#needSync()) {
+          target = this.#writtenLsn;
+          this.#syncRequested = false;
+          started = now;
+          pending = this.#segments.sync();
+          pending.catch(noop); // awaited on the next turn of the loop; never an unhandled rejection meanwhile
+        } else this.#idleSince = now;
+        await this.#resolveDurable(pending === undefined && this.#lastPauseMs > this.#lastSyncMs);
+        this.#settleWaiters();
+      }
+    } catch (error) {
+      this.failStop(error);
+    } finally {
+      this.#syncLoop = undefined;
+    }
+    // Something written while the last fdatasync was resolving may still need one.
+    this.#kickSync();
+  }
+
+  /** Resolves (in LSN order) every written group the last fdatasync covered. */
+  async #resolveDurable(maySplit: boolean): Promise<void> {
+    const groups = this.#unresolved;
+    let n = 0;
+    let total = 0;
+    while (n < groups.length && groups[n]!.last <= this.#durableLsn) total += groups[n]!.last - groups[n++]!.first + 1;
+    if (n === 0) return;
+    const done = groups.splice(0, n);
+    this.#fp("append.afterSync");
+    const half = maySplit && total >= SPLIT_RESOLVE_AT ? total >> 1 : -1;
+    let resolved = 0;
+    for (const { first, last, settlers } of done) {
+      for (let lsn = first, i = 0; lsn <= last; lsn++, i += 2) {
+        (settlers[i] as (lsn: number) => void)(lsn);
+        // One microtask turn: the resolved appenders' next appends reach the writer before the other half's.
+        if (++resolved === half) await Promise.resolve();
+      }
+    }
+    this.#fp("append.afterResolve");
   }
 
   #settleWaiters(): void {
@@ -316,6 +396,7 @@ export class GroupCommit {
       else still.push(w);
     }
     this.#waiters = still;
-    if (still.length > 0) this.#syncRequested = true;
   }
 }
+
+const noop = (): void => undefined;

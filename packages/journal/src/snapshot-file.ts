@@ -1,6 +1,6 @@
 import { crc32 } from "./crc";
 import { UnsupportedVersionError, type SnapshotData } from "@mq/core";
-import { decode, encode } from "./codec";
+import { decode, decodeViews, encode } from "./codec";
 import type { JournalFs } from "./fs/journal-fs";
 
 /**
@@ -81,14 +81,16 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
 export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snapshot"): { lsn: number; data: SnapshotData; bytes: number } {
   let o = 0;
   const plain = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const next = (): unknown => {
+  // Item blocks decode their binary values as views of `buf` (the consumer copies what it keeps);
+  // header, meta and trailer are copied as everywhere else.
+  const next = (views = false): unknown => {
     if (buf.length - o < BLOCK_HEADER_BYTES) throw new Error(`snapshot ends inside a block header at byte ${o}`);
     const len = buf.readUInt32LE(o);
     if (o + BLOCK_HEADER_BYTES + len > buf.length) throw new Error(`snapshot block at byte ${o} runs past the end`);
     const start = o + BLOCK_HEADER_BYTES;
     if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + start, len)) !== buf.readUInt32LE(o + 4)) throw new Error(`snapshot block at byte ${o} fails its checksum`);
     o = start + len;
-    return decode(plain, start, start + len);
+    return views ? decodeViews(plain, start, start + len) : decode(plain, start, start + len);
   };
   const header = next() as { format?: unknown; v?: unknown; lsn?: unknown; items?: unknown; meta?: unknown } | null;
   if (header?.format !== FORMAT) throw new Error("not an mq snapshot (bad header)");
@@ -102,7 +104,7 @@ export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snaps
   if (typeof count !== "number") throw new Error("snapshot header has no item count");
   const items: unknown[] = [];
   while (items.length < count) {
-    const block = next();
+    const block = next(true);
     if (!Array.isArray(block)) throw new Error("snapshot item block is not an array");
     for (const item of block) items.push(item);
   }

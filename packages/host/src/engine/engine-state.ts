@@ -3,6 +3,7 @@ import { DedupIndex, type DedupSnapshot } from "@mq/dedup";
 import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
 import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
+import { PayloadArena } from "./payload-arena";
 import { dedupKey, toMessage, type Entry } from "./entry";
 import { CREATE_WIDTH, GROUPED_CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import type { Group } from "./group";
@@ -212,13 +213,14 @@ export class EngineState {
     if (meta.completed !== undefined) this.completed.restore(meta.completed);
     for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
     for (const [queue, group, until] of meta.throttles ?? []) this.#throttle(queue, group, until);
+    const arena = new PayloadArena();
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
       // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
       if (entry.state === "gone") continue;
-      // Decoded bytes are views into the snapshot's read buffer: keep only the payload.
-      entry.payload = ownBytes(entry.payload);
+      // Decoded bytes are views into the snapshot's read buffer: keep only the payload (one copy).
+      entry.payload = arena.copy(entry.payload);
       this.#insert(entry, entry.state);
     }
   }

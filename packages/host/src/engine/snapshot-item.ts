@@ -57,28 +57,31 @@ export function toSnapshotItem(item: unknown): SnapshotItem {
   return stored;
 }
 
-/** The entry a stored item describes. */
+/** The entry a stored item describes. Restore calls this once per queued message: no spreads, one object of one shape. */
 export function fromSnapshotItem(item: SnapshotItem): Entry {
-  const [id, queue, payload, key, version, priority, enqueuedAt, availableAt, expiresAt, attempts, attemptTimestamps, correlationId, causationId, headers, state] = item;
-  return {
-    id,
-    queue,
-    payload,
-    key: key ?? undefined,
-    version,
-    priority,
-    enqueuedAt,
-    availableAt,
-    expiresAt: expiresAt ?? undefined,
-    attempts,
-    attemptTimestamps,
-    correlationId: correlationId ?? undefined,
-    causationId: causationId ?? undefined,
-    headers: headers ?? undefined,
-    state,
+  const entry: Entry = {
+    id: item[0],
+    queue: item[1],
+    payload: item[2],
+    key: item[3] ?? undefined,
+    version: item[4],
+    priority: item[5],
+    enqueuedAt: item[6],
+    availableAt: item[7],
+    expiresAt: item[8] ?? undefined,
+    attempts: item[9],
+    attemptTimestamps: item[10],
+    correlationId: item[11] ?? undefined,
+    causationId: item[12] ?? undefined,
+    headers: item[13] ?? undefined,
+    state: item[14],
     replayOrder: 0,
-    ...(item[15] == null ? {} : { maxAttempts: item[15] }),
-    ...(item[16] == null ? {} : { backoff: item[16] }),
-    ...(item[17] == null ? {} : { group: item[17], groupSeq: item[18] ?? 0 }),
   };
+  if (item[15] != null) entry.maxAttempts = item[15];
+  if (item[16] != null) entry.backoff = item[16];
+  if (item[17] != null) {
+    entry.group = item[17];
+    entry.groupSeq = item[18] ?? 0;
+  }
+  return entry;
 }

@@ -17,9 +17,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 /** No public repository exists yet: this placeholder is used consistently (see README, "Publishing"). */
 export const REPOSITORY = "https://github.com/mq-js/mq";
 
-/** Node APIs newer than 20.0 that a package's source uses, with the first 20.x that has them. */
+/** Node APIs newer than 20.0 that a package's source calls unguarded (a feature-detected read does not count), with the first 20.x that has them. */
 const NODE_API_FLOORS = [
-  { api: "zlib.crc32", floor: [20, 15, 0], uses: (/** @type {string} */ text) => /\bcrc32\b/.test(text) && /["'](node:)?zlib["']/.test(text) },
+  { api: "zlib.crc32", floor: [20, 15, 0], uses: (/** @type {string} */ text) => /\bzlib\.crc32\s*\(/.test(text) || /import\s*\{[^}]*\bcrc32\b[^}]*\}\s*from\s*["'](node:)?zlib["']/.test(text) },
 ];
 const BASE_FLOOR = [20, 0, 0];
 

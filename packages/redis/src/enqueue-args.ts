@@ -42,6 +42,9 @@ export function itemArgs(id: string, item: EnqueueItem, payload: Buffer): (strin
   const meta: { -readonly [K in keyof MessageMeta]: MessageMeta[K] } = {};
   if (item.correlationId !== undefined) meta.c = item.correlationId;
   if (item.causationId !== undefined) meta.z = item.causationId;
+  // Per-message limits travel in the immutable meta: the script reads `m` when it decides to dead-letter.
+  if (item.maxAttempts !== undefined) meta.m = item.maxAttempts;
+  if (item.backoff !== undefined) meta.bo = item.backoff;
   return [
     id,
     payload,
@@ -79,4 +82,20 @@ export function validateItem(item: EnqueueItem): void {
   assertOptionalString("correlationId", item.correlationId);
   assertOptionalString("causationId", item.causationId);
   assertHeaders(item.headers);
+  if (item.maxAttempts !== undefined && (!Number.isInteger(item.maxAttempts) || item.maxAttempts < 1 || item.maxAttempts > Number.MAX_SAFE_INTEGER)) {
+    throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
+  }
+  if (item.backoff !== undefined) assertBackoff(item.backoff);
+}
+
+// Same rule as @mq/host's enqueue planner.
+function assertBackoff(value: unknown): void {
+  const ms = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0;
+  if (ms(value)) return;
+  const b = value as { type?: unknown; baseMs?: unknown; maxMs?: unknown; jitter?: unknown } | null;
+  const ok =
+    typeof b === "object" && b !== null && (b.type === "fixed" || b.type === "exponential") && ms(b.baseMs) &&
+    (b.maxMs === undefined || (ms(b.maxMs) && (b.maxMs as number) >= (b.baseMs as number))) && (b.jitter === undefined || typeof b.jitter === "boolean") &&
+    Object.keys(b).every((k) => k === "type" || k === "baseMs" || k === "maxMs" || k === "jitter");
+  if (!ok) throw new InvalidArgumentError("enqueue", "backoff", 'must be ms ≥ 0, or { type: "fixed" | "exponential", baseMs, maxMs? (≥ baseMs), jitter? }');
 }

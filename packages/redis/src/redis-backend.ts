@@ -10,18 +10,25 @@ import {
   QueueFullError,
   toMqError,
   VersionConflictError,
+  type AckOptions,
   type BackendEvents,
+  type CompletedMessage,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
   type EnqueueResult,
+  type Message,
+  type MessageInfo,
   type NackOptions,
   type NackOutcome,
   type QueueBackend,
   type QueueSettings,
   type QueueStats,
   type ReceiveOptions,
+  type ScheduleInfo,
+  type ScheduleSpec,
 } from "@mq/core";
+import { randomUUID } from "node:crypto";
 import calculateSlot from "cluster-key-slot";
 import { EventEmitter } from "eventemitter3";
 import { Cluster, Redis } from "ioredis";
@@ -32,6 +39,8 @@ import { createRedisDeadLetterApi } from "./dead-letters";
 import { list, num, str, toMessage, type Reply } from "./decode";
 import { encodeReceipt, KeySpace, parseReceipt, type ParsedReceipt } from "./keys";
 import type { RedisBackendOptions } from "./options";
+import { RedisJobs } from "./jobs";
+import { ScheduleRunner } from "./schedule-runner";
 import { Scheduler } from "./scheduler";
 import { SCRIPT } from "./script";
 import { validateQueueSettings } from "./settings-schema";
@@ -74,6 +83,10 @@ export class RedisBackend implements QueueBackend {
   /** Receipts this process holds, for close({ drain }). */
   readonly #held = new Map<string, number>();
   #scheduler!: Scheduler;
+  #runner!: ScheduleRunner;
+  /** Names this backend in the scripts' announcements, so it skips its own. */
+  readonly #origin = randomUUID().replace(/-/g, "");
+  readonly #jobs: RedisJobs;
   readonly #ignore = (): void => undefined;
   readonly #lost = (): void => this.#onConnectionLost();
   readonly #back = (): void => this.#onConnectionBack();
@@ -102,6 +115,24 @@ export class RedisBackend implements QueueBackend {
       queues: () => this.queues(),
       sameSlot: (a, b) => this.#slotOf(a) === this.#slotOf(b),
       register: (queue) => this.#register(queue),
+    });
+    this.#jobs = new RedisJobs({
+      keys: this.keys,
+      origin: this.#origin,
+      events: this.events,
+      client: () => this.#client,
+      assertOpen: (op) => this.#assertOpen(op),
+      call: (keys, args) => this.#call(keys, args),
+      check: (reply, receipts) => this.#check(reply, receipts, []),
+      parseReceipt: (receipt, op) => this.#parseOne(receipt, op),
+      register: (queue) => this.#register(queue),
+      bySlot: (items, baseOf) => this.#bySlot(items, baseOf),
+      guard: (p) => this.#guard(p),
+      newId: () => this.#newId(),
+      noteDue: (due) => this.#scheduler.noteDue(due),
+      noteScheduleDue: (at) => this.#runner.noteDue(at),
+      afterRemoval: () => this.#afterRemoval(),
+      reportError: (error) => this.#reportError(error),
     });
   }
 
@@ -170,8 +201,19 @@ export class RedisBackend implements QueueBackend {
       tick: (queue) => this.#tick(queue),
       onError: (error) => this.#reportError(error),
     });
+    this.#sub.on("message", (channel: string, message: string) => {
+      if (channel === this.keys.readyChannel) this.#jobs.onAnnouncement(message);
+    });
+    this.#runner = new ScheduleRunner({
+      intervalMs: o.sweepIntervalMs ?? 1_000,
+      batch: 100,
+      due: () => this.#jobs.due(100),
+      fire: (due, now) => this.#jobs.fire(due, now),
+      onError: (error) => this.#reportError(error),
+    });
     this.#status = "open";
     this.#scheduler.start();
+    this.#runner.start();
   }
 
   async close(options: { readonly drain?: boolean } = {}): Promise<void> {
@@ -183,6 +225,7 @@ export class RedisBackend implements QueueBackend {
     this.#status = "closing";
     if (options.drain === true) await this.#drained();
     this.#scheduler.stop();
+    this.#runner.stop();
     for (const set of this.#readyWaiters.values()) for (const wake of set) wake();
     for (const wake of this.#spaceWaiters) wake();
     this.#spaceWaiters = [];
@@ -238,22 +281,24 @@ export class RedisBackend implements QueueBackend {
     }
   }
 
-  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options?: AckOptions): Promise<void> {
     this.#assertOpen("ack");
     assertArray("ack", "receipts", receipts);
     assertArray("ack", "publish", publish);
     const parsed = this.#parseAll([...new Set(receipts)], "ack");
+    const kept = this.#jobs.encodeResults(receipts, options);
     for (const item of publish) validateItem(item);
     const { rows, shape } = publish.length === 0 ? { rows: [] as Row[], shape: [] as string[][] } : await this.#expand(publish.map((item) => ({ item, payload: encodePayload(item.payload) })));
     const bases = [...parsed.map((r) => this.keys.base(r.queue)), ...rows.map((r) => r.base)];
     let results: Reply[] = [];
     if (this.#oneSlot(bases)) {
       const keys = unique(bases);
-      const reply = await this.#call(keys, ["ack", String(parsed.length), ...receiptArgs(parsed, keys, this.keys), ...rowArgs(rows, keys)]);
+      const reply = await this.#call(keys, ["ack", String(parsed.length), ...receiptArgs(parsed, keys, this.keys), ...this.#jobs.resultArgs(parsed, kept), ...rowArgs(rows, keys)]);
       const ok = this.#check(reply, parsed, rows);
       results = list(ok[1]);
       this.#scheduler.noteDue(num(ok[2]));
       this.#emitEvents(list(ok[3]));
+      this.#jobs.emitCompleted(list(ok[3]), kept, parsed);
     } else {
       // Cross-slot on Cluster: every slot is checked first (receipts current,
       // room, versions), then the publish is applied, then the acks; a change
@@ -267,9 +312,10 @@ export class RedisBackend implements QueueBackend {
       if (rows.length > 0) results = await this.#runEnqueue(rows);
       for (const group of receiptGroups) {
         const keys = unique(group.map((r) => this.keys.base(r.queue)));
-        const reply = await this.#call(keys, ["ack", String(group.length), ...receiptArgs(group, keys, this.keys)]);
+        const reply = await this.#call(keys, ["ack", String(group.length), ...receiptArgs(group, keys, this.keys), ...this.#jobs.resultArgs(group, kept)]);
         const ok = this.#check(reply, group, []);
         this.#emitEvents(list(ok[3]));
+        this.#jobs.emitCompleted(list(ok[3]), kept, group);
       }
     }
     for (const r of parsed) this.#held.delete(r.receipt);
@@ -325,11 +371,60 @@ export class RedisBackend implements QueueBackend {
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
     assertName("queue", queue);
-    const valid = validateQueueSettings(settings, `queues.${queue}`);
+    const { keepCompleted, ...valid } = validateQueueSettings(settings, `queues.${queue}`);
     await this.#register(queue);
     const fields = Object.entries(valid).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v)]);
     if (fields.length > 0) await this.#guard(this.#client.hset(`${this.keys.base(queue)}:c`, ...fields));
+    if (keepCompleted !== undefined) await this.#jobs.configureKeep(queue, keepCompleted);
     await this.#replicated();
+  }
+
+  /** Where message `id` of `queue` is: ready, delayed, in flight (with progress), completed (with result), dead-lettered or unknown. */
+  getMessage(queue: string, id: string): Promise<MessageInfo> {
+    return this.#jobs.getMessage(queue, id);
+  }
+
+  /** Removes a ready or delayed message; `MessageInFlightError` while leased, `NotFoundError` when absent. */
+  cancel(queue: string, id: string): Promise<void> {
+    return this.#jobs.cancel(queue, id);
+  }
+
+  /** Removes every ready and delayed message of `queue` (in batches of 1,000 per script call); in-flight ones finish. */
+  purge(queue: string): Promise<number> {
+    return this.#jobs.purge(queue);
+  }
+
+  /** Up to `limit` ready messages in delivery order, without leasing them. */
+  peek(queue: string, limit: number): Promise<Message[]> {
+    return this.#jobs.peek(queue, limit);
+  }
+
+  /** Keeps `value` on a running delivery's message (field of its hash until it settles) and emits `progress` here. */
+  progress(receipt: string, value: unknown): Promise<void> {
+    return this.#jobs.progress(receipt, value);
+  }
+
+  /** The kept completion of message `id` on a queue with `keepCompleted`, or undefined. */
+  completion(id: string): Promise<CompletedMessage | undefined> {
+    return this.#jobs.completion(id);
+  }
+
+  /** Creates or replaces a durable schedule; any process sharing the Redis fires it, once per fire time. */
+  schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    return this.#jobs.schedule(name, spec);
+  }
+
+  unschedule(name: string): Promise<boolean> {
+    return this.#jobs.unschedule(name);
+  }
+
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.#jobs.schedules();
+  }
+
+  /** Queues bound to `topic`, sorted. */
+  bindings(topic: string): Promise<string[]> {
+    return this.#jobs.bindings(topic);
   }
 
   async bind(topic: string, queue: string): Promise<void> {
@@ -387,7 +482,7 @@ export class RedisBackend implements QueueBackend {
   /** Runs the script with `keys`; connection trouble becomes `ConnectionError`. */
   async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
     const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${COMMAND}Buffer`]!.bind(this.#client);
-    const reply = await this.#guard<Reply>(fn(keys.length, ...keys, this.keys.readyChannel, ...args));
+    const reply = await this.#guard<Reply>(fn(keys.length, ...keys, `${this.keys.readyChannel}|${this.#origin}`, ...args));
     if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
   }
@@ -712,7 +807,7 @@ export class RedisBackend implements QueueBackend {
 }
 
 /** Script operations that change nothing (no WAIT after them); `tick` only redoes work a failover would redo. */
-const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick"]);
+const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick", "info", "peek", "cfind", "slist", "sdue"]);
 
 const TOTALS = ["enqueued", "replaced", "duplicates", "delivered", "acked", "retried", "deadLettered", "expired"] as const;
 

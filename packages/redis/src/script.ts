@@ -1,3 +1,5 @@
+import { JOBS_FUNCTIONS, JOBS_OPS } from "./jobs-script";
+
 /**
  * The one Lua script every state change runs through. Redis runs a script
  * atomically, so each call is all-or-nothing as long as it fails before its
@@ -5,12 +7,13 @@
  *
  * KEYS are queue bases (`{prefix:queue}`); every other key a call touches is
  * built from a base, so one call touches one hash slot per base it is given.
- * ARGV[1] is the pub/sub channel for ready wake-ups, ARGV[2] the operation.
+ * ARGV[1] is the pub/sub channel for ready wake-ups and, after its last "|",
+ * the calling backend's origin id; ARGV[2] is the operation.
  * Time comes from Redis `TIME`, never from a client clock.
  */
 export const SCRIPT = String.raw`
 local op = ARGV[2]
-local CHANNEL = ARGV[1]
+local CHANNEL, ORIGIN = string.match(ARGV[1], '^(.*)|([^|]*)$')
 local DEFAULTS = { maxAttempts = 5, capacity = 1000000, maxBytes = 1073741824, maxPayloadBytes = 1048576,
   dedupMode = 'replace', dedupWindowMs = 300000, onExpire = 'drop', defaultLeaseMs = 30000 }
 local MAX_DEAD = 100000
@@ -41,6 +44,7 @@ local woke = {}
 local due = nil
 local function at_due(ms) if due == nil or ms < due then due = ms end end
 
+${JOBS_FUNCTIONS}
 -- Ready order: higher priority first, then FIFO by a per-queue sequence.
 -- A new message passes its priority and expiry and has its state set already.
 local function ready_add(B, id, pr, x, fresh)
@@ -108,7 +112,8 @@ local function dead(B, id, reason, err, ev)
   if score <= last then score = last + 1 end
   redis.call('HSET', s, 'dls', fmt(score))
   redis.call('HSET', mk, 's', 'x', 'rs', reason, 'dat', fmt(NOW))
-  redis.call('HDEL', mk, 'tok')
+  redis.call('HDEL', mk, 'tok', 'pg')
+  announce_dead(B, id, reason)
   if err ~= nil and err ~= '' then redis.call('HSET', mk, 'err', err) else redis.call('HDEL', mk, 'err') end
   redis.call('ZADD', B .. ':dl', fmt(score), id)
   redis.call('HINCRBY', B .. ':dr', reason, 1)
@@ -368,10 +373,12 @@ elseif op == 'lease' then
   return { 'OK', fmt(NOW + leaseMs), ev, out }
 
 elseif op == 'ack' then
+  -- ARGV: n, n receipt triples, m (0 or n), m handler results, then publish rows.
   local n = tonumber(ARGV[3])
   local bad = check_receipts(4, n)
   if bad > 0 then return { 'E', { 'LEASE_LOST', fmt(bad) } } end
-  local p, err = plan_enqueue(4 + n * 3)
+  local m = tonumber(ARGV[4 + n * 3])
+  local p, err = plan_enqueue(5 + n * 3 + m)
   if err then return { 'E', err } end
   local ev, seen = {}, {}
   for r = 0, n - 1 do
@@ -381,6 +388,12 @@ elseif op == 'ack' then
       remove(B, id, false)
       redis.call('HINCRBY', B .. ':s', 'acked', 1)
       table.insert(ev, { 'acked', B, id, '' })
+      if keeps(B) then
+        local result = ''
+        if m > 0 then result = ARGV[5 + n * 3 + r] end
+        keep_completion(B, id, result)
+        table.insert(ev, { 'completed', B, id, fmt(r + 1) })
+      end
     end
   end
   apply_enqueue(p)
@@ -392,7 +405,7 @@ elseif op == 'nack' then
   if not current(B, id, tok) then return { 'E', { 'LEASE_LOST', '1' } } end
   local mk = B .. ':m:' .. id
   local a = tonumber(redis.call('HGET', mk, 'a'))
-  local limit = conf(B).maxAttempts
+  local limit = max_attempts(B, id)
   if ARGV[6] ~= '' then limit = tonumber(ARGV[6]) end
   local ev = {}
   if ARGV[7] == '1' or a >= limit then
@@ -404,8 +417,9 @@ elseif op == 'nack' then
   local delay = tonumber(ARGV[5])
   local av = NOW + delay
   redis.call('ZREM', B .. ':l', id)
-  redis.call('HDEL', mk, 'tok')
+  redis.call('HDEL', mk, 'tok', 'pg')
   redis.call('HSET', mk, 'av', fmt(av))
+  if ARGV[8] ~= '' then redis.call('HSET', mk, 'err', ARGV[8]) end
   if delay <= 0 then ready_add(B, id)
   else
     redis.call('HSET', mk, 's', 'd')
@@ -440,7 +454,7 @@ elseif op == 'release' then
       ts = string.match(ts, '^(.*),[^,]*$') or ''
       if a < 1 then a = 1 end
       redis.call('HSET', mk, 'a', fmt(a - 1), 'ts', ts)
-      redis.call('HDEL', mk, 'tok')
+      redis.call('HDEL', mk, 'tok', 'pg')
       redis.call('ZREM', B .. ':l', id)
       ready_add(B, id)
     end
@@ -468,16 +482,15 @@ elseif op == 'tick' then
   end
   ids = redis.call('ZRANGEBYSCORE', B .. ':l', '-inf', NOW, 'LIMIT', 0, limit)
   if #ids == limit then busy = true end
-  local maxA = conf(B).maxAttempts
   for _, id in ipairs(ids) do
     local mk = B .. ':m:' .. id
     local a = tonumber(redis.call('HGET', mk, 'a') or '0')
     table.insert(ev, { 'leaseExpired', B, id, fmt(a) })
-    if a >= maxA then
+    if a >= max_attempts(B, id) then
       dead(B, id, 'max-retries', '{"name":"LeaseExpired","message":"lease of attempt ' .. fmt(a) .. ' expired without ack or nack"}', ev)
     else
       redis.call('ZREM', B .. ':l', id)
-      redis.call('HDEL', mk, 'tok')
+      redis.call('HDEL', mk, 'tok', 'pg')
       ready_add(B, id)
     end
   end
@@ -592,6 +605,7 @@ elseif op == 'dlpurge' then
   end
   return n
 end
+${JOBS_OPS}
 return redis.error_reply('mq: unknown operation ' .. tostring(op))
 `;
 

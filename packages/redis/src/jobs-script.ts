@@ -30,21 +30,36 @@ local function max_attempts(B, id)
   return conf(B).maxAttempts
 end
 
+-- In chunks: unpack() has a limit of a few thousand values.
 local function drop_completions(B, ids)
-  if #ids == 0 then return end
-  redis.call('ZREM', B .. ':cd', unpack(ids))
-  redis.call('HDEL', B .. ':cv', unpack(ids))
+  for k = 1, #ids, 1000 do
+    local last = math.min(k + 999, #ids)
+    redis.call('ZREM', B .. ':cd', unpack(ids, k, last))
+    redis.call('HDEL', B .. ':cv', unpack(ids, k, last))
+  end
 end
 
--- Bounded by count and age at every add (at most 1000 dropped per call, so a lowered bound catches up over a few acks).
+-- Completions of this call, per queue base: trimmed and announced once per call by settle_completions.
+local kept_now = {}
 local function keep_completion(B, id, result)
-  local c = conf(B)
   redis.call('ZADD', B .. ':cd', fmt(NOW), id)
   redis.call('HSET', B .. ':cv', id, result)
-  local extra = redis.call('ZCARD', B .. ':cd') - c.kcCount
-  if extra > 0 then drop_completions(B, redis.call('ZRANGE', B .. ':cd', 0, math.min(extra, 1000) - 1)) end
-  if c.kcAge then drop_completions(B, redis.call('ZRANGEBYSCORE', B .. ':cd', '-inf', '(' .. fmt(NOW - c.kcAge), 'LIMIT', 0, 1000)) end
-  announce({ k = 'c', o = ORIGIN, b = B, i = id })
+  local ids = kept_now[B]
+  if not ids then ids = {}; kept_now[B] = ids end
+  table.insert(ids, id)
+end
+
+-- Bounded by count and age after every ack (at most 1000 more than the call added are dropped, so a lowered
+-- bound catches up over a few acks), and one announcement per queue and call.
+local function settle_completions()
+  for B, ids in pairs(kept_now) do
+    local c = conf(B)
+    local extra = redis.call('ZCARD', B .. ':cd') - c.kcCount
+    if extra > 0 then drop_completions(B, redis.call('ZRANGE', B .. ':cd', 0, math.min(extra, 1000 + #ids) - 1)) end
+    if c.kcAge then drop_completions(B, redis.call('ZRANGEBYSCORE', B .. ':cd', '-inf', '(' .. fmt(NOW - c.kcAge), 'LIMIT', 0, 1000 + #ids)) end
+    announce({ k = 'c', o = ORIGIN, b = B, i = ids })
+  end
+  kept_now = {}
 end
 
 -- A kept completion's time, unless it is older than the queue's ageMs.

@@ -65,6 +65,13 @@ export interface JobsDeps {
  */
 export class RedisJobs {
   readonly #d: JobsDeps;
+  /**
+   * Queues that keep completions, as this process knows them: loaded at open,
+   * updated at once by configureQueue here and by its announcement elsewhere,
+   * and re-read at every schedule look-up. An ack encodes and sends handler
+   * results only for these queues, so the others pay nothing for results.
+   */
+  readonly #kept = new Set<string>();
 
   constructor(deps: JobsDeps) {
     this.#d = deps;
@@ -163,14 +170,22 @@ export class RedisJobs {
     return (await this.#d.guard(this.#d.client().smembers(this.#d.keys.bindingKey(topic)))).sort();
   }
 
+  /** Reads the queues that keep completions (at open). */
+  async loadKept(): Promise<void> {
+    for (const q of await this.#d.guard(this.#d.client().smembers(this.#d.keys.keptKey))) this.#kept.add(q);
+  }
+
   /** Writes a queue's `keepCompleted` (the script reads `kcCount` and `kcAge` from its settings hash). */
   async configureKeep(queue: string, keep: KeepCompleted): Promise<void> {
+    this.#kept.add(queue);
     const c = this.#d.client();
     const settings = `${this.#d.keys.base(queue)}:c`;
     await this.#d.guard(c.hset(settings, "kcCount", String(keep.count ?? DEFAULT_KEEP_COMPLETED_COUNT)));
     if (keep.ageMs === undefined) await this.#d.guard(c.hdel(settings, "kcAge"));
     else await this.#d.guard(c.hset(settings, "kcAge", String(Math.ceil(keep.ageMs))));
     await this.#d.guard(c.sadd(this.#d.keys.keptKey, queue));
+    // Other processes start sending results for this queue now rather than at their next look-up.
+    await this.#d.guard(c.publish(this.#d.keys.readyChannel, `~${JSON.stringify({ k: "kc", q: queue })}`));
   }
 
   /** Ack arguments for handler results: a count (0, or one per receipt), then the encoded results. */
@@ -179,15 +194,17 @@ export class RedisJobs {
     return [String(group.length), ...group.map((r) => results.get(r.receipt) ?? "")];
   }
 
-  /** Encoded results by receipt; undefined when no result was given (nothing is sent). */
-  encodeResults(receipts: readonly string[], options: AckOptions | undefined): Map<string, Buffer> | undefined {
+  /** Encoded results by receipt, for receipts of queues that keep completions; undefined when there is none to send. */
+  encodeResults(receipts: readonly string[], parsed: readonly ParsedReceipt[], options: AckOptions | undefined): Map<string, Buffer> | undefined {
     const results = options?.results;
-    if (results === undefined) return undefined;
+    if (results === undefined || this.#kept.size === 0) return undefined;
     if (!Array.isArray(results)) throw new InvalidArgumentError("ack", "options.results", "must be an array with one result per receipt");
+    if (!parsed.some((r) => this.#kept.has(r.queue))) return undefined;
+    const queueOf = new Map(parsed.map((r) => [r.receipt, r.queue]));
     const out = new Map<string, Buffer>();
     receipts.forEach((receipt, i) => {
       const value: unknown = results[i];
-      if (value === undefined || out.has(receipt)) return;
+      if (value === undefined || out.has(receipt) || !this.#kept.has(queueOf.get(receipt) ?? "")) return;
       try {
         out.set(receipt, encodePayload(value));
       } catch {
@@ -217,24 +234,31 @@ export class RedisJobs {
    */
   onAnnouncement(message: string): void {
     if (!message.startsWith("~")) return;
-    let a: { k?: string; o?: string; b?: string; i?: string; r?: string };
+    let a: { k?: string; o?: string; b?: string; i?: string | string[]; r?: string; q?: string };
     try {
       a = JSON.parse(message.slice(1)) as typeof a;
     } catch {
       return;
     }
+    if (a.k === "kc" && typeof a.q === "string") {
+      this.#kept.add(a.q);
+      return;
+    }
     if (a.o === this.#d.origin || a.b === undefined || a.i === undefined) return;
     const queue = this.#d.keys.queueOf(a.b);
     if (queue === undefined) return;
-    const id = a.i;
-    if (a.k === "d" && this.#d.events.listenerCount("deadLettered") > 0) this.#d.events.emit("deadLettered", { queue, id, reason: a.r ?? "rejected" });
+    // A dead letter names one id; completions of one ack call come as a list.
+    const ids = Array.isArray(a.i) ? a.i : [a.i];
+    if (a.k === "d" && this.#d.events.listenerCount("deadLettered") > 0) this.#d.events.emit("deadLettered", { queue, id: ids[0]!, reason: a.r ?? "rejected" });
     if (a.k === "c" && this.#d.events.listenerCount("completed") > 0) {
-      this.getMessage(queue, id).then(
-        (info) => {
-          if (info.state === "completed") this.#d.events.emit("completed", { queue, id, result: info.result });
-        },
-        () => undefined, // closed or unreachable meanwhile: a waiter's own lookup or timeout covers it
-      );
+      for (const id of ids) {
+        this.getMessage(queue, id).then(
+          (info) => {
+            if (info.state === "completed") this.#d.events.emit("completed", { queue, id, result: info.result });
+          },
+          () => undefined, // closed or unreachable meanwhile: a waiter's own lookup or timeout covers it
+        );
+      }
     }
   }
 
@@ -275,7 +299,9 @@ export class RedisJobs {
 
   /** The runner's look-up: due schedules, Redis time and the earliest next fire. */
   async due(batch: number): Promise<{ now: number; due: DueSchedule[]; next: number | undefined }> {
-    const r = list(await this.#d.call([this.#d.keys.globalBase], ["sdue", String(batch)]));
+    // Piggybacks the re-read of the kept queues (an announcement missed during an outage is caught here).
+    const [reply] = await Promise.all([this.#d.call([this.#d.keys.globalBase], ["sdue", String(batch)]), this.loadKept()]);
+    const r = list(reply);
     const due = list(r[1]).map((row): DueSchedule => {
       const f = list(row);
       return { name: str(f[0])!, nextFireAt: Number(str(f[1])), id: str(f[2]) ?? "", record: f[3] as Buffer };

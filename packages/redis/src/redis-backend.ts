@@ -204,6 +204,8 @@ export class RedisBackend implements QueueBackend {
     this.#sub.on("message", (channel: string, message: string) => {
       if (channel === this.keys.readyChannel) this.#jobs.onAnnouncement(message);
     });
+    // Which queues keep completions (acks send results only for those); the runner re-reads it anyway.
+    await this.#jobs.loadKept().catch(() => undefined);
     this.#runner = new ScheduleRunner({
       intervalMs: o.sweepIntervalMs ?? 1_000,
       batch: 100,
@@ -286,7 +288,7 @@ export class RedisBackend implements QueueBackend {
     assertArray("ack", "receipts", receipts);
     assertArray("ack", "publish", publish);
     const parsed = this.#parseAll([...new Set(receipts)], "ack");
-    const kept = this.#jobs.encodeResults(receipts, options);
+    const kept = this.#jobs.encodeResults(receipts, parsed, options);
     for (const item of publish) validateItem(item);
     const { rows, shape } = publish.length === 0 ? { rows: [] as Row[], shape: [] as string[][] } : await this.#expand(publish.map((item) => ({ item, payload: encodePayload(item.payload) })));
     const bases = [...parsed.map((r) => this.keys.base(r.queue)), ...rows.map((r) => r.base)];

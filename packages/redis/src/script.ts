@@ -396,6 +396,7 @@ elseif op == 'ack' then
       end
     end
   end
+  settle_completions()
   apply_enqueue(p)
   notify()
   return { 'OK', p.results, due_reply(), ev }

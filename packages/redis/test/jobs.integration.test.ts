@@ -67,6 +67,13 @@ if (REDIS_SERVER === undefined) {
     expect((await b.completion(ids.at(-1)!))?.result).toBe(1_999);
     expect(await b.completion(ids[0]!)).toBeUndefined();
 
+    // One ack of 5,000 into a queue that keeps 1: the trim drops thousands in one call.
+    await b.configureQueue("tiny", { keepCompleted: { count: 1 } });
+    await b.enqueue(Array.from({ length: 5_000 }, (_, i) => ({ queue: "tiny", payload: i })));
+    const many = await b.receive("tiny", { max: 5_000, leaseMs: 60_000 });
+    await b.ack(many.map((g) => g.receipt), [], { results: many.map((g) => g.message.payload) });
+    expect(await c.zcard(`${b.keys.base("tiny")}:cd`)).toBe(1);
+
     await b.configureQueue("aged", { keepCompleted: { ageMs: 300 } });
     const [r] = await b.enqueue([{ queue: "aged", payload: 1 }]);
     const [d] = await b.receive("aged", { max: 1, leaseMs: 60_000 });
@@ -101,6 +108,24 @@ if (REDIS_SERVER === undefined) {
     // Each process hears each event once: its own from the script's reply, others' from the announcement.
     await sleep(100);
     expect(local.sort()).toEqual([`completed:${ok!.id}`, `dead:${bad!.id}`].sort());
+  });
+
+  it("sends handler results only for queues that keep completions, learning of one configured by another process", async () => {
+    const prefix = fresh();
+    const worker = await backend(prefix);
+    const admin = await backend(prefix);
+    const ackOnce = async (): Promise<unknown> => {
+      const [r] = await worker.enqueue([{ queue: "later-kept", payload: 1 }]);
+      const [d] = await worker.receive("later-kept", { max: 1, leaseMs: 60_000 });
+      await worker.ack([d!.receipt], [], { results: ["value"] });
+      return (await worker.completion(r!.id))?.result;
+    };
+    expect(await ackOnce()).toBeUndefined(); // not kept: nothing stored (and no result encoded or sent)
+    await admin.configureQueue("later-kept", { keepCompleted: { count: 10 } });
+    // The worker hears of it by announcement (or at its next schedule look-up).
+    let result: unknown;
+    await until(async () => (result = await ackOnce()) !== undefined, 10_000);
+    expect(result).toBe("value");
   });
 
   it("keeps progress while a delivery runs, clears it on a retry, and keeps the retry's error", async () => {

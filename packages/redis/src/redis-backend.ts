@@ -416,10 +416,12 @@ export class RedisBackend implements QueueBackend {
     return this.#jobs.schedule(name, spec);
   }
 
+  /** Removes schedule `name`; false when there was none. */
   unschedule(name: string): Promise<boolean> {
     return this.#jobs.unschedule(name);
   }
 
+  /** Every stored schedule with its next and last fire time, by name. */
   schedules(): Promise<ScheduleInfo[]> {
     return this.#jobs.schedules();
   }

@@ -170,7 +170,7 @@ elseif op == 'slist' then
   return { redis.call('HGETALL', G .. ':sched'), redis.call('ZRANGE', G .. ':sdue', 0, -1, 'WITHSCORES'), redis.call('HGETALL', G .. ':slast') }
 
 elseif op == 'sdue' then
-  -- Schedules due now (at most ARGV[3]), Redis time, and the earliest next fire time.
+  -- Schedules due now (at most ARGV[3]), Redis time, and the earliest fire time after now.
   local G, limit = KEYS[1], tonumber(ARGV[3])
   local out = {}
   local rows = redis.call('ZRANGEBYSCORE', G .. ':sdue', '-inf', fmt(NOW), 'WITHSCORES', 'LIMIT', 0, limit)
@@ -178,7 +178,7 @@ elseif op == 'sdue' then
     local name = rows[k]
     table.insert(out, { name, rows[k + 1], redis.call('HGET', G .. ':sid', name) or '', redis.call('HGET', G .. ':sched', name) or '', redis.call('HGET', G .. ':slast', name) or '' })
   end
-  local first = redis.call('ZRANGE', G .. ':sdue', 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGEBYSCORE', G .. ':sdue', '(' .. fmt(NOW), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   local nxt = ''
   if #first > 0 then nxt = first[2] end
   return { fmt(NOW), out, nxt }

@@ -269,6 +269,7 @@ export class RedisBackend implements QueueBackend {
     const signal = options.signal;
     if (signal?.aborted === true) throw new AbortedError("receive", signal.reason);
     await this.#register(queue);
+    await this.#runner.catchUp();
     const deadline = performance.now() + waitMs;
     for (;;) {
       const gen = this.#readyGen.get(queue) ?? 0;

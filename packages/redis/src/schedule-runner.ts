@@ -33,10 +33,15 @@ export class ScheduleRunner {
   readonly #deps: ScheduleRunnerDeps;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
-  #running = false;
+  /** The look in progress, if any. */
+  #current: Promise<void> | undefined;
   #again = false;
   #stopped = false;
   #offset = 0;
+  /** Earliest fire time this process knows of (Redis epoch ms). */
+  #nextDue = Infinity;
+  /** Delay until the next look, as the last look computed it. */
+  #nextArm = 0;
 
   constructor(deps: ScheduleRunnerDeps) {
     this.#deps = deps;
@@ -54,7 +59,25 @@ export class ScheduleRunner {
 
   /** A schedule is due at `at` (Redis epoch ms): look then. */
   noteDue(at: number): void {
+    this.#nextDue = Math.min(this.#nextDue, at);
     this.#arm(at - (Date.now() + this.#offset));
+  }
+
+  /**
+   * Fires what is due before a receive leases, so a receive made after a
+   * fire time sees that fire instead of racing the timer (as due delayed
+   * messages are moved by the lease itself). Costs nothing unless a known
+   * fire time is within {@link CATCH_UP_SLACK_MS} of the local estimate of
+   * Redis time; then it looks (Redis decides what is due).
+   */
+  async catchUp(): Promise<void> {
+    if (this.#stopped || !this.#nearDue()) return;
+    if (this.#current !== undefined) await this.#current;
+    if (this.#nearDue()) await this.#run();
+  }
+
+  #nearDue(): boolean {
+    return Date.now() + this.#offset >= this.#nextDue - CATCH_UP_SLACK_MS;
   }
 
   #arm(delayMs: number): void {
@@ -67,18 +90,31 @@ export class ScheduleRunner {
     this.#timer = setTimeout(() => void this.#run(), delay);
   }
 
-  async #run(): Promise<void> {
+  #run(): Promise<void> {
+    if (this.#current !== undefined) {
+      this.#again = true;
+      return this.#current;
+    }
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = true;
+    const current = this.#look().finally(() => {
+      this.#current = undefined;
+      const again = this.#again;
+      this.#again = false;
+      this.#arm(again ? 0 : this.#nextArm);
+    });
+    this.#current = current;
+    return current;
+  }
+
+  async #look(): Promise<void> {
     let next = this.#deps.intervalMs;
     try {
       const { now, due, next: nextAt } = await this.#deps.due();
       this.#offset = now - Date.now();
+      // The earliest fire after now; fires below move it on through noteDue.
+      this.#nextDue = nextAt ?? Infinity;
       let failed = false;
       for (const schedule of due) {
         if (this.#stopped) break;
@@ -93,16 +129,13 @@ export class ScheduleRunner {
       // After a failure, wait a whole interval: the failed schedule is still due and would spin the loop.
       if (failed) next = this.#deps.intervalMs;
       else if (due.length >= this.#deps.batch) next = 0;
-      else if (nextAt !== undefined) next = Math.min(next, nextAt - now);
+      else if (this.#nextDue !== Infinity) next = Math.min(next, this.#nextDue - (Date.now() + this.#offset));
     } catch (error) {
       if (!this.#stopped) this.#deps.onError(toMqError(error, "schedule look-up failed"));
-    } finally {
-      this.#running = false;
     }
-    if (this.#again) {
-      this.#again = false;
-      next = 0;
-    }
-    this.#arm(next);
+    this.#nextArm = next;
   }
 }
+
+/** How close to a known fire time (local estimate of Redis time) a receive looks first. */
+const CATCH_UP_SLACK_MS = 50;

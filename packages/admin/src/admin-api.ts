@@ -2,6 +2,7 @@ import { InvalidArgumentError, NotFoundError, type DeadLetter, type DeadLetterFi
 import type { AdminHost, HandlerStats, HealthLike } from "./admin-host";
 import { toJsonSafe } from "./json-safe";
 import { NotSupportedError } from "./not-supported-error";
+import { limitsOf, toSettings, type LimitsUpdate, type QueueLimits } from "./limits";
 import { queueMetrics, type AdminMetrics, type QueueMetrics } from "./queue-metrics";
 
 /** A handler as admin shows it. */
@@ -38,6 +39,14 @@ export interface AdminApi {
   peek(queue: string, limit?: number): Promise<Message[]>;
   /** Deletes the ready and delayed messages of `queue` (needs a host with `purge`). */
   purge(queue: string): Promise<{ readonly purged: number }>;
+  /** The rate limits, in-flight cap and group failure mode `queue` runs with (`null`: no limit). */
+  limits(queue: string): Promise<QueueLimits>;
+  /**
+   * Changes `queue`'s limits at runtime (only the fields given; `null` removes
+   * a limit) and resolves with the limits now in force. Durable on the
+   * embedded host (journaled like `configureQueue`). Needs a host with `configureQueue`.
+   */
+  setLimits(queue: string, limits: LimitsUpdate): Promise<QueueLimits>;
   readonly deadLetters: {
     list(options?: DeadLetterFilter & { readonly limit?: number; readonly cursor?: string }): Promise<{ readonly items: DeadLetterView[]; readonly nextCursor?: string; readonly total: number }>;
     /** `NotFoundError` when there is no dead letter with that message id. */
@@ -114,6 +123,17 @@ export function createAdminApi(host: AdminHost): AdminApi {
       if (host.purge === undefined) throw new NotSupportedError("purge", "upgrade @mq/host to a version with host.purge(queue)");
       return { purged: await host.purge(queue) };
     },
+    async limits(queue) {
+      assertQueueName(queue);
+      return limitsOf(await host.stats(queue));
+    },
+    async setLimits(queue, limits) {
+      assertQueueName(queue);
+      const settings = toSettings(limits);
+      if (host.configureQueue === undefined) throw new NotSupportedError("setLimits", "upgrade @mq/host to a version with host.configureQueue(queue, settings)");
+      await host.configureQueue(queue, settings);
+      return limitsOf(await host.stats(queue));
+    },
     deadLetters: {
       async list(options = {}) {
         const page = await host.deadLetters.list(options);
@@ -138,6 +158,10 @@ export function createAdminApi(host: AdminHost): AdminApi {
 }
 
 // ---------------------------------------------------------------------------
+
+function assertQueueName(name: unknown): asserts name is string {
+  if (typeof name !== "string" || name === "" || name === "*") throw new InvalidArgumentError("admin", "queue", "must be a queue name");
+}
 
 function toHandlerInfo(w: HandlerStats): HandlerInfo {
   return { queue: w.queue, parallelism: w.parallelism, running: w.running, paused: w.paused, buffered: w.buffered, succeeded: w.succeeded, failed: w.failed };

@@ -1,4 +1,4 @@
-import type { DeadLetterApi, Message, QueueStats, SnapshotInfo } from "@mq/core";
+import type { DeadLetterApi, Message, QueueSettings, QueueStats, SnapshotInfo } from "@mq/core";
 
 /** Percentiles of one latency over the last minute, in ms (as `@mq/host` reports them). */
 export interface LatencySummary {
@@ -59,6 +59,8 @@ export interface AdminHost {
   peek?(queue: string, limit: number): Promise<readonly Message[]>;
   /** Deletes the ready and delayed messages of `queue`; resolves with how many. */
   purge?(queue: string): Promise<number>;
+  /** Applies settings to a queue at runtime (merged over the current ones); admin's `setLimits` needs it. */
+  configureQueue?(queue: string, settings: QueueSettings): Promise<void>;
 }
 
 /** The rates `host.rates(queue)` reports, per second over the last minute. */

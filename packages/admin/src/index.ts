@@ -2,6 +2,7 @@ export { createAdminApi, MAX_PEEK } from "./admin-api";
 export type { AdminApi, DeadLetterView, HandlerInfo } from "./admin-api";
 export type { AdminHost, HandlerStats, HealthLike, LatencySummary, RateName } from "./admin-host";
 export type { AdminMetrics, QueueMetrics } from "./queue-metrics";
+export type { LimitsUpdate, QueueLimits } from "./limits";
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from "./prometheus";
 export { NotSupportedError } from "./not-supported-error";
 export { createAdminServer } from "./server/create-admin-server";

@@ -41,6 +41,18 @@ export function renderPrometheus(metrics: AdminMetrics, health: HealthLike): str
     ["mq_handler_failures_total", "failed", "Failed handler attempts since the process started."],
   ];
   for (const [name, key, help] of counters) family(name, "counter", help, perQueue(name, (q) => q.totals[key]));
+  family(
+    "mq_queue_groups",
+    "gauge",
+    "Ordering groups by state: ready (head waiting), active (head in flight), blocked (head waiting for its retry), throttled (paused or out of tokens).",
+    metrics.queues.flatMap((q) => (q.groups === undefined ? [] : (["ready", "active", "blocked", "throttled"] as const).map((state) => `mq_queue_groups{queue="${label(q.queue)}",state="${state}"} ${q.groups![state]}`))),
+  );
+  family(
+    "mq_starts_throttled_total",
+    "counter",
+    "Starts held back by a limit: rateLimit, groupRateLimit, maxInFlight, or a handler's back-off (backOff).",
+    metrics.queues.flatMap((q) => (q.throttled === undefined ? [] : (["rateLimit", "groupRateLimit", "maxInFlight", "backOff"] as const).map((limit) => `mq_starts_throttled_total{queue="${label(q.queue)}",limit="${limit}"} ${q.throttled![limit]}`))),
+  );
   family("mq_handler_parallelism", "gauge", "Most concurrent handler invocations allowed.", perQueue("mq_handler_parallelism", (q) => q.handler?.parallelism));
   family("mq_handler_running", "gauge", "Handler invocations running now.", perQueue("mq_handler_running", (q) => q.handler?.running));
   family("mq_handler_paused", "gauge", "1 while the queue's handler is paused.", perQueue("mq_handler_paused", (q) => (q.handler === undefined ? undefined : q.handler.paused ? 1 : 0)));

@@ -1,4 +1,4 @@
-import type { QueueStats } from "@mq/core";
+import type { GroupStats, QueueStats, ThrottleStats } from "@mq/core";
 import type { AdminHost, LatencySummary, RateName } from "./admin-host";
 
 /** One queue as admin shows it: depth, totals since start, rates and latency over the last minute, its handler. */
@@ -16,6 +16,10 @@ export interface QueueMetrics {
   readonly rates: Readonly<Record<RateName, number>>;
   readonly latency: { readonly waitMs: LatencySummary; readonly handlerMs: LatencySummary };
   readonly handler?: { readonly parallelism: number; readonly running: number; readonly paused: boolean; readonly buffered: number };
+  /** Ordering groups by state (backends with groups). */
+  readonly groups?: GroupStats;
+  /** Starts held back by each limit since the host started (backends with limits). */
+  readonly throttled?: ThrottleStats;
 }
 
 /** Every queue plus sums over all of them. */
@@ -47,6 +51,8 @@ export async function queueMetrics(host: AdminHost, queue: string): Promise<Queu
     totals: { ...stats.totals, failed: worker?.failed ?? 0 },
     rates,
     latency: { waitMs: latency.waitMs, handlerMs: latency.handlerMs },
+    ...(stats.groups === undefined ? {} : { groups: stats.groups }),
+    ...(stats.throttled === undefined ? {} : { throttled: stats.throttled }),
     ...(worker === undefined ? {} : { handler: { parallelism: worker.parallelism, running: worker.running, paused: worker.paused, buffered: worker.buffered } }),
   };
 }

@@ -28,7 +28,7 @@ export { MessageInFlightError } from "./errors/message-in-flight-error";
 export { toErrorInfo, toMqError } from "./errors/to-mq-error";
 export type { ErrorInfo } from "./errors/to-mq-error";
 
-export { MAX_PRIORITY, MIN_PRIORITY } from "./message";
+export { MAX_GROUP_LENGTH, MAX_PRIORITY, MIN_PRIORITY } from "./message";
 export type {
   CompletedMessage,
   DeadLetter,
@@ -39,23 +39,28 @@ export type {
   EnqueueOptions,
   EnqueueResult,
   EnqueueStatus,
+  GroupStats,
   Message,
   MessageBackoff,
   MessageInfo,
   MessageState,
   NackOutcome,
   QueueStats,
+  ThrottleStats,
 } from "./message";
 export type { ScheduleCatchUp, ScheduleInfo, ScheduleSpec } from "./schedule";
 export type { DeadLetterApi, DeadLetterFilter, DeadLetterPage } from "./dead-letter-api";
 export type {
   AckOptions,
+  BackendCapabilities,
   BackendEvents,
+  GroupFailureMode,
   KeepCompleted,
   NackOptions,
   QueueBackend,
   QueueBackendContractVersion,
   QueueSettings,
+  RateLimit,
   ReceiveOptions,
 } from "./queue-backend";
 export type {

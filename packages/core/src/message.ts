@@ -34,6 +34,11 @@ export interface Message<TPayload = unknown> {
   readonly maxAttempts?: number;
   /** Retry delay for this message, when it overrides its handler's `backoff`. */
   readonly backoff?: MessageBackoff;
+  /**
+   * Ordering group, when the message was enqueued with one: a group's
+   * messages are delivered in enqueue order, one at a time.
+   */
+  readonly group?: string;
 }
 
 /** A message's own retry delay: a number is a fixed delay in ms; exponential doubles from `baseMs` up to `maxMs`. */
@@ -65,7 +70,17 @@ export interface EnqueueOptions {
   readonly maxAttempts?: number;
   /** Retry delay for this message only (overrides the handler's `backoff` in the dispatcher). */
   readonly backoff?: MessageBackoff;
+  /**
+   * Ordering group (1–{@link MAX_GROUP_LENGTH} characters), e.g. `"customer-42"`.
+   * A group's messages are delivered strictly in enqueue order with at most
+   * one in flight; different groups run in parallel and are served round robin.
+   * Backends without the `groups` capability reject it.
+   */
+  readonly group?: string;
 }
+
+/** Longest ordering group name, in characters. */
+export const MAX_GROUP_LENGTH = 256;
 
 /** One message to enqueue: to a queue directly, or to every queue bound to a topic. */
 export type EnqueueItem<TPayload = unknown> = EnqueueOptions & { readonly payload: TPayload } & (
@@ -139,7 +154,14 @@ export interface QueueStats {
    * defaults < `defaults` in code < `queues.<name>` in code < `configureQueue`
    * at runtime). Absent from the `"*"` sum.
    */
-  readonly settings?: Readonly<Required<Omit<QueueSettings, "keepCompleted">>> & Pick<QueueSettings, "keepCompleted">;
+  readonly settings?: Readonly<Required<Omit<QueueSettings, "keepCompleted" | LimitSettingKey>>> & Pick<QueueSettings, "keepCompleted" | LimitSettingKey>;
+  /**
+   * Ordering groups by state (counts of groups, not messages). Present on
+   * backends with the `groups` capability.
+   */
+  readonly groups?: GroupStats;
+  /** How often limits held starts back, since the host started. Present on backends with the `rateLimits` capability. */
+  readonly throttled?: ThrottleStats;
   /** Totals since the host started. */
   readonly totals: {
     readonly enqueued: number;
@@ -151,6 +173,33 @@ export interface QueueStats {
     readonly deadLettered: number;
     readonly expired: number;
   };
+}
+
+/** Settings of issue 16 (limits and groups): optional in resolved settings, so backends adopt them one by one. */
+type LimitSettingKey = "rateLimit" | "groupRateLimit" | "maxInFlight" | "groupOnFailure";
+
+/** Counts of a queue's ordering groups by state (each group is in exactly one). */
+export interface GroupStats {
+  /** Head ready, waiting for a consumer. */
+  readonly ready: number;
+  /** Head failed and waits for its retry (`groupOnFailure: "block"`), or its head is delayed. */
+  readonly blocked: number;
+  /** Head in flight. */
+  readonly active: number;
+  /** Held back by `throttle()` or an empty `groupRateLimit` bucket. */
+  readonly throttled: number;
+}
+
+/** Counters of starts deferred by limits (each counts the times a limit held a start back). */
+export interface ThrottleStats {
+  /** The queue's `rateLimit` bucket was empty while a message could start. */
+  readonly rateLimit: number;
+  /** A group's `groupRateLimit` bucket was empty when its head could start. */
+  readonly groupRateLimit: number;
+  /** `maxInFlight` was reached while a message could start. */
+  readonly maxInFlight: number;
+  /** Handlers backed off with `throttle()` (`ctx.rateLimited(ms)`, `RateLimitedError`). */
+  readonly backOff: number;
 }
 
 /** Where a message is, as {@link MessageInfo} reports it. */

@@ -68,6 +68,51 @@ export interface QueueSettings {
    * `count` per queue, none older than `ageMs`. Off by default, so acks pay nothing.
    */
   readonly keepCompleted?: KeepCompleted;
+  /**
+   * Token bucket on starts (leases) for the whole queue: at most `max` starts
+   * per `perMs`, bursts up to `max`. `null` removes it. @default null
+   */
+  readonly rateLimit?: RateLimit | null;
+  /** The same bucket per ordering group (each group its own). `null` removes it. @default null */
+  readonly groupRateLimit?: RateLimit | null;
+  /**
+   * Most messages of the queue leased at once, across every consumer of the
+   * backend (all `handle()` pools and `receive()` callers). `null`: no cap. @default null
+   */
+  readonly maxInFlight?: number | null;
+  /**
+   * What a failed attempt does to its ordering group: `"block"` retries the
+   * failed head before anything after it (the group waits through the retry
+   * delay until it is acked or dead-lettered); `"skip"` puts the retry at the
+   * back of the group and lets the next message proceed. @default "block"
+   */
+  readonly groupOnFailure?: GroupFailureMode;
+}
+
+/** A token bucket: at most `max` starts per `perMs` milliseconds (refilled continuously). */
+export interface RateLimit {
+  /** Starts per window, and the largest burst (integer ≥ 1). */
+  readonly max: number;
+  /** Window length in ms (≥ 1). */
+  readonly perMs: number;
+}
+
+/** See {@link QueueSettings.groupOnFailure}. */
+export type GroupFailureMode = "block" | "skip";
+
+/**
+ * Optional features a backend implements; the conformance suite runs their
+ * tests only when the flag is set, so adapters opt in one feature at a time.
+ */
+export interface BackendCapabilities {
+  /** `group` on enqueue items, `groupOnFailure`, and `stats().groups`. */
+  readonly groups?: boolean;
+  /** `rateLimit` and `groupRateLimit` settings, and `stats().throttled`. */
+  readonly rateLimits?: boolean;
+  /** The `maxInFlight` setting. */
+  readonly maxInFlight?: boolean;
+  /** {@link QueueBackend.throttle}. */
+  readonly throttle?: boolean;
 }
 
 /** Retention of completed messages; see {@link QueueSettings.keepCompleted}. */
@@ -97,22 +142,40 @@ export type QueueBackendContractVersion = 1;
  * @remarks It deliberately leaves out handlers, worker pools and retries with
  * backoff (the dispatcher's job), and how state is stored (an adapter's job).
  * A receipt from an expired or superseded lease is fenced: using it fails with
- * `LeaseLostError` and changes nothing.
+ * `LeaseLostError` and changes nothing. Ordering groups, rate limits, a
+ * global in-flight cap and `throttle` are optional features, announced in
+ * {@link QueueBackend.capabilities}.
  */
 export interface QueueBackend {
   readonly contractVersion: QueueBackendContractVersion;
+  /** Optional features this backend implements (absent: none of them). */
+  readonly capabilities?: BackendCapabilities;
   /** Recover state and start serving. */
   open(): Promise<void>;
   /** Stop serving; with `drain`, wait for in-flight leases to settle first. */
   close(options?: { readonly drain?: boolean }): Promise<void>;
   /** Enqueue items atomically: all are stored or none. One result per item. */
   enqueue(items: readonly EnqueueItem[], options?: { readonly signal?: AbortSignal; readonly waitIfFull?: boolean }): Promise<EnqueueResult[]>;
-  /** Lease up to `max` ready messages, highest priority first, FIFO within a priority. */
+  /**
+   * Lease up to `max` ready messages, highest priority first, FIFO within a
+   * priority. With ordering groups, only a group's head can be leased, at most
+   * one per group at a time, and ready groups are served round robin; a
+   * long poll waits while limits (`rateLimit`, `maxInFlight`, `throttle`) hold
+   * starts back and wakes when one frees.
+   */
   receive(queue: string, options: ReceiveOptions): Promise<Delivery[]>;
   /** Acknowledge deliveries and, atomically with them, enqueue `publish`. */
   ack(receipts: readonly string[], publish?: readonly EnqueueItem[], options?: AckOptions): Promise<void>;
   /** Report a failed attempt: retry after `delayMs`, or dead-letter when attempts are used up. */
   nack(receipt: string, options?: NackOptions): Promise<NackOutcome>;
+  /**
+   * Back off without failing (a handler saw HTTP 429): the delivery goes back
+   * to ready with its attempt count restored (like `release`), and its
+   * ordering group, or the whole queue when the message has no group, starts
+   * nothing for `ms`. Durable: the pause outlives a restart. A stale receipt
+   * fails with `LeaseLostError`. Optional (capability `throttle`).
+   */
+  throttle?(receipt: string, ms: number): Promise<void>;
   /** Extend a lease to end `leaseMs` from now. */
   extend(receipt: string, leaseMs: number): Promise<void>;
   /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, LeaseLostError, newId, UnrecoverableError, withFields } from "@mq/core";
+import { InvalidArgumentError, LeaseLostError, MAX_TIMER_MS, newId, RateLimitedError, UnrecoverableError, withFields } from "@mq/core";
 import type { Delivery, EnqueueItem, EnqueueOptions, Logger, Message } from "@mq/core";
 import type { HandlerContext } from "./types";
 
@@ -14,6 +14,8 @@ export interface ContextTarget {
   reportProgress(value: unknown): void;
   /** Marks the run as to be dead-lettered when it ends, however it ends. */
   markDeadLetter(reason: string): void;
+  /** Marks the run as backing off for `ms` when it ends, however it ends. */
+  markRateLimited(ms: number): void;
 }
 
 /**
@@ -63,6 +65,14 @@ export class InvocationContext implements HandlerContext<unknown> {
     const why = typeof reason === "string" && reason !== "" ? reason : "dead-lettered by its handler";
     this.#target.markDeadLetter(why);
     throw new UnrecoverableError(why);
+  }
+
+  rateLimited(ms: number): never {
+    if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > MAX_TIMER_MS) {
+      throw new InvalidArgumentError("dispatcher", "ms", `rateLimited needs an integer of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(ms)}`);
+    }
+    this.#target.markRateLimited(ms);
+    throw new RateLimitedError(`handler for "${this.#queue}" backed off`, ms);
   }
 
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void {

@@ -1,4 +1,4 @@
-import { AbortedError, HandlerError, LeaseLostError, MQ_ERROR_CODES, MqError, TimeoutError, toErrorInfo, UnrecoverableError } from "@mq/core";
+import { AbortedError, HandlerError, LeaseLostError, MAX_TIMER_MS, MQ_ERROR_CODES, MqError, RateLimitedError, TimeoutError, toErrorInfo, UnrecoverableError } from "@mq/core";
 import type { Clock, Delivery, EnqueueItem, ErrorInfo, Logger, QueueBackend } from "@mq/core";
 import { computeBackoff } from "./backoff";
 import { resolveBackoff } from "./handler-options";
@@ -71,6 +71,8 @@ export class Invocation implements Timed, ContextTarget {
   #aborted = false;
   /** Set by ctx.deadLetter: the run ends in a dead letter, even if the handler swallowed the throw. */
   #deadLetterReason: string | undefined;
+  /** Set by ctx.rateLimited: the run ends in a back-off, even if the handler swallowed the throw. */
+  #rateLimitMs: number | undefined;
 
   /** `lease`: the heartbeat that kept the delivery alive while it was held; this run takes it over. */
   constructor(owner: InvocationOwner, delivery: Delivery, lease: LeaseHeartbeat) {
@@ -140,6 +142,10 @@ export class Invocation implements Timed, ContextTarget {
     this.#deadLetterReason ??= reason;
   }
 
+  markRateLimited(ms: number): void {
+    this.#rateLimitMs ??= ms;
+  }
+
   /** Buffers a message to publish with the ack (called through the context). */
   addPublish(item: EnqueueItem): void {
     (this.#published ??= []).push(item);
@@ -193,7 +199,9 @@ export class Invocation implements Timed, ContextTarget {
       return;
     }
     this.#leaveRunning();
-    if (this.#deadLetterReason !== undefined) this.#fail(ok || !MqError.hasCode(error, MQ_ERROR_CODES.UNRECOVERABLE) ? new UnrecoverableError(this.#deadLetterReason) : error);
+    const backOffMs = this.#rateLimitMs ?? (ok ? undefined : retryAfterOf(error));
+    if (this.#deadLetterReason === undefined && backOffMs !== undefined) void this.#backOff(backOffMs);
+    else if (this.#deadLetterReason !== undefined) this.#fail(ok || !MqError.hasCode(error, MQ_ERROR_CODES.UNRECOVERABLE) ? new UnrecoverableError(this.#deadLetterReason) : error);
     else if (ok) void this.#ack(value);
     else this.#fail(error instanceof Error || MqError.isInstance(error) ? error : new HandlerError(this.#owner.queue, error));
   }
@@ -284,6 +292,26 @@ export class Invocation implements Timed, ContextTarget {
     }
   }
 
+  /**
+   * The handler asked to back off: the message goes back with its attempt
+   * unused and its group (or queue) pauses, through `throttle`. A backend
+   * without it retries after `ms` with the attempt counted, never dead-lettered for it.
+   */
+  async #backOff(ms: number): Promise<void> {
+    const owner = this.#owner;
+    const { message, attempt, receipt } = this.delivery;
+    owner.record("rateLimited");
+    if (owner.listening("rateLimited")) owner.emit("rateLimited", { queue: owner.queue, messageId: message.id, attempt, retryAfterMs: ms });
+    try {
+      if (owner.backend.throttle !== undefined) await owner.backend.throttle(receipt, ms);
+      else await owner.backend.nack(receipt, { delayMs: ms, reason: toErrorInfo(new RateLimitedError("handler backed off", ms)), maxAttempts: NEVER_DEAD_LETTER });
+    } catch (error) {
+      this.#report("throttle", error);
+    } finally {
+      owner.finished();
+    }
+  }
+
   #abort(reason: unknown): void {
     if (this.#aborted) return;
     this.#aborted = true;
@@ -302,4 +330,11 @@ export class Invocation implements Timed, ContextTarget {
       ...(cause === undefined ? {} : { handlerError: toErrorInfo(cause).message }),
     });
   }
+}
+
+/** The back-off a thrown `RateLimitedError` asks for (clamped to what a timer can wait), or undefined for any other error. */
+function retryAfterOf(error: unknown): number | undefined {
+  if (!MqError.hasCode(error, MQ_ERROR_CODES.RATE_LIMITED)) return undefined;
+  const ms = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof ms === "number" && Number.isFinite(ms) ? Math.min(Math.max(0, Math.ceil(ms)), MAX_TIMER_MS) : 1_000;
 }

@@ -30,6 +30,16 @@ export interface HandlerContext<TPayload = unknown> {
    * left: throws an `UnrecoverableError` to end the handler (rethrow it if you catch it).
    */
   deadLetter(reason: string): never;
+  /**
+   * Back off without failing (the handler saw HTTP 429, say): throws a
+   * `RateLimitedError` to end the handler (rethrow it if you catch it); the
+   * message goes back with its attempt unused, and its ordering group, or the
+   * whole queue when it has no group, starts nothing for `ms`. Throwing
+   * `new RateLimitedError(ms)` yourself does the same. On a backend without
+   * `throttle` the message is retried after `ms` instead (the attempt counts,
+   * but never toward dead-lettering).
+   */
+  rateLimited(ms: number): never;
   /** The dispatcher's logger (pino call order: `ctx.log.info({ ... }, "message")`), with queue, messageId and attempt on every line. */
   readonly log: Logger;
 }
@@ -177,6 +187,8 @@ export interface DispatcherQueueStats {
   readonly released: number;
   /** Handlers aborted at a stop's drain deadline: retried at once with the attempt counted, never dead-lettered for it. */
   readonly interrupted: number;
+  /** Handlers that backed off with `ctx.rateLimited(ms)` or `throw new RateLimitedError(ms)`: no attempt used. */
+  readonly rateLimited: number;
   /** Handlers that timed out or were aborted, ignored their signal and are still running (they hold no slot). */
   readonly abandoned: number;
 }
@@ -196,6 +208,8 @@ export interface DispatcherEvents {
   retried: (event: InvocationEvent & { readonly error: ErrorInfo; readonly delayMs: number; readonly availableAt?: number }) => void;
   deadLettered: (event: InvocationEvent & { readonly error: ErrorInfo }) => void;
   timedOut: (event: InvocationEvent & { readonly durationMs: number; readonly timeoutMs: number }) => void;
+  /** A handler backed off (`ctx.rateLimited(ms)` or a thrown `RateLimitedError`): the message is back, its attempt unused. */
+  rateLimited: (event: InvocationEvent & { readonly retryAfterMs: number }) => void;
   /** A handler called `ctx.progress(value)`. */
   progress: (event: InvocationEvent & { readonly value: unknown }) => void;
   /** Trouble talking to the backend (receive, ack, nack, extend, release). Also logged; with no listener, at `error` level. */

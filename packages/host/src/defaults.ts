@@ -24,6 +24,14 @@ export const DEFAULT_QUEUE_SETTINGS: ResolvedQueueSettings = {
   onExpire: "drop",
   /** @default 30 seconds */
   defaultLeaseMs: 30_000,
+  /** @default null (no queue rate limit) */
+  rateLimit: null,
+  /** @default null (no per-group rate limit) */
+  groupRateLimit: null,
+  /** @default null (no cap on messages in flight) */
+  maxInFlight: null,
+  /** @default "block" */
+  groupOnFailure: "block",
 };
 
 /** Most dead letters kept before the oldest are dropped. @default 100_000 */

@@ -38,9 +38,15 @@ export {
   TimeoutError,
   VersionConflictError,
 } from "@mq/core";
+export { MAX_GROUP_LENGTH } from "@mq/core";
 export type {
+  BackendCapabilities,
   CompletedMessage,
+  GroupFailureMode,
+  GroupStats,
   KeepCompleted,
+  RateLimit,
+  ThrottleStats,
   MessageInfo,
   MessageState,
   ScheduleCatchUp,

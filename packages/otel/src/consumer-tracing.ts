@@ -89,6 +89,10 @@ class TracedContext implements InstrumentedContext {
     return this.#inner.deadLetter(reason);
   }
 
+  rateLimited(ms: number): never {
+    return this.#inner.rateLimited(ms);
+  }
+
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void {
     const name = typeof destination === "string" ? destination : String(destination?.topic);
     const inherited = this.#inner.message;

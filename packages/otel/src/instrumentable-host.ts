@@ -11,6 +11,8 @@ export interface InstrumentedContext {
   publish(destination: string | { readonly topic: string }, payload: unknown, options?: EnqueueOptions): void;
   progress(value: unknown): void;
   deadLetter(reason: string): never;
+  /** Back off without failing (`@mq/dispatcher`'s `ctx.rateLimited`). */
+  rateLimited(ms: number): never;
   readonly log: Logger;
 }
 

@@ -11,7 +11,7 @@ export interface RedisBackendOptions {
   readonly client?: Redis | Cluster;
   /** Prefix of every key and channel, so several deployments can share one Redis. @default "mq" */
   readonly prefix?: string;
-  /** Longest gap between two scheduler sweeps (finds leases of dead processes and delays set by others). @default 1000 */
+  /** Longest gap between two scheduler sweeps (finds leases of dead processes, delays set by others, and ready queues whose wake-up was lost). @default 1000 */
   readonly sweepIntervalMs?: number;
   /** Most messages one sweep of a queue moves per kind (delayed, expired, lease). @default 1000 */
   readonly sweepBatch?: number;

@@ -49,6 +49,8 @@ import { assertArray, assertDuration, assertName, assertPositiveInt } from "./va
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
 const COMMAND = "mqQueueOp";
+/** The same script under another name that skips auto-pipelining (see `open()`). */
+const DIRECT_COMMAND = "mqQueueOpDirect";
 
 type Client = Redis | Cluster;
 type ScriptFn = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<Reply>;
@@ -90,6 +92,7 @@ export class RedisBackend implements QueueBackend {
   readonly #ignore = (): void => undefined;
   readonly #lost = (): void => this.#onConnectionLost();
   readonly #back = (): void => this.#onConnectionBack();
+  readonly #subscriberBack = (): void => this.#onSubscriberBack();
 
   constructor(options: RedisBackendOptions) {
     if (typeof options !== "object" || options === null || (options.client === undefined && options.connection === undefined)) {
@@ -136,7 +139,11 @@ export class RedisBackend implements QueueBackend {
     });
   }
 
-  /** False while Redis is unreachable (an `error` event was emitted); true again once it is back. */
+  /**
+   * False while Redis is unreachable (a `ConnectionError` was emitted as an `error` event); true
+   * again once the connection is back or a command gets a reply (the scheduler's sweeps send one
+   * every `sweepIntervalMs`).
+   */
   get available(): boolean {
     return this.#available;
   }
@@ -151,7 +158,10 @@ export class RedisBackend implements QueueBackend {
     if (this.#status !== "new") throw new HostClosedError("redis", `cannot open from state ${this.#status}; create a new backend`);
     const o = this.#options;
     // Auto-pipelining sends the calls of one tick in one write: many handlers acking at once cost one syscall.
-    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2, enableAutoPipelining: true };
+    // But ioredis keeps one auto-pipeline in flight per connection, so a call waits for the reply to the
+    // previous batch (and a setImmediate) before it is even written. The lease after a wake-up is on
+    // the enqueue → handler-start path: it goes out at once, under a name auto-pipelining skips.
+    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2, enableAutoPipelining: true, autoPipeliningIgnoredCommands: [DIRECT_COMMAND] };
     if (o.client !== undefined) this.#client = o.client;
     else {
       this.#ownsClient = true;
@@ -174,6 +184,7 @@ export class RedisBackend implements QueueBackend {
       throw new InvalidArgumentError("redis", "replication.replicas", "must be an integer ≥ 1");
     }
     this.#client.defineCommand(COMMAND, { lua: SCRIPT });
+    this.#client.defineCommand(DIRECT_COMMAND, { lua: SCRIPT });
     this.#client.on("error", this.#ignore); // reported through close/ready below
     this.#client.on("close", this.#lost);
     this.#client.on("ready", this.#back);
@@ -189,6 +200,7 @@ export class RedisBackend implements QueueBackend {
       // Ping first: it fails within the retry bound when Redis is down, where the subscribe would wait.
       await this.#client.ping();
       await this.#sub.subscribe(this.keys.readyChannel);
+      this.#sub.on("ready", this.#subscriberBack);
     } catch (error) {
       this.#status = "closed";
       this.#sub.disconnect();
@@ -232,6 +244,7 @@ export class RedisBackend implements QueueBackend {
     for (const wake of this.#spaceWaiters) wake();
     this.#spaceWaiters = [];
     this.#status = "closed";
+    this.#sub.off("ready", this.#subscriberBack);
     this.#sub.disconnect();
     // A client the caller owns outlives this backend: leave no listeners on it.
     this.#client.off("close", this.#lost).off("ready", this.#back);
@@ -376,7 +389,8 @@ export class RedisBackend implements QueueBackend {
     assertName("queue", queue);
     const { keepCompleted, ...valid } = validateQueueSettings(settings, `queues.${queue}`);
     await this.#register(queue);
-    const fields = Object.entries(valid).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v)]);
+    // The schema admits only scalar settings besides keepCompleted.
+    const fields = Object.entries(valid).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v as string | number)]);
     if (fields.length > 0) await this.#guard(this.#client.hset(`${this.keys.base(queue)}:c`, ...fields));
     if (keepCompleted !== undefined) await this.#jobs.configureKeep(queue, keepCompleted);
     await this.#replicated();
@@ -484,9 +498,9 @@ export class RedisBackend implements QueueBackend {
     void operation;
   }
 
-  /** Runs the script with `keys`; connection trouble becomes `ConnectionError`. */
-  async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
-    const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${COMMAND}Buffer`]!.bind(this.#client);
+  /** Runs the script with `keys` (`direct`: written at once, not auto-pipelined); connection trouble becomes `ConnectionError`. */
+  async #call(keys: readonly string[], args: readonly (string | Buffer)[], direct = false): Promise<Reply> {
+    const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${direct ? DIRECT_COMMAND : COMMAND}Buffer`]!.bind(this.#client);
     const reply = await this.#guard<Reply>(fn(keys.length, ...keys, `${this.keys.readyChannel}|${this.#origin}`, ...args));
     if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
@@ -504,11 +518,17 @@ export class RedisBackend implements QueueBackend {
   }
 
   async #guard<T>(p: Promise<T>): Promise<T> {
+    let value: T;
     try {
-      return await p;
+      value = await p;
     } catch (error) {
       throw this.#wrap(error, "command");
     }
+    // A reply proves Redis is reachable. An outage can be flagged with no reconnect to end it: a
+    // command that timed out on a connection that never dropped (Redis stalled), or one that timed
+    // out just after the connection was already back. The next reply ends it.
+    if (!this.#available) this.#onConnectionBack();
+    return value;
   }
 
   #wrap(error: unknown, context: string): MqError {
@@ -643,7 +663,7 @@ export class RedisBackend implements QueueBackend {
 
   async #lease(queue: string, max: number, leaseMs: number): Promise<Delivery[]> {
     const base = this.keys.base(queue);
-    const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))]);
+    const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))], true);
     const r = this.#check(reply, [], []);
     const leaseExpiresAt = num(r[1]) ?? 0;
     this.#emitEvents(list(r[2]));
@@ -670,6 +690,11 @@ export class RedisBackend implements QueueBackend {
     const events = list(r[1]);
     this.#emitEvents(events);
     if (events.length > 0) this.#afterRemoval();
+    // Messages are ready: say so again. A pub/sub wake-up can be lost (Redis keeps none for a
+    // subscriber that is reconnecting, e.g. a Cluster subscriber moving to another node), and a
+    // consumer that saw its queue empty would otherwise wait for the next enqueue; this bounds
+    // that wait by one sweep interval.
+    if ((num(r[4]) ?? 0) > 0 && this.#status === "open") this.#onReady(queue);
     return { due: num(r[2]), now: num(r[3]) };
   }
 
@@ -800,6 +825,24 @@ export class RedisBackend implements QueueBackend {
   #onConnectionLost(): void {
     if (this.#status !== "open") return;
     this.#reportError(new ConnectionError(this.#target, "connection lost; reconnecting (receives fail until it is back)"));
+  }
+
+  /**
+   * The subscriber connection is back. Redis kept no wake-up published while
+   * it was away (the command connection may have been back sooner, so
+   * enqueues went through meanwhile): once it is subscribed again (this
+   * SUBSCRIBE is answered after ioredis's own resubscribe), every queue this
+   * process serves looks again.
+   */
+  #onSubscriberBack(): void {
+    if (this.#status !== "open") return;
+    this.#sub.subscribe(this.keys.readyChannel).then(
+      () => {
+        if (this.#status !== "open") return;
+        for (const q of this.#knownQueues) this.#onReady(q);
+      },
+      () => undefined, // it went away again: its next "ready" retries
+    );
   }
 
   #onConnectionBack(): void {

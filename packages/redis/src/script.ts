@@ -507,7 +507,7 @@ elseif op == 'tick' then
     if #first > 0 then at_due(tonumber(first[2])) end
   end
   notify()
-  return { 'OK', ev, due_reply(), fmt(NOW) }
+  return { 'OK', ev, due_reply(), fmt(NOW), redis.call('ZCARD', B .. ':r') }
 
 elseif op == 'stats' then
   local B = KEYS[1]

@@ -89,7 +89,14 @@ export class RedisServer {
     await exited;
   }
 
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT freeze and thaw Redis with its sockets open). */
+  signal(signal: NodeJS.Signals): void {
+    this.#proc?.kill(signal);
+  }
+
   async destroy(): Promise<void> {
+    this.#proc?.kill("SIGCONT"); // a frozen server cannot die of SIGKILL until it is scheduled again
+
     await this.stop("SIGKILL");
     if (this.#ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }

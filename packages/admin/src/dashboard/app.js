@@ -110,6 +110,7 @@
           el("td", { "data-field": "delayed" }, fmt(q.delayed)),
           el("td", { "data-field": "inFlight" }, fmt(q.inFlight)),
           el("td", { "data-field": "deadLettered" }, fmt(q.deadLettered)),
+          el("td", { "data-field": "groups", title: "ordering groups: ready / active / blocked / throttled" }, q.groups ? [q.groups.ready, q.groups.active, q.groups.blocked, q.groups.throttled].map(fmt).join(" / ") : "–"),
           el("td", { "data-field": "acked" }, fmt(q.totals.acked)),
           el("td", {}, fmt(q.rates.enqueued)),
           el("td", {}, fmt(q.rates.acked)),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AdminApi } from "../admin-api";
+import type { LimitsUpdate } from "../limits";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus";
 import { ROUTE_SCHEMAS as S } from "./schemas";
 
@@ -35,6 +36,9 @@ export function registerRoutes(app: FastifyInstance, api: AdminApi, guard: Guard
   app.get<QueueParams>("/api/queues/:queue", { schema: S.queue }, (req) => api.queue(req.params.queue));
   app.get<QueueParams & { Querystring: { limit: number } }>("/api/queues/:queue/messages", { schema: S.peek }, (req) => api.peek(req.params.queue, req.query.limit));
   app.post<QueueParams>("/api/queues/:queue/purge", { schema: S.purge, onRequest: guard }, (req) => api.purge(req.params.queue));
+
+  app.get<QueueParams>("/api/queues/:queue/limits", { schema: S.limits }, (req) => api.limits(req.params.queue));
+  app.put<QueueParams & { Body: LimitsUpdate }>("/api/queues/:queue/limits", { schema: S.setLimits, onRequest: guard, preValidation: emptyBodyIsObject }, (req) => api.setLimits(req.params.queue, req.body));
 
   app.get("/api/handlers", { schema: S.handlers }, () => api.handlers());
   app.post<QueueParams & { Body: { parallelism: number } }>("/api/handlers/:queue/scale", { schema: S.scale, onRequest: guard }, (req) => api.scale(req.params.queue, req.body.parallelism));

@@ -9,6 +9,13 @@ const int = { type: "integer" } as const;
 const str = { type: "string" } as const;
 const open = (properties: Record<string, unknown>, required: readonly string[] = []): Record<string, unknown> => ({ type: "object", properties, required, additionalProperties: true });
 
+const rateLimitSchema = {
+  type: ["object", "null"],
+  properties: { max: { type: "integer", minimum: 1 }, perMs: { type: "integer", minimum: 1, maximum: 2 ** 31 - 1 } },
+  required: ["max", "perMs"],
+  additionalProperties: false,
+  description: "At most max starts per perMs ms (a token bucket); null removes the limit.",
+} as const;
 const latency = open({ count: int, meanMs: num, p50Ms: num, p95Ms: num, p99Ms: num, maxMs: num });
 const totals = open({ enqueued: int, replaced: int, duplicates: int, delivered: int, acked: int, retried: int, deadLettered: int, expired: int, failed: int });
 
@@ -33,6 +40,8 @@ export const SHARED_SCHEMAS: readonly Record<string, unknown>[] = [
         rates: open({ enqueued: num, delivered: num, acked: num, failed: num, retried: num, deadLettered: num, expired: num }),
         latency: open({ waitMs: latency, handlerMs: latency }),
         handler: open({ parallelism: int, running: int, paused: { type: "boolean" }, buffered: int }),
+        groups: open({ ready: int, blocked: int, active: int, throttled: int }),
+        throttled: open({ rateLimit: int, groupRateLimit: int, maxInFlight: int, backOff: int }),
       },
       ["queue", "ready", "delayed", "inFlight", "deadLettered", "totals", "rates", "latency"],
     ),
@@ -47,6 +56,11 @@ export const SHARED_SCHEMAS: readonly Record<string, unknown>[] = [
   {
     $id: "DeadLetter",
     ...open({ message: { $ref: "Message#" }, queue: str, reason: str, error: open({ name: str, message: str, code: str }), attemptTimestamps: { type: "array", items: int }, deadLetteredAt: int }, ["message", "queue", "reason"]),
+  },
+  {
+    $id: "Limits",
+    ...open({ rateLimit: rateLimitSchema, groupRateLimit: rateLimitSchema, maxInFlight: { type: ["integer", "null"], minimum: 1 }, groupOnFailure: { type: "string", enum: ["block", "skip"] } }, ["rateLimit", "groupRateLimit", "maxInFlight", "groupOnFailure"]),
+    description: "A queue's limits: token buckets on starts for the queue and for each ordering group, the cap on messages in flight, and what a failure does to a group. null: no limit.",
   },
   { $id: "Snapshot", ...open({ lsn: int, items: int, bytes: int, durationMs: num }, ["lsn"]) },
   { $id: "Health", ...open({ ok: { type: "boolean" }, status: str, durability: str, journal: open({}), failure: open({ code: str, message: str, at: int }), handlersRunning: { type: "boolean" }, handlers: { type: "array", items: open({}) } }, ["ok", "status"]) },
@@ -83,6 +97,19 @@ export const ROUTE_SCHEMAS = {
     response: { 200: { type: "array", items: { $ref: "Message#" } }, ...errors },
   },
   purge: { tags: ["queues"], summary: "Delete a queue's ready and delayed messages", security: bearer, params: queueParam, response: { 200: open({ purged: int }, ["purged"]), ...errors } },
+  limits: { tags: ["queues"], summary: "The queue's rate limits, in-flight cap and group failure mode", params: queueParam, response: { 200: { $ref: "Limits#" }, ...errors } },
+  setLimits: {
+    tags: ["queues"],
+    summary: "Change the queue's limits at runtime (only the fields given; null removes a limit)",
+    security: bearer,
+    params: queueParam,
+    body: {
+      type: "object",
+      properties: { rateLimit: rateLimitSchema, groupRateLimit: rateLimitSchema, maxInFlight: { type: ["integer", "null"], minimum: 1 }, groupOnFailure: { type: "string", enum: ["block", "skip"] } },
+      additionalProperties: false,
+    },
+    response: { 200: { $ref: "Limits#" }, ...errors },
+  },
   handlers: { tags: ["handlers"], summary: "Registered handlers", response: { 200: { type: "array", items: { $ref: "Handler#" } } } },
   scale: {
     tags: ["handlers"],

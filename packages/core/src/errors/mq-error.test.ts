@@ -70,3 +70,14 @@ describe("toMqError / toErrorInfo", () => {
     expect(toErrorInfo(cyclic).message).toBe("[object Object]");
   });
 });
+
+describe("RateLimitedError", () => {
+  it("takes a bare back-off from a handler, or a reason and a back-off", async () => {
+    const { RateLimitedError } = await import("./rate-limited-error");
+    const bare = new RateLimitedError(1_500);
+    expect([bare.code, bare.retryAfterMs]).toEqual(["MQ_RATE_LIMITED", 1_500]);
+    expect(bare.message).toContain("retry after 1500 ms");
+    const detailed = new RateLimitedError("too many requests", 20);
+    expect([detailed.retryAfterMs, detailed.message]).toEqual([20, "[mq:rate-limit] too many requests; retry after 20 ms"]);
+  });
+});

@@ -3,6 +3,7 @@ import { MQ_ERROR_CODES } from "../errors/error-codes";
 import { MqError } from "../errors/mq-error";
 import type { Delivery } from "../message";
 import type { QueueBackend } from "../queue-backend";
+import { runGroupsConformance } from "./groups-conformance";
 import { runJobsConformance } from "./jobs-conformance";
 
 /** A clock the test can move: the backend's timers (leases, delays, TTLs, long polls) run on it. */
@@ -119,6 +120,14 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
     });
 
     runJobsConformance({ open, canRestart: () => fixture?.restart !== undefined, restart, pass: (ms) => time.pass(ms) });
+    runGroupsConformance({
+      open,
+      canRestart: () => fixture?.restart !== undefined,
+      restart,
+      manualClock: () => time.manual,
+      pass: (ms) => time.pass(ms),
+      until: (promise, stepMs) => time.until(promise, stepMs),
+    });
 
     it("delivers an enqueued message and forgets it once acked", async () => {
       const b = await open();

@@ -4,6 +4,7 @@ export { RecordingHandler, runPersistenceConformance } from "./persistence-confo
 export type { PersistenceConformanceContext, PersistenceFactory } from "./persistence-conformance";
 export { runBackendConformance } from "./backend-conformance";
 export type { BackendConformanceOptions, BackendFixture, FixtureClock } from "./backend-conformance";
+export type { GroupsConformanceContext } from "./groups-conformance";
 export { createEventLog, serializeEvent } from "./history/event-log";
 export type { EventLog } from "./history/event-log";
 export { parseEventLog, readEventLogs } from "./history/read-log";

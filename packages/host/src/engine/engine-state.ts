@@ -4,7 +4,8 @@ import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
 import { decodePayload, encodePayload, ownBytes } from "../payload-codec";
 import { dedupKey, toMessage, type Entry } from "./entry";
-import { CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
+import { CREATE_WIDTH, GROUPED_CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
+import type { Group } from "./group";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 import { CompletedStore, type CompletedItem } from "./completed-store";
@@ -12,6 +13,14 @@ import { SCHEDULE_PREFIX, type ScheduleRecord } from "./schedule-record";
 
 /** Prefix of schedule ids that track a message's TTL (message ids never start with it). */
 export const TTL_PREFIX = "\u0000ttl:";
+
+/** Prefix of schedule ids that wake a held-back ordering group: prefix, queue, NUL, group. */
+export const GROUP_PREFIX = "\u0000grp:";
+
+/** The schedule id that wakes group `group` of `queue` (queue names hold no control characters, so the first NUL after the prefix splits). */
+export function groupWakeId(queue: string, group: string): string {
+  return `${GROUP_PREFIX}${queue}\u0000${group}`;
+}
 
 /** Version of the engine's snapshot layout; recovery refuses any other. */
 const SNAPSHOT_VERSION = 1;
@@ -26,6 +35,8 @@ interface SnapshotMeta {
   readonly completed?: CompletedItem[];
   /** Durable schedules; absent when there are none (same version: additive). */
   readonly schedules?: ScheduleRecord[];
+  /** `throttle()` pauses still running: queue, group (null: the whole queue), until (wall ms). Absent when none (additive). */
+  readonly throttles?: [string, string | null, number][];
 }
 
 /** What the state machine needs from its owner. */
@@ -33,8 +44,10 @@ export interface EngineStateContext {
   readonly leases: LeaseManager;
   settingsFor(queue: string, configured: QueueSettings | undefined): ResolvedQueueSettings;
   now(): number;
-  /** A message became ready in a queue (live mode only). */
+  /** A message became ready in a queue, or a group's head can start (live mode only). */
   onReady(queue: QueueState): void;
+  /** A message of the queue left flight (live mode only): a `maxInFlight` slot may be free. */
+  onSlotFree(queue: QueueState): void;
 }
 
 /**
@@ -54,6 +67,10 @@ export class EngineState {
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
   #replayOrder: Entry[] | undefined;
+  /** While recovering: group pauses by queue and group, applied once the groups are rebuilt. */
+  readonly #replayThrottles = new Map<string, Map<string, number>>();
+  /** Next position in the one sequence that orders every group's messages (above every position seen). */
+  nextSeq = 0;
 
   constructor(ctx: EngineStateContext, deadLetterLimit: number) {
     this.#ctx = ctx;
@@ -91,6 +108,13 @@ export class EngineState {
       case "creates":
         for (let at = 0; at < op[1].length; at += CREATE_WIDTH) readCreate(op[1], at, this.#createFn);
         return;
+      case "gcreates":
+        for (let at = 0; at < op[1].length; at += GROUPED_CREATE_WIDTH) readCreate(op[1], at, this.#createFn, GROUPED_CREATE_WIDTH);
+        return;
+      case "regroup":
+        return this.#regroup(op[1], op[2]);
+      case "throttle":
+        return this.#throttle(op[1], op[2], op[3]);
       case "replace":
         return this.#replace(op[1]);
       case "lease":
@@ -187,6 +211,7 @@ export class EngineState {
     this.deadLetters.restore(meta.deadLetters);
     if (meta.completed !== undefined) this.completed.restore(meta.completed);
     for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
+    for (const [queue, group, until] of meta.throttles ?? []) this.#throttle(queue, group, until);
     for (const item of snapshot.items) {
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
@@ -222,15 +247,18 @@ export class EngineState {
     // An entry that became ready more than once during replay is queued at its last position only.
     for (let i = 0; i < order.length; i++) {
       const entry = order[i]!;
-      if (entry.state === "ready" && entry.replayOrder === i) this.queue(entry.queue).pushReady(entry);
+      if (entry.state === "ready" && entry.replayOrder === i && entry.group === undefined) this.queue(entry.queue).pushReady(entry);
     }
+    this.#rebuildGroups();
     return exhausted;
   }
 
   capture(): SnapshotData {
     const items: Entry[] = [];
     for (const q of this.queues.values()) q.collectReady(items);
-    for (const entry of this.entries.values()) if (entry.state === "delayed" || entry.state === "in-flight") items.push(entry);
+    // Grouped entries in any state: recovery sorts each group by position, so their order here does not matter.
+    for (const entry of this.entries.values()) if (entry.state === "delayed" || entry.state === "in-flight" || (entry.group !== undefined && entry.state === "ready")) items.push(entry);
+    const throttles = this.#liveThrottles();
     const meta: SnapshotMeta = {
       v: SNAPSHOT_VERSION,
       configured: [...this.configured],
@@ -239,6 +267,7 @@ export class EngineState {
       deadLetters: this.deadLetters.snapshot(),
       ...(this.completed.size > 0 ? { completed: this.completed.snapshot() } : {}),
       ...(this.schedules.size > 0 ? { schedules: [...this.schedules.values()].map((r) => ({ ...r })) } : {}),
+      ...(throttles.length > 0 ? { throttles } : {}),
     };
     return { meta, items, encodeItem: toSnapshotItem };
   }
@@ -279,6 +308,15 @@ export class EngineState {
     entry.state = state;
     this.entries.set(entry.id, entry);
     q.bytes += entry.payload.byteLength;
+    if (entry.group !== undefined) {
+      if (entry.groupSeq === undefined) entry.groupSeq = this.nextSeq;
+      if (entry.groupSeq >= this.nextSeq) this.nextSeq = entry.groupSeq + 1;
+      if (!this.replaying) {
+        const g = q.group(entry.group);
+        g.push(entry);
+        g.live++;
+      }
+    }
     if (state === "ready") this.#makeReady(q, entry);
     else if (state === "delayed") {
       q.delayed++;
@@ -296,8 +334,13 @@ export class EngineState {
       this.#replayOrder.push(entry);
       return;
     }
-    q.pushReady(entry);
-    this.#ctx.onReady(q);
+    if (entry.group === undefined) {
+      q.pushReady(entry);
+      this.#ctx.onReady(q);
+      return;
+    }
+    const g = q.groups.get(entry.group);
+    if (g !== undefined && q.offer(g)) this.#ctx.onReady(q);
   }
 
   #replace(f: ReplaceFields): void {
@@ -397,6 +440,7 @@ export class EngineState {
     q.inFlight--;
     if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
     this.#makeReady(q, entry);
+    this.#ctx.onSlotFree(q);
   }
 
   /** In-memory only: a delay elapsed. */
@@ -443,6 +487,8 @@ export class EngineState {
           headers: message.headers === undefined ? undefined : { ...message.headers },
           state: "ready",
           replayOrder: 0,
+          // A replayed message joins the back of its group (position from the sequence, above every one seen).
+          ...(message.group === undefined ? {} : { group: message.group }),
         };
         this.#insert(entry, "ready");
       }
@@ -455,7 +501,10 @@ export class EngineState {
     } else if (entry.state === "delayed") {
       q.delayed--;
       this.#ctx.leases.unschedule(entry.id);
-    } else if (entry.state === "in-flight") q.inFlight--;
+    } else if (entry.state === "in-flight") {
+      q.inFlight--;
+      if (!this.replaying) this.#ctx.onSlotFree(q);
+    }
   }
 
   #remove(entry: Entry, at: number): void {
@@ -467,5 +516,98 @@ export class EngineState {
     this.#ctx.leases.releaseId(entry.id);
     if (entry.expiresAt !== undefined) this.#ctx.leases.unschedule(TTL_PREFIX + entry.id);
     if (entry.key !== undefined) this.dedup.release(dedupKey(entry.queue, entry.key), entry.id, at);
+    if (entry.group !== undefined && !this.replaying) this.#leaveGroup(q, entry.group);
+  }
+
+  // ---- ordering groups ---------------------------------------------------
+
+  /** A message of the group was removed: drop the group when it was the last, else offer the (maybe new) head. */
+  #leaveGroup(q: QueueState, name: string): void {
+    const g = q.groups.get(name);
+    if (g === undefined) return;
+    if (--g.live <= 0) {
+      q.groups.delete(name);
+      if (g.throttledUntil > 0 || g.parkedUntil > 0) this.#ctx.leases.unschedule(groupWakeId(q.name, name));
+      return;
+    }
+    if (q.offer(g)) this.#ctx.onReady(q);
+  }
+
+  /** A failed head goes behind the rest of its group (`groupOnFailure: "skip"`); `seq` is its new position. */
+  #regroup(id: string, seq: number): void {
+    const entry = this.entries.get(id);
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1;
+    if (entry === undefined || entry.state === "gone" || entry.group === undefined) return;
+    entry.groupSeq = seq;
+    if (this.replaying) return;
+    const q = this.queue(entry.queue);
+    const g = q.groups.get(entry.group);
+    if (g === undefined) return;
+    g.moveToBack(entry);
+    if (q.offer(g)) this.#ctx.onReady(q);
+  }
+
+  /** `throttle()`: no starts for the queue (group null) or the group until `until`. */
+  #throttle(queue: string, group: string | null, until: number): void {
+    const q = this.queue(queue);
+    if (!this.replaying) q.throttleCounts.backOff++;
+    if (group === null) {
+      q.throttledUntil = until;
+      return;
+    }
+    if (this.replaying) {
+      let byGroup = this.#replayThrottles.get(queue);
+      if (byGroup === undefined) this.#replayThrottles.set(queue, (byGroup = new Map<string, number>()));
+      byGroup.set(group, until);
+      return;
+    }
+    const g = q.groups.get(group);
+    if (g === undefined) return;
+    g.throttledUntil = until;
+    this.#ctx.leases.schedule(groupWakeId(queue, group), until);
+  }
+
+  /** End of recovery: every group's messages sorted by position, pauses put back, heads offered oldest group first. */
+  #rebuildGroups(): void {
+    const members = new Map<QueueState, Map<string, Entry[]>>();
+    for (const entry of this.entries.values()) {
+      if (entry.group === undefined || entry.state === "gone") continue;
+      const q = this.queue(entry.queue);
+      let byGroup = members.get(q);
+      if (byGroup === undefined) members.set(q, (byGroup = new Map<string, Entry[]>()));
+      let list = byGroup.get(entry.group);
+      if (list === undefined) byGroup.set(entry.group, (list = []));
+      list.push(entry);
+    }
+    const now = this.#ctx.now();
+    for (const [q, byGroup] of members) {
+      const groups: Group[] = [];
+      for (const [name, list] of byGroup) {
+        list.sort((a, b) => (a.groupSeq ?? 0) - (b.groupSeq ?? 0));
+        const g = q.group(name);
+        for (const entry of list) g.push(entry);
+        g.live = list.length;
+        const until = this.#replayThrottles.get(q.name)?.get(name);
+        if (until !== undefined && until > now) {
+          g.throttledUntil = until;
+          this.#ctx.leases.schedule(groupWakeId(q.name, name), until);
+        }
+        groups.push(g);
+      }
+      groups.sort((a, b) => (a.head?.groupSeq ?? 0) - (b.head?.groupSeq ?? 0));
+      for (const g of groups) q.offer(g);
+    }
+    this.#replayThrottles.clear();
+  }
+
+  /** Pauses still running, for the snapshot. */
+  #liveThrottles(): [string, string | null, number][] {
+    const now = this.#ctx.now();
+    const out: [string, string | null, number][] = [];
+    for (const q of this.queues.values()) {
+      if (q.throttledUntil > now) out.push([q.name, null, q.throttledUntil]);
+      for (const g of q.groups.values()) if (g.throttledUntil > now) out.push([q.name, g.name, g.throttledUntil]);
+    }
+    return out;
   }
 }

@@ -10,6 +10,7 @@ import {
   QueueFullError,
   toMqError,
   type AckOptions,
+  type BackendCapabilities,
   type BackendEvents,
   type CompletedMessage,
   type MessageInfo,
@@ -35,12 +36,13 @@ import { LeaseManager } from "@mq/lease";
 import { EventEmitter } from "eventemitter3";
 import { decodePayload, encodePayload } from "../payload-codec";
 import { createDeadLetterApi } from "./dead-letter-api";
-import { EngineState, TTL_PREFIX } from "./engine-state";
+import { EngineState, GROUP_PREFIX, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
 import { planEnqueue } from "./enqueue-planner";
 import type { Op } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
+import { StartGate } from "./start-gate";
 import { assertArray, assertDuration, assertKnownKeys, assertName, assertPositiveInt } from "./validate";
 import { validateQueueSettings } from "./queue-settings";
 import { SCHEDULE_PREFIX, toScheduleInfo } from "./schedule-record";
@@ -76,6 +78,8 @@ type Status = "new" | "opening" | "open" | "closing" | "closed";
  */
 export class Engine implements QueueBackend {
   readonly contractVersion = 1 as const;
+  /** Ordering groups, rate limits, the in-flight cap and `throttle` (issue 16). */
+  readonly capabilities: BackendCapabilities = { groups: true, rateLimits: true, maxInFlight: true, throttle: true };
   readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
   readonly deadLetters: DeadLetterApi;
   readonly #options: EngineOptions;
@@ -84,6 +88,7 @@ export class Engine implements QueueBackend {
   readonly #leases: LeaseManager;
   readonly #state: EngineState;
   readonly #waiters: ReceiveWaiters;
+  readonly #gate: StartGate;
   readonly #pendingReady = new Set<QueueState>();
   #spaceWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
@@ -108,10 +113,15 @@ export class Engine implements QueueBackend {
         settingsFor: options.settingsFor,
         now: () => this.#clock.now(),
         onReady: (q) => this.#markReady(q),
+        // Only a capped queue has anyone to wake when a slot frees; the others pay nothing per ack.
+        onSlotFree: (q) => {
+          if (q.settings.maxInFlight !== null) this.#markReady(q);
+        },
       },
       options.deadLetterLimit,
     );
     this.#waiters = new ReceiveWaiters(options.clock);
+    this.#gate = new StartGate({ clock: options.clock, leases: this.#leases, isOpen: () => this.#status === "open", wake: (q) => this.#markReady(q) });
     this.deadLetters = createDeadLetterApi({
       store: this.#state.deadLetters,
       assertOpen: () => this.#assertOpen("deadLetters"),
@@ -173,6 +183,7 @@ export class Engine implements QueueBackend {
     if (options.drain === true && this.#failure === undefined) await this.#drained();
     const closed = new HostClosedError("host", "closing");
     this.#waiters.rejectAll(closed);
+    for (const q of this.#state.queues.values()) this.#gate.disarm(q);
     for (const wake of this.#spaceWaiters) wake();
     this.#spaceWaiters = [];
     this.#leases.close();
@@ -213,9 +224,11 @@ export class Engine implements QueueBackend {
     // A read never creates the queue: an unknown one simply has nothing ready yet.
     const q = this.#state.queues.get(queue);
     const wait = { max: options.max, leaseMs: options.leaseMs, waitMs, signal: options.signal };
-    // Register before the first await, so a wake-up, abort or deadline right after the call is not missed.
-    if (q === undefined || q.ready === 0) return waitMs > 0 ? this.#waiters.wait(queue, wait) : Promise.resolve([]);
-    const got = await this.#leaseBatch(q, options.max, options.leaseMs);
+    // Nothing leased (none ready, or groups and limits hold every start back): register before the
+    // first await, so a wake-up, abort or deadline right after the call is not missed.
+    const leased = q === undefined || q.ready === 0 ? undefined : this.#leaseBatch(q, options.max, options.leaseMs);
+    if (leased === undefined) return waitMs > 0 ? this.#waiters.wait(queue, wait) : Promise.resolve([]);
+    const got = await leased;
     if (got.length > 0 || waitMs === 0) return got;
     return this.#waiters.wait(queue, wait);
   }
@@ -269,7 +282,9 @@ export class Engine implements QueueBackend {
     const availableAt = now + delayMs;
     entry.progress = undefined;
     if (options.reason !== undefined) entry.lastError = options.reason;
-    await this.#commit([["retry", entry.id, availableAt]]);
+    // Under "skip" the failed head goes behind its group, so the next message proceeds; "block" keeps it first.
+    const ops: Op[] = entry.group !== undefined && q.settings.groupOnFailure === "skip" ? [["regroup", entry.id, this.#state.nextSeq], ["retry", entry.id, availableAt]] : [["retry", entry.id, availableAt]];
+    await this.#commit(ops);
     this.#emitNacked(entry, "retried");
     return { action: "retried", attempts, availableAt };
   }
@@ -280,6 +295,24 @@ export class Engine implements QueueBackend {
     this.#entryForReceipt(receipt, "extend");
     this.#leases.extend(receipt, leaseMs);
     return Promise.resolve();
+  }
+
+  /**
+   * Hands a delivery back unused (attempt count restored, like `release`) and
+   * holds its group, or its whole queue when it has no group, for `ms`: the
+   * pause is journaled with the release, so it outlives a restart.
+   */
+  async throttle(receipt: string, ms: number): Promise<void> {
+    this.#assertOpen("throttle");
+    assertDuration("throttle", "ms", ms, { timer: true });
+    const entry = this.#entryForReceipt(receipt, "throttle");
+    this.#leases.release(receipt);
+    const until = this.#clock.now() + ms;
+    await this.#commit([
+      ["release", [entry.id], [Math.max(0, entry.attempts - 1)]],
+      ["throttle", entry.queue, entry.group ?? null, until],
+    ]);
+    this.#afterRemoval();
   }
 
   async release(receipts: readonly string[]): Promise<void> {
@@ -408,6 +441,9 @@ export class Engine implements QueueBackend {
     assertName("configureQueue", "queue", queue);
     const valid = validateQueueSettings(settings, `queues.${queue}`);
     await this.#commit([["configure", queue, valid]]);
+    // A lifted or loosened limit may let held-back messages start: wake consumers.
+    const q = this.#state.queues.get(queue);
+    if (q !== undefined && q.ready > 0) this.#markReady(q);
   }
 
   async bind(topic: string, queue: string): Promise<void> {
@@ -445,9 +481,9 @@ export class Engine implements QueueBackend {
       assertName("stats", "queue", queue);
       // Stats of an unknown queue are zeros with its settings; asking does not create it.
       const q = this.#state.queues.get(queue) ?? new QueueState(queue, this.#state.settingsOf(queue));
-      return Promise.resolve(q.stats(this.#state.deadLetters.count({ queue })));
+      return Promise.resolve(q.stats(this.#state.deadLetters.count({ queue }), this.#clock.now()));
     }
-    const all = [...this.#state.queues.values()].map((q) => q.stats(0));
+    const all = [...this.#state.queues.values()].map((q) => q.stats(0, this.#clock.now()));
     const sum = (pick: (s: QueueStats) => number): number => all.reduce((n, s) => n + pick(s), 0);
     const totals = {} as Record<keyof QueueStats["totals"], number>;
     for (const key of ["enqueued", "replaced", "duplicates", "delivered", "acked", "retried", "deadLettered", "expired"] as const) {
@@ -463,6 +499,18 @@ export class Engine implements QueueBackend {
       capacity: sum((s) => s.capacity),
       maxBytes: sum((s) => s.maxBytes),
       totals,
+      groups: {
+        ready: sum((s) => s.groups?.ready ?? 0),
+        blocked: sum((s) => s.groups?.blocked ?? 0),
+        active: sum((s) => s.groups?.active ?? 0),
+        throttled: sum((s) => s.groups?.throttled ?? 0),
+      },
+      throttled: {
+        rateLimit: sum((s) => s.throttled?.rateLimit ?? 0),
+        groupRateLimit: sum((s) => s.throttled?.groupRateLimit ?? 0),
+        maxInFlight: sum((s) => s.throttled?.maxInFlight ?? 0),
+        backOff: sum((s) => s.throttled?.backOff ?? 0),
+      },
     });
   }
 
@@ -525,20 +573,34 @@ export class Engine implements QueueBackend {
     return entry;
   }
 
-  /** Leases up to `max` ready messages of `q`, durably counting each attempt before handing them out. */
-  #leaseBatch(q: QueueState, max: number, leaseMs: number): Promise<Delivery[]> {
+  /**
+   * Leases up to `max` messages of `q` that may start, durably counting each
+   * attempt before handing them out; undefined when nothing was taken. Queue
+   * limits (`throttle`, `maxInFlight`, `rateLimit`) are checked per start;
+   * group checks happen as lanes are read (only offered heads are there).
+   */
+  #leaseBatch(q: QueueState, max: number, leaseMs: number): Promise<Delivery[]> | undefined {
     const now = this.#clock.now();
+    const mono = this.#clock.monotonic();
     const ops: Op[] = [];
     const taken: Entry[] = [];
     const ids: string[] = [];
     const attempts: number[] = [];
+    const check = this.#gate.candidateCheck(q, now, mono);
+    const bucket = q.bucket(mono);
+    // Queues without limits (the common case) skip the per-start checks entirely.
+    const limited = bucket !== undefined || q.settings.maxInFlight !== null || q.throttledUntil > now;
     while (taken.length < max) {
-      const entry = q.shiftReady();
+      // Limits are checked only when something could start, so the counters count held-back starts.
+      if (limited && (q.firstCandidate(check) === undefined || this.#gate.queueHeld(q, now, mono, taken.length, bucket, true))) break;
+      const entry = q.takeCandidate(check);
       if (entry === undefined) break;
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
         ops.push(this.#expiryOp(q, entry, now));
         continue;
       }
+      bucket?.take(mono);
+      if (entry.group !== undefined) q.groupBucket(entry.group, mono)?.take(mono);
       ids.push(entry.id);
       attempts.push(entry.attempts + 1);
       taken.push(entry);
@@ -546,7 +608,7 @@ export class Engine implements QueueBackend {
     const expired = ops.length;
     if (taken.length === 1) ops.push(["lease", ids[0]!, attempts[0]!, now]);
     else if (taken.length > 1) ops.push(["leases", ids, attempts, now]);
-    if (ops.length === 0) return Promise.resolve([]);
+    if (ops.length === 0) return undefined;
     const committed = this.#commit(ops);
     const deliveries = taken.map((entry): Delivery => {
       const receipt = this.#leases.acquire(entry.id, leaseMs);
@@ -615,6 +677,10 @@ export class Engine implements QueueBackend {
       return;
     }
     this.#state.requeueExpiredLease(entry);
+    // An expired lease is a failed attempt: under "skip" it goes behind its group, durably.
+    if (entry.group !== undefined && q.settings.groupOnFailure === "skip") {
+      this.#commit([["regroup", id, this.#state.nextSeq]]).catch(() => undefined); // a failure is reported through #fail
+    }
   }
 
   #onDue(id: string): void {
@@ -624,6 +690,7 @@ export class Engine implements QueueBackend {
     }
     if (this.#status !== "open") return;
     if (id.startsWith(SCHEDULE_PREFIX)) return this.#fireSchedule(id.slice(SCHEDULE_PREFIX.length));
+    if (id.startsWith(GROUP_PREFIX)) return this.#wakeGroup(id);
     if (id.startsWith(TTL_PREFIX)) {
       const entry = this.#state.entries.get(id.slice(TTL_PREFIX.length));
       // In-flight messages are checked again if they come back to the queue.
@@ -671,6 +738,18 @@ export class Engine implements QueueBackend {
     );
   }
 
+  /** A held-back group's pause or bucket wait ended: offer its head again. */
+  #wakeGroup(id: string): void {
+    const rest = id.slice(GROUP_PREFIX.length);
+    const split = rest.indexOf("\u0000");
+    const q = this.#state.queues.get(rest.slice(0, split));
+    const g = q?.groups.get(rest.slice(split + 1));
+    if (q === undefined || g === undefined) return;
+    g.parkedUntil = 0;
+    if (g.throttledUntil <= this.#clock.now()) g.throttledUntil = 0;
+    if (q.offer(g)) this.#markReady(q);
+  }
+
   /** Coalesces "messages became ready" per queue into one wake-up per tick. */
   #markReady(q: QueueState): void {
     if (this.#pendingReady.size === 0) queueMicrotask(() => this.#flushReady());
@@ -678,12 +757,16 @@ export class Engine implements QueueBackend {
   }
 
   #flushReady(): void {
+    if (this.#status !== "open") {
+      this.#pendingReady.clear();
+      return;
+    }
     const queues = [...this.#pendingReady];
     this.#pendingReady.clear();
     for (const q of queues) {
       if (q.ready === 0) continue;
-      this.#waiters.serve(q.name, () => q.ready > 0, (max, leaseMs) => this.#leaseBatch(q, max, leaseMs));
-      if (q.ready > 0 && this.events.listenerCount("ready") > 0) this.events.emit("ready", q.name);
+      this.#waiters.serve(q.name, () => this.#gate.canStart(q), (max, leaseMs) => this.#leaseBatch(q, max, leaseMs) ?? Promise.resolve([]));
+      if (this.events.listenerCount("ready") > 0 && this.#gate.canStart(q)) this.events.emit("ready", q.name);
     }
   }
 

@@ -1,6 +1,7 @@
 import {
   assertValidPayload,
   InvalidArgumentError,
+  MAX_GROUP_LENGTH,
   PayloadTooLargeError,
   QueueFullError,
   VersionConflictError,
@@ -48,6 +49,16 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
   const results: EnqueueResult[] = [];
   const batchKeys = new Map<string, PlannedKey>();
   const added = new Map<string, { count: number; bytes: number }>();
+  // Positions in groups come from one engine-wide sequence; the ops carry them, so replay needs no counter.
+  let nextSeq = state.nextSeq;
+  const newEntry = (queue: string, item: EnqueueItem, payload: Uint8Array, id: string, version: number): Entry => {
+    const entry = buildEntry(queue, item, payload, now, id, version);
+    if (item.group !== undefined) {
+      entry.group = item.group;
+      entry.groupSeq = nextSeq++;
+    }
+    return entry;
+  };
 
   const planOne = (queue: string, item: EnqueueItem, payload: Uint8Array): EnqueueResult => {
     const q = state.queue(queue);
@@ -88,7 +99,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
         ops.push(["replace", { id: existing.id, payload, version: decision.version, at: now, headers: item.headers === undefined ? undefined : { ...item.headers }, expiresAt: expiryOf(item, now) }]);
         return { id: existing.id, queue, status: "replaced", version: decision.version };
       }
-      const entry = newEntry(queue, item, payload, now, newId(), decision.action === "create" ? decision.version : 1);
+      const entry = newEntry(queue, item, payload, newId(), decision.action === "create" ? decision.version : 1);
       growth.count++;
       growth.bytes += payload.byteLength;
       checkRoom(q, growth);
@@ -97,7 +108,7 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
       return { id: entry.id, queue, status: "created", version: entry.version };
     }
 
-    const entry = newEntry(queue, item, payload, now, newId(), 1);
+    const entry = newEntry(queue, item, payload, newId(), 1);
     growth.count++;
     growth.bytes += payload.byteLength;
     checkRoom(q, growth);
@@ -145,6 +156,7 @@ export const ITEM_KEYS: ReadonlySet<string> = new Set([
   "headers",
   "maxAttempts",
   "backoff",
+  "group",
 ]);
 
 /** Checks one enqueue item; throws `InvalidArgumentError` naming the bad field. */
@@ -175,6 +187,9 @@ export function validateItem(item: EnqueueItem): void {
     throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
   }
   if (item.backoff !== undefined) assertBackoff(item.backoff);
+  if (item.group !== undefined && (typeof item.group !== "string" || item.group.length === 0 || item.group.length > MAX_GROUP_LENGTH)) {
+    throw new InvalidArgumentError("enqueue", "group", `must be a string of 1–${MAX_GROUP_LENGTH} characters (an ordering group such as "customer-42"), got ${typeof item.group === "string" ? `${item.group.length} characters` : String(item.group)}`);
+  }
 }
 
 function assertBackoff(value: unknown): void {
@@ -192,7 +207,7 @@ function expiryOf(item: EnqueueItem, now: number): number | undefined {
   return item.expiresAt ?? (item.ttlMs === undefined ? undefined : now + item.ttlMs);
 }
 
-function newEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: number, id: string, version: number): Entry {
+function buildEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: number, id: string, version: number): Entry {
   return {
     id,
     queue,

@@ -29,6 +29,10 @@ export interface Entry {
   maxAttempts?: number;
   /** Per-message retry delay for the dispatcher; durable like `maxAttempts` (snapshot field 16). */
   backoff?: MessageBackoff;
+  /** Ordering group (durable: `gcreates` op, snapshot field 17). */
+  group?: string;
+  /** Position in its group: a number from one engine-wide sequence, so recovery sorts a group back into order (durable: snapshot field 18, `regroup` op). */
+  groupSeq?: number;
   /** In memory only: the last progress its running handler reported. */
   progress?: unknown;
   /** In memory only: why the last attempt failed. */
@@ -56,6 +60,7 @@ export function toMessage<TPayload>(entry: Entry, payload: TPayload): Message<TP
   if (entry.headers !== undefined) message.headers = entry.headers;
   if (entry.maxAttempts !== undefined) message.maxAttempts = entry.maxAttempts;
   if (entry.backoff !== undefined) message.backoff = entry.backoff;
+  if (entry.group !== undefined) message.group = entry.group;
   return message;
 }
 

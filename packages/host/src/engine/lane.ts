@@ -35,6 +35,11 @@ export class Lane<T> {
     return item;
   }
 
+  /** The next item without removing it. */
+  peek(): T | undefined {
+    return this.#chunks[0]?.peek();
+  }
+
   clear(): void {
     this.#chunks.length = 0;
     this.#size = 0;

@@ -11,6 +11,16 @@ export type Op =
   | readonly ["create", ...CreateFields]
   /** Many creates in one operation: their fields back to back, {@link CREATE_WIDTH} per message. */
   | readonly ["creates", readonly unknown[]]
+  /**
+   * Creates of a batch with at least one grouped message: {@link GROUPED_CREATE_WIDTH}
+   * fields per message (the create fields, then group or null, then its
+   * position). Batches without groups keep `creates`, so they pay nothing.
+   */
+  | readonly ["gcreates", readonly unknown[]]
+  /** A grouped message moved to the back of its group (a failed head under `groupOnFailure: "skip"`): its new position. */
+  | readonly ["regroup", string, number]
+  /** `throttle()`: the queue (group null) or the group takes no starts until wall-clock `until`. */
+  | readonly ["throttle", string, string | null, number]
   | readonly ["replace", ReplaceFields]
   | readonly ["lease", string, number, number]
   /** One receive's deliveries: ids with their attempt counts, leased at one time. */
@@ -62,6 +72,9 @@ export type CreateFields = [
 /** Fields per message in a `create` operation (and per row of `creates`). */
 export const CREATE_WIDTH = 14;
 
+/** Fields per message in a `gcreates` operation: the create fields, group, position. */
+export const GROUPED_CREATE_WIDTH = CREATE_WIDTH + 2;
+
 /** The `create` operation for one new entry. */
 export function createOp(entry: Entry, stamp: DedupStamp | undefined): Op {
   const op: unknown[] = ["create"];
@@ -71,6 +84,14 @@ export function createOp(entry: Entry, stamp: DedupStamp | undefined): Op {
 
 /** One operation creating every entry of a batch: fewer values to encode and no per-message array to replay. */
 export function createsOp(rows: readonly { readonly entry: Entry; readonly stamp: DedupStamp | undefined }[]): Op {
+  if (rows.some((row) => row.entry.group !== undefined)) {
+    const flat: unknown[] = [];
+    for (const row of rows) {
+      pushCreateFields(flat, row.entry, row.stamp);
+      flat.push(row.entry.group ?? null, row.entry.groupSeq ?? 0);
+    }
+    return ["gcreates", flat];
+  }
   if (rows.length === 1) return createOp(rows[0]!.entry, rows[0]!.stamp);
   const flat: unknown[] = [];
   for (const row of rows) pushCreateFields(flat, row.entry, row.stamp);
@@ -102,8 +123,9 @@ function pushCreateFields(into: unknown[], entry: Entry, stamp: DedupStamp | und
  * was accepted. Hands the fields to `into` instead of returning an object, so
  * replaying a million creates allocates only the entries.
  */
-export function readCreate(fields: readonly unknown[], at: number, into: (entry: Entry, stamp: DedupStamp | undefined) => void): void {
+export function readCreate(fields: readonly unknown[], at: number, into: (entry: Entry, stamp: DedupStamp | undefined) => void, width = CREATE_WIDTH): void {
   const mode = fields[at + 12] as CreateFields[12];
+  const group = width === GROUPED_CREATE_WIDTH ? (fields[at + 14] as string | null) : null;
   into(
     {
       id: fields[at] as string,
@@ -122,6 +144,7 @@ export function readCreate(fields: readonly unknown[], at: number, into: (entry:
       headers: (fields[at + 11] as Record<string, string> | null) ?? undefined,
       state: "ready",
       replayOrder: 0,
+      ...(group === null ? {} : { group, groupSeq: fields[at + 15] as number }),
     },
     mode === null ? undefined : { mode, windowMs: fields[at + 13] as number },
   );

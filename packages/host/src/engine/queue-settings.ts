@@ -4,6 +4,9 @@ import * as v from "valibot";
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const durationMs = v.pipe(v.number(), v.finite(), v.minValue(0));
 
+/** `{ max, perMs }`: a token bucket; null removes the limit. */
+const rateLimit = v.nullable(v.strictObject({ max: positiveInt, perMs: v.pipe(v.number(), v.finite(), v.minValue(1), v.maxValue(2 ** 31 - 1)) }));
+
 /** Schema of per-queue settings (every field optional). */
 export const queueSettingsSchema = v.strictObject({
   maxAttempts: v.optional(positiveInt),
@@ -15,6 +18,10 @@ export const queueSettingsSchema = v.strictObject({
   onExpire: v.optional(v.picklist(["drop", "dead-letter"])),
   defaultLeaseMs: v.optional(v.pipe(v.number(), v.finite(), v.minValue(1), v.maxValue(2 ** 31 - 1))),
   keepCompleted: v.optional(v.strictObject({ count: v.optional(positiveInt), ageMs: v.optional(v.pipe(v.number(), v.finite(), v.minValue(1))) })),
+  rateLimit: v.optional(rateLimit),
+  groupRateLimit: v.optional(rateLimit),
+  maxInFlight: v.optional(v.nullable(positiveInt)),
+  groupOnFailure: v.optional(v.picklist(["block", "skip"])),
 });
 
 /** Turns valibot issues into `InvalidOptionsError` issues with dotted paths. */

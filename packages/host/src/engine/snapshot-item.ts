@@ -23,7 +23,10 @@ export type SnapshotItem = [
   state: EntryState,
   /** Written only when the message has its own limit: snapshots without it still read. */
   maxAttempts?: number | null,
-  backoff?: MessageBackoff,
+  backoff?: MessageBackoff | null,
+  /** Written only for grouped messages (older snapshots have none). */
+  group?: string,
+  groupSeq?: number,
 ];
 
 /** Reads a live entry into its stored form; called by the journal as it encodes, slice by slice. */
@@ -46,8 +49,11 @@ export function toSnapshotItem(item: unknown): SnapshotItem {
     e.headers ?? null,
     e.state,
   ];
-  if (e.maxAttempts !== undefined || e.backoff !== undefined) stored.push(e.maxAttempts ?? null);
-  if (e.backoff !== undefined) stored.push(e.backoff);
+  if (e.group !== undefined) stored.push(e.maxAttempts ?? null, e.backoff ?? null, e.group, e.groupSeq ?? 0);
+  else {
+    if (e.maxAttempts !== undefined || e.backoff !== undefined) stored.push(e.maxAttempts ?? null);
+    if (e.backoff !== undefined) stored.push(e.backoff);
+  }
   return stored;
 }
 
@@ -72,6 +78,7 @@ export function fromSnapshotItem(item: SnapshotItem): Entry {
     state,
     replayOrder: 0,
     ...(item[15] == null ? {} : { maxAttempts: item[15] }),
-    ...(item[16] === undefined ? {} : { backoff: item[16] }),
+    ...(item[16] == null ? {} : { backoff: item[16] }),
+    ...(item[17] == null ? {} : { group: item[17], groupSeq: item[18] ?? 0 }),
   };
 }

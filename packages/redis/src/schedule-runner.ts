@@ -42,6 +42,8 @@ export class ScheduleRunner {
   #nextDue = Infinity;
   /** Delay until the next look, as the last look computed it. */
   #nextArm = 0;
+  /** The look in progress is enqueuing fires. */
+  #firing = false;
 
   constructor(deps: ScheduleRunnerDeps) {
     this.#deps = deps;
@@ -71,8 +73,9 @@ export class ScheduleRunner {
    * Redis time; then it looks (Redis decides what is due).
    */
   async catchUp(): Promise<void> {
-    if (this.#stopped || !this.#nearDue()) return;
-    if (this.#current !== undefined) await this.#current;
+    if (this.#stopped) return;
+    // A look that is firing has already moved the fire time on: wait for its enqueues.
+    if (this.#current !== undefined && (this.#firing || this.#nearDue())) await this.#current;
     if (this.#nearDue()) await this.#run();
   }
 
@@ -116,6 +119,7 @@ export class ScheduleRunner {
       // The earliest fire after now; fires below move it on through noteDue.
       this.#nextDue = nextAt ?? Infinity;
       let failed = false;
+      this.#firing = due.length > 0;
       for (const schedule of due) {
         if (this.#stopped) break;
         try {
@@ -133,6 +137,7 @@ export class ScheduleRunner {
     } catch (error) {
       if (!this.#stopped) this.#deps.onError(toMqError(error, "schedule look-up failed"));
     }
+    this.#firing = false;
     this.#nextArm = next;
   }
 }

@@ -22,6 +22,8 @@ export interface MessageMeta {
   readonly m?: number;
   /** The message's own backoff. */
   readonly bo?: MessageBackoff;
+  /** The message's ordering group. */
+  readonly g?: string;
 }
 
 /** Builds a {@link Message} from a message hash's fields. */
@@ -48,6 +50,7 @@ export function toMessage(queue: string, id: string, f: Reply[]): Message {
   if (meta.z !== undefined) message.causationId = meta.z;
   if (meta.m !== undefined) message.maxAttempts = meta.m;
   if (meta.bo !== undefined) message.backoff = meta.bo;
+  if (meta.g !== undefined) message.group = meta.g;
   if (headers !== undefined && headers !== "") message.headers = JSON.parse(headers) as Record<string, string>;
   return message;
 }

@@ -1,6 +1,7 @@
 import {
   assertValidPayload,
   InvalidArgumentError,
+  MAX_GROUP_LENGTH,
   type EnqueueItem,
 } from "@mq/core";
 import type { MessageMeta } from "./decode";
@@ -45,6 +46,8 @@ export function itemArgs(id: string, item: EnqueueItem, payload: Buffer): (strin
   // Per-message limits travel in the immutable meta: the script reads `m` when it decides to dead-letter.
   if (item.maxAttempts !== undefined) meta.m = item.maxAttempts;
   if (item.backoff !== undefined) meta.bo = item.backoff;
+  // The script reads the group from the meta when it stores the message (and when a replay imports it).
+  if (item.group !== undefined) meta.g = item.group;
   return [
     id,
     payload,
@@ -86,6 +89,9 @@ export function validateItem(item: EnqueueItem): void {
     throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
   }
   if (item.backoff !== undefined) assertBackoff(item.backoff);
+  if (item.group !== undefined && (typeof item.group !== "string" || item.group.length === 0 || item.group.length > MAX_GROUP_LENGTH)) {
+    throw new InvalidArgumentError("enqueue", "group", `must be a string of 1–${MAX_GROUP_LENGTH} characters (an ordering group such as "customer-42"), got ${typeof item.group === "string" ? `${item.group.length} characters` : String(item.group)}`);
+  }
 }
 
 // Same rule as @mq/host's enqueue planner.

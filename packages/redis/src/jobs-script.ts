@@ -86,7 +86,7 @@ elseif op == 'cancel' then
   local B, id = KEYS[1], ARGV[3]
   local st = redis.call('HGET', B .. ':m:' .. id, 's')
   if st == 'f' then return { 'E', { 'IN_FLIGHT' } } end
-  if st ~= 'r' and st ~= 'd' then return { 'E', { 'NOT_FOUND' } } end
+  if st ~= 'r' and st ~= 'd' and st ~= 'w' then return { 'E', { 'NOT_FOUND' } } end
   remove(B, id, false)
   return { 'OK' }
 
@@ -94,6 +94,14 @@ elseif op == 'purge' then
   -- At most ARGV[3] ready and delayed messages per call; the client calls again while it gets a full batch.
   local B, limit = KEYS[1], tonumber(ARGV[3])
   local n = 0
+  -- Messages waiting behind their group's head first (removing a head would promote them).
+  for _, g in ipairs(redis.call('HKEYS', B .. ':gh')) do
+    if n >= limit then break end
+    for _, id in ipairs(redis.call('ZRANGE', B .. ':gq:' .. g, 0, limit - n - 1)) do
+      remove(B, id, false)
+      n = n + 1
+    end
+  end
   for _, z in ipairs({ ':r', ':d' }) do
     if n >= limit then break end
     for _, id in ipairs(redis.call('ZRANGE', B .. z, 0, limit - n - 1)) do

@@ -94,7 +94,8 @@ export class RedisJobs {
       const progress = r[3];
       return {
         ...base,
-        state: st === "r" ? "ready" : st === "d" ? "delayed" : "in-flight",
+        // "w": waiting behind its ordering group's head, which is pending too.
+        state: st === "r" || st === "w" ? "ready" : st === "d" ? "delayed" : "in-flight",
         ...(message.availableAt === undefined ? {} : { availableAt: message.availableAt }),
         ...(Buffer.isBuffer(progress) && progress.length > 0 ? { progress: decodePayload(progress) } : {}),
       };

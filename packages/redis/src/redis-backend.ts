@@ -11,6 +11,7 @@ import {
   toMqError,
   VersionConflictError,
   type AckOptions,
+  type BackendCapabilities,
   type BackendEvents,
   type CompletedMessage,
   type DeadLetterApi,
@@ -65,6 +66,8 @@ type Status = "new" | "open" | "closing" | "closed";
  */
 export class RedisBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
+  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`); no rate limits, `maxInFlight` or `throttle` yet. */
+  readonly capabilities: BackendCapabilities = { groups: true };
   readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
   readonly deadLetters: DeadLetterApi;
   readonly keys: KeySpace;
@@ -705,15 +708,18 @@ export class RedisBackend implements QueueBackend {
     for (let i = 0; i < h.length; i += 2) s[str(h[i])!] = Number(str(h[i + 1]));
     const totals = {} as Record<keyof QueueStats["totals"], number>;
     for (const key of TOTALS) totals[key] = s[key] ?? 0;
+    const [gReady, gBlocked, gActive, gThrottled] = list(reply[7]).map((x) => num(x) ?? 0);
     return {
       queue,
-      ready: num(reply[1]) ?? 0,
+      // Messages waiting behind their ordering group's head count as ready.
+      ready: (num(reply[1]) ?? 0) + (s.w ?? 0),
       delayed: num(reply[2]) ?? 0,
       inFlight: num(reply[3]) ?? 0,
       deadLettered: num(reply[4]) ?? 0,
       bytes: s.b ?? 0,
       capacity: num(reply[5]) ?? 0,
       maxBytes: num(reply[6]) ?? 0,
+      groups: { ready: gReady ?? 0, blocked: gBlocked ?? 0, active: gActive ?? 0, throttled: gThrottled ?? 0 },
       totals,
     };
   }

@@ -1,3 +1,4 @@
+import { GROUPS_FUNCTIONS } from "./groups-script";
 import { JOBS_FUNCTIONS, JOBS_OPS } from "./jobs-script";
 
 /**
@@ -34,7 +35,7 @@ local function conf(B)
   local raw = redis.call('HGETALL', B .. ':c')
   for i = 1, #raw, 2 do
     local k, v = raw[i], raw[i + 1]
-    if k == 'dedupMode' or k == 'onExpire' then c[k] = v else c[k] = tonumber(v) end
+    if k == 'dedupMode' or k == 'onExpire' or k == 'groupOnFailure' then c[k] = v else c[k] = tonumber(v) end
   end
   confs[B] = c
   return c
@@ -85,6 +86,7 @@ local function slot_release(B, key, id)
   end
 end
 
+${GROUPS_FUNCTIONS}
 local function leave(B, id, st)
   if st == 'r' then redis.call('ZREM', B .. ':r', id)
   elseif st == 'd' then redis.call('ZREM', B .. ':d', id)
@@ -94,8 +96,9 @@ end
 -- Ack, expiry or death: the message leaves its gauge, frees its room and its dedup key.
 local function remove(B, id, keep)
   local mk = B .. ':m:' .. id
-  local f = redis.call('HMGET', mk, 's', 'b', 'k')
+  local f = redis.call('HMGET', mk, 's', 'b', 'k', 'g')
   leave(B, id, f[1])
+  if f[4] then group_leave(B, id, f[4], f[1]) end
   redis.call('ZREM', B .. ':t', id)
   redis.call('HINCRBY', B .. ':s', 'n', -1)
   redis.call('HINCRBY', B .. ':s', 'b', -tonumber(f[2] or '0'))
@@ -216,7 +219,7 @@ local function plan_enqueue(start)
             end
           else
             local mf = redis.call('HMGET', B .. ':m:' .. s.id, 's', 'b')
-            if mf[1] == 'r' or mf[1] == 'd' then
+            if mf[1] == 'r' or mf[1] == 'd' or mf[1] == 'w' then
               local oldb = tonumber(mf[2])
               g.b = g.b + #payload - oldb
               local e = room(B, g)
@@ -268,8 +271,12 @@ local function apply_enqueue(p)
       if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
       local x = nil
       if e.x then x = fmt(e.x); table.insert(f, 'x'); table.insert(f, x) end
+      local grp = group_from_meta(e.j)
+      if grp then table.insert(f, 'g'); table.insert(f, grp) end
       redis.call('HSET', mk, unpack(f))
-      if ready then ready_add(B, e.id, e.pr, x, true)
+      if grp and group_join(B, grp, e.id) then
+        -- waits behind its group's head
+      elseif ready then ready_add(B, e.id, e.pr, x, true)
       else
         redis.call('ZADD', B .. ':d', fmt(e.av), e.id)
         if x then redis.call('ZADD', B .. ':t', x, e.id) end
@@ -421,7 +428,9 @@ elseif op == 'nack' then
   redis.call('HDEL', mk, 'tok', 'pg')
   redis.call('HSET', mk, 'av', fmt(av))
   if ARGV[8] ~= '' then redis.call('HSET', mk, 'err', ARGV[8]) end
-  if delay <= 0 then ready_add(B, id)
+  if group_skip(B, id) then
+    -- behind its group; it becomes head again (then ready or delayed by its availableAt) after the others
+  elseif delay <= 0 then ready_add(B, id)
   else
     redis.call('HSET', mk, 's', 'd')
     redis.call('ZADD', B .. ':d', fmt(av), id)
@@ -492,7 +501,7 @@ elseif op == 'tick' then
     else
       redis.call('ZREM', B .. ':l', id)
       redis.call('HDEL', mk, 'tok', 'pg')
-      ready_add(B, id)
+      if not group_skip(B, id) then ready_add(B, id) end
     end
   end
   local keys = redis.call('ZRANGEBYSCORE', B .. ':kx', '-inf', NOW, 'LIMIT', 0, limit)
@@ -513,7 +522,7 @@ elseif op == 'stats' then
   local B = KEYS[1]
   local c = conf(B)
   return { redis.call('HGETALL', B .. ':s'), redis.call('ZCARD', B .. ':r'), redis.call('ZCARD', B .. ':d'),
-    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes) }
+    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes), group_counts(B) }
 
 elseif op == 'dlpage' then
   -- Letters with score > ARGV[3] (>= when ARGV[4] is '1'), matching reason ARGV[6] if given; at most ARGV[5].
@@ -566,7 +575,7 @@ elseif op == 'revive' then
       redis.call('HDEL', dmk, 'x', 'tok', 'rs', 'err', 'dat')
       redis.call('HINCRBY', D .. ':s', 'n', 1)
       redis.call('HINCRBY', D .. ':s', 'b', tonumber(f[3] or '0'))
-      ready_add(D, id)
+      ready_or_join(D, id)
       table.insert(out, id)
     end
   end
@@ -581,9 +590,11 @@ elseif op == 'import' then
   redis.call('HSET', dmk, 'p', ARGV[4], 'v', ARGV[6], 'pr', ARGV[7], 'eq', ARGV[8], 'av', fmt(NOW), 'a', '0', 'ts', '', 'j', ARGV[9], 'b', fmt(#ARGV[4]))
   if ARGV[5] ~= '' then redis.call('HSET', dmk, 'k', ARGV[5]) end
   if ARGV[10] ~= '' then redis.call('HSET', dmk, 'h', ARGV[10]) end
+  local grp = group_from_meta(ARGV[9])
+  if grp then redis.call('HSET', dmk, 'g', grp) end
   redis.call('HINCRBY', D .. ':s', 'n', 1)
   redis.call('HINCRBY', D .. ':s', 'b', #ARGV[4])
-  ready_add(D, id)
+  ready_or_join(D, id)
   notify()
   return 1
 

@@ -88,6 +88,7 @@ elseif op == 'cancel' then
   if st == 'f' then return { 'E', { 'IN_FLIGHT' } } end
   if st ~= 'r' and st ~= 'd' and st ~= 'w' then return { 'E', { 'NOT_FOUND' } } end
   remove(B, id, false)
+  notify() -- the next message of its ordering group may be ready now
   return { 'OK' }
 
 elseif op == 'purge' then
@@ -109,6 +110,7 @@ elseif op == 'purge' then
       n = n + 1
     end
   end
+  notify()
   return n
 
 elseif op == 'peek' then

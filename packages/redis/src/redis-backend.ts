@@ -66,8 +66,8 @@ type Status = "new" | "open" | "closing" | "closed";
  */
 export class RedisBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
-  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`); no rate limits, `maxInFlight` or `throttle` yet. */
-  readonly capabilities: BackendCapabilities = { groups: true };
+  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`) and `maxInFlight`; no rate limits or `throttle` yet. */
+  readonly capabilities: BackendCapabilities = { groups: true, maxInFlight: true };
   readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
   readonly deadLetters: DeadLetterApi;
   readonly keys: KeySpace;
@@ -392,9 +392,13 @@ export class RedisBackend implements QueueBackend {
     assertName("queue", queue);
     const { keepCompleted, ...valid } = validateQueueSettings(settings, `queues.${queue}`);
     await this.#register(queue);
-    // The schema admits only scalar settings besides keepCompleted.
-    const fields = Object.entries(valid).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v as string | number)]);
+    // The schema admits only scalar settings besides keepCompleted; null removes one (maxInFlight: null).
+    const fields = Object.entries(valid).filter(([, v]) => v !== undefined && v !== null).flatMap(([k, v]) => [k, String(v as string | number)]);
+    const removed = Object.entries(valid).filter(([, v]) => v === null).map(([k]) => k);
     if (fields.length > 0) await this.#guard(this.#client.hset(`${this.keys.base(queue)}:c`, ...fields));
+    if (removed.length > 0) await this.#guard(this.#client.hdel(`${this.keys.base(queue)}:c`, ...removed));
+    // A changed cap may let waiting receives lease: wake them (in every process) to look again.
+    if (valid.maxInFlight !== undefined) await this.#guard(this.#client.publish(this.keys.readyChannel, this.keys.base(queue)));
     if (keepCompleted !== undefined) await this.#jobs.configureKeep(queue, keepCompleted);
     await this.#replicated();
   }

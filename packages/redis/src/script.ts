@@ -87,10 +87,16 @@ local function slot_release(B, key, id)
 end
 
 ${GROUPS_FUNCTIONS}
+-- A lease ended on a queue with maxInFlight: a waiting receive may lease now.
+local function slot_freed(B) if conf(B).maxInFlight then woke[B] = true end end
+
 local function leave(B, id, st)
   if st == 'r' then redis.call('ZREM', B .. ':r', id)
   elseif st == 'd' then redis.call('ZREM', B .. ':d', id)
-  elseif st == 'f' then redis.call('ZREM', B .. ':l', id) end
+  elseif st == 'f' then
+    redis.call('ZREM', B .. ':l', id)
+    slot_freed(B)
+  end
 end
 
 -- Ack, expiry or death: the message leaves its gauge, frees its room and its dedup key.
@@ -339,6 +345,9 @@ elseif op == 'check' then
 elseif op == 'lease' then
   local B = KEYS[1]
   local max, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])
+  -- maxInFlight caps leases across every consumer of the queue.
+  local cap = conf(B).maxInFlight
+  if cap then max = math.max(0, math.min(max, cap - redis.call('ZCARD', B .. ':l'))) end
   local ev, out = {}, {}
   local tok = tonumber(redis.call('HGET', B .. ':s', 'lseq') or '0')
   -- Due delays become ready here too, so a receive never waits on a scheduler tick.
@@ -420,11 +429,13 @@ elseif op == 'nack' then
     local reason = 'max-retries'
     if ARGV[7] == '1' then reason = 'rejected' end
     dead(B, id, reason, ARGV[8], ev)
+    notify() -- the next head of its group (or a freed maxInFlight slot) may be ready now
     return { 'OK', 'dead-lettered', fmt(a), '', ev }
   end
   local delay = tonumber(ARGV[5])
   local av = NOW + delay
   redis.call('ZREM', B .. ':l', id)
+  slot_freed(B)
   redis.call('HDEL', mk, 'tok', 'pg')
   redis.call('HSET', mk, 'av', fmt(av))
   if ARGV[8] ~= '' then redis.call('HSET', mk, 'err', ARGV[8]) end

@@ -6,7 +6,8 @@ import { RedisServer, REDIS_SERVER, SKIP_REASON } from "./redis-server";
 // Ordering groups with two consumers sharing one Redis (two backends: two
 // connections and origins, as two processes would have): each group's
 // messages run one at a time in enqueue order, groups in parallel, and a
-// failing head under "block" holds its group back until its retry succeeds.
+// failing head under "block" holds its group back until its retry succeeds;
+// maxInFlight caps leases across both.
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -75,5 +76,32 @@ if (REDIS_SERVER === undefined) {
     const stats = await backends[1]!.stats("orders");
     expect(stats.groups).toEqual({ ready: 0, blocked: 0, active: 0, throttled: 0 });
     expect([stats.ready, stats.inFlight, stats.delayed]).toEqual([0, 0, 0]);
+  });
+
+  it("caps leased messages of a queue across two consumers with maxInFlight", async () => {
+    const prefix = "cap";
+    let running = 0;
+    let peak = 0;
+    let done = 0;
+    for (let k = 0; k < 2; k++) {
+      const b = redisBackend({ connection: { host: "127.0.0.1", port: server.port }, prefix, sweepIntervalMs: 100 });
+      await b.open();
+      backends.push(b);
+      if (k === 0) await b.configureQueue("jobs", { maxInFlight: 3 });
+      const d = createDispatcher(b);
+      dispatchers.push(d);
+      d.handle("jobs", async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await sleep(5);
+        running--;
+        done++;
+      }, { maxParallelism: 8 });
+      d.start();
+    }
+    await backends.at(-1)!.enqueue(Array.from({ length: 60 }, (_, i) => ({ queue: "jobs", payload: i })));
+    await until(() => done === 60);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(0);
   });
 }

@@ -32,6 +32,7 @@ local function group_advance(B, g)
   local nxt = redis.call('ZPOPMIN', B .. ':gq:' .. g)
   if #nxt == 0 then
     redis.call('HDEL', B .. ':gh', g)
+    redis.call('HDEL', B .. ':gt', g)
     return
   end
   local id = nxt[1]
@@ -80,14 +81,19 @@ local function ready_or_join(B, id)
   ready_add(B, id)
 end
 
--- Groups by the state of their head: ready, blocked (head delayed), active (head in flight).
+-- Groups by the state of their head: ready, blocked (head delayed), active (head in flight), throttled (backed off).
 local function group_counts(B)
-  local ready, blocked, active = 0, 0, 0
-  local heads = redis.call('HVALS', B .. ':gh')
-  for _, id in ipairs(heads) do
-    local st = redis.call('HGET', B .. ':m:' .. id, 's')
-    if st == 'r' then ready = ready + 1 elseif st == 'd' then blocked = blocked + 1 elseif st == 'f' then active = active + 1 end
+  local ready, blocked, active, throttled = 0, 0, 0, 0
+  local heads = redis.call('HGETALL', B .. ':gh')
+  for k = 1, #heads, 2 do
+    local st = redis.call('HGET', B .. ':m:' .. heads[k + 1], 's')
+    if st == 'r' then ready = ready + 1
+    elseif st == 'f' then active = active + 1
+    elseif st == 'd' then
+      local until_ms = tonumber(redis.call('HGET', B .. ':gt', heads[k]) or '0')
+      if until_ms > NOW then throttled = throttled + 1 else blocked = blocked + 1 end
+    end
   end
-  return { fmt(ready), fmt(blocked), fmt(active), '0' }
+  return { fmt(ready), fmt(blocked), fmt(active), fmt(throttled) }
 end
 `;

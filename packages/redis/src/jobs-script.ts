@@ -134,6 +134,35 @@ elseif op == 'progress' then
   redis.call('HSET', B .. ':m:' .. id, 'pg', ARGV[5])
   return { 'OK' }
 
+elseif op == 'throttle' then
+  -- Hands the delivery back like release (its attempt unused), then its group (or, ungrouped, the whole queue)
+  -- starts nothing for ARGV[5] ms: a grouped head waits as a delayed message, a queue keeps a pause time.
+  local B, id, tok = KEYS[1], ARGV[3], ARGV[4]
+  if not current(B, id, tok) then return { 'E', { 'LEASE_LOST', '1' } } end
+  local mk = B .. ':m:' .. id
+  local resume = NOW + tonumber(ARGV[5])
+  local f = redis.call('HMGET', mk, 'a', 'ts', 'g')
+  local a = tonumber(f[1] or '1')
+  if a < 1 then a = 1 end
+  local ts = string.match(f[2] or '', '^(.*),[^,]*$') or ''
+  redis.call('HSET', mk, 'a', fmt(a - 1), 'ts', ts)
+  redis.call('HDEL', mk, 'tok', 'pg')
+  redis.call('ZREM', B .. ':l', id)
+  slot_freed(B)
+  if f[3] then
+    redis.call('HSET', B .. ':gt', f[3], fmt(resume))
+    redis.call('HSET', mk, 's', 'd', 'av', fmt(resume))
+    redis.call('ZADD', B .. ':d', fmt(resume), id)
+  else
+    local pause = tonumber(redis.call('HGET', B .. ':s', 'pause') or '0')
+    if resume > pause then redis.call('HSET', B .. ':s', 'pause', fmt(resume)) end
+    ready_add(B, id)
+  end
+  at_due(resume)
+  redis.call('HINCRBY', B .. ':s', 'backOff', 1)
+  notify()
+  return { 'OK', due_reply() }
+
 elseif op == 'cfind' then
   -- A kept completion of message ARGV[3] in any of the queues KEYS (one slot).
   local id = ARGV[3]

@@ -25,7 +25,7 @@ import { itemArgs } from "./enqueue-args";
 import type { KeySpace, ParsedReceipt } from "./keys";
 import { buildSchedule, planFire, toScheduleInfo, type ScheduleRecord } from "./schedule-plan";
 import type { DueSchedule } from "./schedule-runner";
-import { assertName, assertPositiveInt } from "./validate";
+import { assertDuration, assertName, assertPositiveInt } from "./validate";
 
 /** Default bound on kept completions per queue when `keepCompleted` gives no `count` (as in @mq/host). */
 export const DEFAULT_KEEP_COMPLETED_COUNT = 1_000;
@@ -149,6 +149,16 @@ export class RedisJobs {
     const reply = await this.#d.call([this.#d.keys.base(r.queue)], ["progress", r.id, r.token, encodePayload(value)]);
     this.#d.check(reply, [r]);
     if (this.#d.events.listenerCount("progress") > 0) this.#d.events.emit("progress", { queue: r.queue, id: r.id, value });
+  }
+
+  /** Backs a delivery's group (or its whole queue when ungrouped) off for `ms`, handing the delivery back unstarted. */
+  async throttle(receipt: string, ms: number): Promise<void> {
+    this.#d.assertOpen("throttle");
+    const r = this.#d.parseReceipt(receipt, "throttle");
+    assertDuration("throttle", "ms", ms, { timer: true });
+    const reply = await this.#d.call([this.#d.keys.base(r.queue)], ["throttle", r.id, r.token, String(Math.ceil(ms))]);
+    const ok = this.#d.check(reply, [r]);
+    this.#d.noteDue(num(ok[1]));
   }
 
   /** Looks in every queue that keeps completions: one script call per hash slot (one on a single node). */

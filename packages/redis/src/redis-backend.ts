@@ -66,8 +66,8 @@ type Status = "new" | "open" | "closing" | "closed";
  */
 export class RedisBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
-  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`) and `maxInFlight`; no rate limits or `throttle` yet. */
-  readonly capabilities: BackendCapabilities = { groups: true, maxInFlight: true };
+  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`), `maxInFlight` and `throttle`; no rate limits yet. */
+  readonly capabilities: BackendCapabilities = { groups: true, maxInFlight: true, throttle: true };
   readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
   readonly deadLetters: DeadLetterApi;
   readonly keys: KeySpace;
@@ -446,6 +446,15 @@ export class RedisBackend implements QueueBackend {
   /** Every stored schedule with its next and last fire time, by name. */
   schedules(): Promise<ScheduleInfo[]> {
     return this.#jobs.schedules();
+  }
+
+  /**
+   * Backs off without failing: the delivery is ready again with its attempt
+   * unused, and its ordering group (or, ungrouped, its whole queue) starts
+   * nothing for `ms` (stored in Redis, so every process and a restart keep it).
+   */
+  throttle(receipt: string, ms: number): Promise<void> {
+    return this.#jobs.throttle(receipt, ms);
   }
 
   /** Queues bound to `topic`, sorted. */

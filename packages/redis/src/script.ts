@@ -348,6 +348,8 @@ elseif op == 'lease' then
   -- maxInFlight caps leases across every consumer of the queue.
   local cap = conf(B).maxInFlight
   if cap then max = math.max(0, math.min(max, cap - redis.call('ZCARD', B .. ':l'))) end
+  -- throttle() of an ungrouped message pauses the whole queue.
+  if tonumber(redis.call('HGET', B .. ':s', 'pause') or '0') > NOW then max = 0 end
   local ev, out = {}, {}
   local tok = tonumber(redis.call('HGET', B .. ':s', 'lseq') or '0')
   -- Due delays become ready here too, so a receive never waits on a scheduler tick.

@@ -104,4 +104,31 @@ if (REDIS_SERVER === undefined) {
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThan(0);
   });
+
+  it("backs a group off with ctx.rateLimited through throttle, its attempt unused, the other groups going on", async () => {
+    const b = redisBackend({ connection: { host: "127.0.0.1", port: server.port }, prefix: "throttle", sweepIntervalMs: 100 });
+    await b.open();
+    backends.push(b);
+    const d = createDispatcher(b);
+    dispatchers.push(d);
+    const order: string[] = [];
+    let limited = false;
+    d.handle<string>("calls", (p, ctx) => {
+      if (p === "a1" && !limited) {
+        limited = true;
+        ctx.rateLimited(300); // the API said 429: group "a" waits, nothing fails
+      }
+      order.push(`${p}@${ctx.attempt}`);
+    }, { maxParallelism: 4 });
+    d.start();
+    await b.enqueue([
+      { queue: "calls", payload: "a1", group: "a" },
+      { queue: "calls", payload: "a2", group: "a" },
+      { queue: "calls", payload: "b1", group: "b" },
+    ]);
+    await until(() => order.length === 3);
+    expect(order.filter((o) => o.startsWith("a"))).toEqual(["a1@1", "a2@1"]);
+    expect(order).toContain("b1@1");
+    expect((await b.stats("calls")).totals.retried).toBe(0);
+  });
 }

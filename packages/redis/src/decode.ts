@@ -1,4 +1,4 @@
-import type { DeadLetter, ErrorInfo, Message } from "@mq/core";
+import type { DeadLetter, ErrorInfo, Message, MessageBackoff } from "@mq/core";
 import { decodePayload } from "./codec";
 
 /** A script reply element read with the Buffer variant of the command. */
@@ -18,6 +18,12 @@ const F = { p: 0, k: 1, v: 2, pr: 3, eq: 4, av: 5, x: 6, a: 7, ts: 8, j: 9, h: 1
 export interface MessageMeta {
   readonly c?: string;
   readonly z?: string;
+  /** The message's own maxAttempts. */
+  readonly m?: number;
+  /** The message's own backoff. */
+  readonly bo?: MessageBackoff;
+  /** The message's ordering group. */
+  readonly g?: string;
 }
 
 /** Builds a {@link Message} from a message hash's fields. */
@@ -42,6 +48,9 @@ export function toMessage(queue: string, id: string, f: Reply[]): Message {
   if (expiresAt !== undefined) message.expiresAt = expiresAt;
   if (meta.c !== undefined) message.correlationId = meta.c;
   if (meta.z !== undefined) message.causationId = meta.z;
+  if (meta.m !== undefined) message.maxAttempts = meta.m;
+  if (meta.bo !== undefined) message.backoff = meta.bo;
+  if (meta.g !== undefined) message.group = meta.g;
   if (headers !== undefined && headers !== "") message.headers = JSON.parse(headers) as Record<string, string>;
   return message;
 }

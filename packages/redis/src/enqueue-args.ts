@@ -1,6 +1,7 @@
 import {
   assertValidPayload,
   InvalidArgumentError,
+  MAX_GROUP_LENGTH,
   type EnqueueItem,
 } from "@mq/core";
 import type { MessageMeta } from "./decode";
@@ -42,6 +43,11 @@ export function itemArgs(id: string, item: EnqueueItem, payload: Buffer): (strin
   const meta: { -readonly [K in keyof MessageMeta]: MessageMeta[K] } = {};
   if (item.correlationId !== undefined) meta.c = item.correlationId;
   if (item.causationId !== undefined) meta.z = item.causationId;
+  // Per-message limits travel in the immutable meta: the script reads `m` when it decides to dead-letter.
+  if (item.maxAttempts !== undefined) meta.m = item.maxAttempts;
+  if (item.backoff !== undefined) meta.bo = item.backoff;
+  // The script reads the group from the meta when it stores the message (and when a replay imports it).
+  if (item.group !== undefined) meta.g = item.group;
   return [
     id,
     payload,
@@ -79,4 +85,23 @@ export function validateItem(item: EnqueueItem): void {
   assertOptionalString("correlationId", item.correlationId);
   assertOptionalString("causationId", item.causationId);
   assertHeaders(item.headers);
+  if (item.maxAttempts !== undefined && (!Number.isInteger(item.maxAttempts) || item.maxAttempts < 1 || item.maxAttempts > Number.MAX_SAFE_INTEGER)) {
+    throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
+  }
+  if (item.backoff !== undefined) assertBackoff(item.backoff);
+  if (item.group !== undefined && (typeof item.group !== "string" || item.group.length === 0 || item.group.length > MAX_GROUP_LENGTH)) {
+    throw new InvalidArgumentError("enqueue", "group", `must be a string of 1–${MAX_GROUP_LENGTH} characters (an ordering group such as "customer-42"), got ${typeof item.group === "string" ? `${item.group.length} characters` : String(item.group)}`);
+  }
+}
+
+// Same rule as @mq/host's enqueue planner.
+function assertBackoff(value: unknown): void {
+  const ms = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0;
+  if (ms(value)) return;
+  const b = value as { type?: unknown; baseMs?: unknown; maxMs?: unknown; jitter?: unknown } | null;
+  const ok =
+    typeof b === "object" && b !== null && (b.type === "fixed" || b.type === "exponential") && ms(b.baseMs) &&
+    (b.maxMs === undefined || (ms(b.maxMs) && (b.maxMs as number) >= (b.baseMs as number))) && (b.jitter === undefined || typeof b.jitter === "boolean") &&
+    Object.keys(b).every((k) => k === "type" || k === "baseMs" || k === "maxMs" || k === "jitter");
+  if (!ok) throw new InvalidArgumentError("enqueue", "backoff", 'must be ms ≥ 0, or { type: "fixed" | "exponential", baseMs, maxMs? (≥ baseMs), jitter? }');
 }

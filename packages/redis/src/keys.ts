@@ -12,13 +12,19 @@ export class KeySpace {
   readonly prefix: string;
   /** Set of every queue name seen. */
   readonly queuesKey: string;
-  /** Pub/sub channel carrying the base of a queue that has ready messages. */
+  /** Pub/sub channel carrying the base of a queue that has ready messages (and `~`-prefixed job announcements). */
   readonly readyChannel: string;
+  /** Hash tag of the keys that belong to no queue (schedules). */
+  readonly globalBase: string;
+  /** Set of the queues that keep completions (where `completion(id)` looks). */
+  readonly keptKey: string;
 
   constructor(prefix: string) {
     this.prefix = prefix;
     this.queuesKey = `{${escapeName(prefix)}}:queues`;
     this.readyChannel = `${prefix}:ready`;
+    this.globalBase = `{${escapeName(prefix)}}`;
+    this.keptKey = `{${escapeName(prefix)}}:kept`;
   }
 
   /** The base (and hash tag) of a queue's keys. */

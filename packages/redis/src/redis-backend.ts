@@ -10,18 +10,26 @@ import {
   QueueFullError,
   toMqError,
   VersionConflictError,
+  type AckOptions,
+  type BackendCapabilities,
   type BackendEvents,
+  type CompletedMessage,
   type DeadLetterApi,
   type Delivery,
   type EnqueueItem,
   type EnqueueResult,
+  type Message,
+  type MessageInfo,
   type NackOptions,
   type NackOutcome,
   type QueueBackend,
   type QueueSettings,
   type QueueStats,
   type ReceiveOptions,
+  type ScheduleInfo,
+  type ScheduleSpec,
 } from "@mq/core";
+import { randomUUID } from "node:crypto";
 import calculateSlot from "cluster-key-slot";
 import { EventEmitter } from "eventemitter3";
 import { Cluster, Redis } from "ioredis";
@@ -32,6 +40,8 @@ import { createRedisDeadLetterApi } from "./dead-letters";
 import { list, num, str, toMessage, type Reply } from "./decode";
 import { encodeReceipt, KeySpace, parseReceipt, type ParsedReceipt } from "./keys";
 import type { RedisBackendOptions } from "./options";
+import { RedisJobs } from "./jobs";
+import { ScheduleRunner } from "./schedule-runner";
 import { Scheduler } from "./scheduler";
 import { SCRIPT } from "./script";
 import { validateQueueSettings } from "./settings-schema";
@@ -56,6 +66,8 @@ type Status = "new" | "open" | "closing" | "closed";
  */
 export class RedisBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
+  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`), `maxInFlight` and `throttle`; no rate limits yet. */
+  readonly capabilities: BackendCapabilities = { groups: true, maxInFlight: true, throttle: true };
   readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
   readonly deadLetters: DeadLetterApi;
   readonly keys: KeySpace;
@@ -76,6 +88,10 @@ export class RedisBackend implements QueueBackend {
   /** Receipts this process holds, for close({ drain }). */
   readonly #held = new Map<string, number>();
   #scheduler!: Scheduler;
+  #runner!: ScheduleRunner;
+  /** Names this backend in the scripts' announcements, so it skips its own. */
+  readonly #origin = randomUUID().replace(/-/g, "");
+  readonly #jobs: RedisJobs;
   readonly #ignore = (): void => undefined;
   readonly #lost = (): void => this.#onConnectionLost();
   readonly #back = (): void => this.#onConnectionBack();
@@ -105,6 +121,24 @@ export class RedisBackend implements QueueBackend {
       queues: () => this.queues(),
       sameSlot: (a, b) => this.#slotOf(a) === this.#slotOf(b),
       register: (queue) => this.#register(queue),
+    });
+    this.#jobs = new RedisJobs({
+      keys: this.keys,
+      origin: this.#origin,
+      events: this.events,
+      client: () => this.#client,
+      assertOpen: (op) => this.#assertOpen(op),
+      call: (keys, args) => this.#call(keys, args),
+      check: (reply, receipts) => this.#check(reply, receipts, []),
+      parseReceipt: (receipt, op) => this.#parseOne(receipt, op),
+      register: (queue) => this.#register(queue),
+      bySlot: (items, baseOf) => this.#bySlot(items, baseOf),
+      guard: (p) => this.#guard(p),
+      newId: () => this.#newId(),
+      noteDue: (due) => this.#scheduler.noteDue(due),
+      noteScheduleDue: (at) => this.#runner.noteDue(at),
+      afterRemoval: () => this.#afterRemoval(),
+      reportError: (error) => this.#reportError(error),
     });
   }
 
@@ -182,8 +216,21 @@ export class RedisBackend implements QueueBackend {
       tick: (queue) => this.#tick(queue),
       onError: (error) => this.#reportError(error),
     });
+    this.#sub.on("message", (channel: string, message: string) => {
+      if (channel === this.keys.readyChannel) this.#jobs.onAnnouncement(message);
+    });
+    // Which queues keep completions (acks send results only for those); the runner re-reads it anyway.
+    await this.#jobs.loadKept().catch(() => undefined);
+    this.#runner = new ScheduleRunner({
+      intervalMs: o.sweepIntervalMs ?? 1_000,
+      batch: 100,
+      due: () => this.#jobs.due(100),
+      fire: (due, now) => this.#jobs.fire(due, now),
+      onError: (error) => this.#reportError(error),
+    });
     this.#status = "open";
     this.#scheduler.start();
+    this.#runner.start();
   }
 
   async close(options: { readonly drain?: boolean } = {}): Promise<void> {
@@ -195,6 +242,7 @@ export class RedisBackend implements QueueBackend {
     this.#status = "closing";
     if (options.drain === true) await this.#drained();
     this.#scheduler.stop();
+    this.#runner.stop();
     for (const set of this.#readyWaiters.values()) for (const wake of set) wake();
     for (const wake of this.#spaceWaiters) wake();
     this.#spaceWaiters = [];
@@ -237,6 +285,7 @@ export class RedisBackend implements QueueBackend {
     const signal = options.signal;
     if (signal?.aborted === true) throw new AbortedError("receive", signal.reason);
     await this.#register(queue);
+    await this.#runner.catchUp();
     const deadline = performance.now() + waitMs;
     for (;;) {
       const gen = this.#readyGen.get(queue) ?? 0;
@@ -251,22 +300,24 @@ export class RedisBackend implements QueueBackend {
     }
   }
 
-  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = []): Promise<void> {
+  async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options?: AckOptions): Promise<void> {
     this.#assertOpen("ack");
     assertArray("ack", "receipts", receipts);
     assertArray("ack", "publish", publish);
     const parsed = this.#parseAll([...new Set(receipts)], "ack");
+    const kept = this.#jobs.encodeResults(receipts, parsed, options);
     for (const item of publish) validateItem(item);
     const { rows, shape } = publish.length === 0 ? { rows: [] as Row[], shape: [] as string[][] } : await this.#expand(publish.map((item) => ({ item, payload: encodePayload(item.payload) })));
     const bases = [...parsed.map((r) => this.keys.base(r.queue)), ...rows.map((r) => r.base)];
     let results: Reply[] = [];
     if (this.#oneSlot(bases)) {
       const keys = unique(bases);
-      const reply = await this.#call(keys, ["ack", String(parsed.length), ...receiptArgs(parsed, keys, this.keys), ...rowArgs(rows, keys)]);
+      const reply = await this.#call(keys, ["ack", String(parsed.length), ...receiptArgs(parsed, keys, this.keys), ...this.#jobs.resultArgs(parsed, kept), ...rowArgs(rows, keys)]);
       const ok = this.#check(reply, parsed, rows);
       results = list(ok[1]);
       this.#scheduler.noteDue(num(ok[2]));
       this.#emitEvents(list(ok[3]));
+      this.#jobs.emitCompleted(list(ok[3]), kept, parsed);
     } else {
       // Cross-slot on Cluster: every slot is checked first (receipts current,
       // room, versions), then the publish is applied, then the acks; a change
@@ -280,9 +331,10 @@ export class RedisBackend implements QueueBackend {
       if (rows.length > 0) results = await this.#runEnqueue(rows);
       for (const group of receiptGroups) {
         const keys = unique(group.map((r) => this.keys.base(r.queue)));
-        const reply = await this.#call(keys, ["ack", String(group.length), ...receiptArgs(group, keys, this.keys)]);
+        const reply = await this.#call(keys, ["ack", String(group.length), ...receiptArgs(group, keys, this.keys), ...this.#jobs.resultArgs(group, kept)]);
         const ok = this.#check(reply, group, []);
         this.#emitEvents(list(ok[3]));
+        this.#jobs.emitCompleted(list(ok[3]), kept, group);
       }
     }
     for (const r of parsed) this.#held.delete(r.receipt);
@@ -338,11 +390,76 @@ export class RedisBackend implements QueueBackend {
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
     assertName("queue", queue);
-    const valid = validateQueueSettings(settings, `queues.${queue}`);
+    const { keepCompleted, ...valid } = validateQueueSettings(settings, `queues.${queue}`);
     await this.#register(queue);
-    const fields = Object.entries(valid).filter(([, v]) => v !== undefined).flatMap(([k, v]) => [k, String(v)]);
+    // The schema admits only scalar settings besides keepCompleted; null removes one (maxInFlight: null).
+    const fields = Object.entries(valid).filter(([, v]) => v !== undefined && v !== null).flatMap(([k, v]) => [k, String(v as string | number)]);
+    const removed = Object.entries(valid).filter(([, v]) => v === null).map(([k]) => k);
     if (fields.length > 0) await this.#guard(this.#client.hset(`${this.keys.base(queue)}:c`, ...fields));
+    if (removed.length > 0) await this.#guard(this.#client.hdel(`${this.keys.base(queue)}:c`, ...removed));
+    // A changed cap may let waiting receives lease: wake them (in every process) to look again.
+    if (valid.maxInFlight !== undefined) await this.#guard(this.#client.publish(this.keys.readyChannel, this.keys.base(queue)));
+    if (keepCompleted !== undefined) await this.#jobs.configureKeep(queue, keepCompleted);
     await this.#replicated();
+  }
+
+  /** Where message `id` of `queue` is: ready, delayed, in flight (with progress), completed (with result), dead-lettered or unknown. */
+  getMessage(queue: string, id: string): Promise<MessageInfo> {
+    return this.#jobs.getMessage(queue, id);
+  }
+
+  /** Removes a ready or delayed message; `MessageInFlightError` while leased, `NotFoundError` when absent. */
+  cancel(queue: string, id: string): Promise<void> {
+    return this.#jobs.cancel(queue, id);
+  }
+
+  /** Removes every ready and delayed message of `queue` (in batches of 1,000 per script call); in-flight ones finish. */
+  purge(queue: string): Promise<number> {
+    return this.#jobs.purge(queue);
+  }
+
+  /** Up to `limit` ready messages in delivery order, without leasing them. */
+  peek(queue: string, limit: number): Promise<Message[]> {
+    return this.#jobs.peek(queue, limit);
+  }
+
+  /** Keeps `value` on a running delivery's message (field of its hash until it settles) and emits `progress` here. */
+  progress(receipt: string, value: unknown): Promise<void> {
+    return this.#jobs.progress(receipt, value);
+  }
+
+  /** The kept completion of message `id` on a queue with `keepCompleted`, or undefined. */
+  completion(id: string): Promise<CompletedMessage | undefined> {
+    return this.#jobs.completion(id);
+  }
+
+  /** Creates or replaces a durable schedule; any process sharing the Redis fires it, once per fire time. */
+  schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
+    return this.#jobs.schedule(name, spec);
+  }
+
+  /** Removes schedule `name`; false when there was none. */
+  unschedule(name: string): Promise<boolean> {
+    return this.#jobs.unschedule(name);
+  }
+
+  /** Every stored schedule with its next and last fire time, by name. */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.#jobs.schedules();
+  }
+
+  /**
+   * Backs off without failing: the delivery is ready again with its attempt
+   * unused, and its ordering group (or, ungrouped, its whole queue) starts
+   * nothing for `ms` (stored in Redis, so every process and a restart keep it).
+   */
+  throttle(receipt: string, ms: number): Promise<void> {
+    return this.#jobs.throttle(receipt, ms);
+  }
+
+  /** Queues bound to `topic`, sorted. */
+  bindings(topic: string): Promise<string[]> {
+    return this.#jobs.bindings(topic);
   }
 
   async bind(topic: string, queue: string): Promise<void> {
@@ -400,7 +517,7 @@ export class RedisBackend implements QueueBackend {
   /** Runs the script with `keys` (`direct`: written at once, not auto-pipelined); connection trouble becomes `ConnectionError`. */
   async #call(keys: readonly string[], args: readonly (string | Buffer)[], direct = false): Promise<Reply> {
     const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${direct ? DIRECT_COMMAND : COMMAND}Buffer`]!.bind(this.#client);
-    const reply = await this.#guard<Reply>(fn(keys.length, ...keys, this.keys.readyChannel, ...args));
+    const reply = await this.#guard<Reply>(fn(keys.length, ...keys, `${this.keys.readyChannel}|${this.#origin}`, ...args));
     if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
   }
@@ -604,15 +721,18 @@ export class RedisBackend implements QueueBackend {
     for (let i = 0; i < h.length; i += 2) s[str(h[i])!] = Number(str(h[i + 1]));
     const totals = {} as Record<keyof QueueStats["totals"], number>;
     for (const key of TOTALS) totals[key] = s[key] ?? 0;
+    const [gReady, gBlocked, gActive, gThrottled] = list(reply[7]).map((x) => num(x) ?? 0);
     return {
       queue,
-      ready: num(reply[1]) ?? 0,
+      // Messages waiting behind their ordering group's head count as ready.
+      ready: (num(reply[1]) ?? 0) + (s.w ?? 0),
       delayed: num(reply[2]) ?? 0,
       inFlight: num(reply[3]) ?? 0,
       deadLettered: num(reply[4]) ?? 0,
       bytes: s.b ?? 0,
       capacity: num(reply[5]) ?? 0,
       maxBytes: num(reply[6]) ?? 0,
+      groups: { ready: gReady ?? 0, blocked: gBlocked ?? 0, active: gActive ?? 0, throttled: gThrottled ?? 0 },
       totals,
     };
   }
@@ -754,7 +874,7 @@ export class RedisBackend implements QueueBackend {
 }
 
 /** Script operations that change nothing (no WAIT after them); `tick` only redoes work a failover would redo. */
-const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick"]);
+const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick", "info", "peek", "cfind", "slist", "sdue"]);
 
 const TOTALS = ["enqueued", "replaced", "duplicates", "delivered", "acked", "retried", "deadLettered", "expired"] as const;
 

@@ -1,3 +1,6 @@
+import { GROUPS_FUNCTIONS } from "./groups-script";
+import { JOBS_FUNCTIONS, JOBS_OPS } from "./jobs-script";
+
 /**
  * The one Lua script every state change runs through. Redis runs a script
  * atomically, so each call is all-or-nothing as long as it fails before its
@@ -5,12 +8,13 @@
  *
  * KEYS are queue bases (`{prefix:queue}`); every other key a call touches is
  * built from a base, so one call touches one hash slot per base it is given.
- * ARGV[1] is the pub/sub channel for ready wake-ups, ARGV[2] the operation.
+ * ARGV[1] is the pub/sub channel for ready wake-ups and, after its last "|",
+ * the calling backend's origin id; ARGV[2] is the operation.
  * Time comes from Redis `TIME`, never from a client clock.
  */
 export const SCRIPT = String.raw`
 local op = ARGV[2]
-local CHANNEL = ARGV[1]
+local CHANNEL, ORIGIN = string.match(ARGV[1], '^(.*)|([^|]*)$')
 local DEFAULTS = { maxAttempts = 5, capacity = 1000000, maxBytes = 1073741824, maxPayloadBytes = 1048576,
   dedupMode = 'replace', dedupWindowMs = 300000, onExpire = 'drop', defaultLeaseMs = 30000 }
 local MAX_DEAD = 100000
@@ -31,7 +35,7 @@ local function conf(B)
   local raw = redis.call('HGETALL', B .. ':c')
   for i = 1, #raw, 2 do
     local k, v = raw[i], raw[i + 1]
-    if k == 'dedupMode' or k == 'onExpire' then c[k] = v else c[k] = tonumber(v) end
+    if k == 'dedupMode' or k == 'onExpire' or k == 'groupOnFailure' then c[k] = v else c[k] = tonumber(v) end
   end
   confs[B] = c
   return c
@@ -41,6 +45,7 @@ local woke = {}
 local due = nil
 local function at_due(ms) if due == nil or ms < due then due = ms end end
 
+${JOBS_FUNCTIONS}
 -- Ready order: higher priority first, then FIFO by a per-queue sequence.
 -- A new message passes its priority and expiry and has its state set already.
 local function ready_add(B, id, pr, x, fresh)
@@ -81,17 +86,25 @@ local function slot_release(B, key, id)
   end
 end
 
+${GROUPS_FUNCTIONS}
+-- A lease ended on a queue with maxInFlight: a waiting receive may lease now.
+local function slot_freed(B) if conf(B).maxInFlight then woke[B] = true end end
+
 local function leave(B, id, st)
   if st == 'r' then redis.call('ZREM', B .. ':r', id)
   elseif st == 'd' then redis.call('ZREM', B .. ':d', id)
-  elseif st == 'f' then redis.call('ZREM', B .. ':l', id) end
+  elseif st == 'f' then
+    redis.call('ZREM', B .. ':l', id)
+    slot_freed(B)
+  end
 end
 
 -- Ack, expiry or death: the message leaves its gauge, frees its room and its dedup key.
 local function remove(B, id, keep)
   local mk = B .. ':m:' .. id
-  local f = redis.call('HMGET', mk, 's', 'b', 'k')
+  local f = redis.call('HMGET', mk, 's', 'b', 'k', 'g')
   leave(B, id, f[1])
+  if f[4] then group_leave(B, id, f[4], f[1]) end
   redis.call('ZREM', B .. ':t', id)
   redis.call('HINCRBY', B .. ':s', 'n', -1)
   redis.call('HINCRBY', B .. ':s', 'b', -tonumber(f[2] or '0'))
@@ -108,7 +121,8 @@ local function dead(B, id, reason, err, ev)
   if score <= last then score = last + 1 end
   redis.call('HSET', s, 'dls', fmt(score))
   redis.call('HSET', mk, 's', 'x', 'rs', reason, 'dat', fmt(NOW))
-  redis.call('HDEL', mk, 'tok')
+  redis.call('HDEL', mk, 'tok', 'pg')
+  announce_dead(B, id, reason)
   if err ~= nil and err ~= '' then redis.call('HSET', mk, 'err', err) else redis.call('HDEL', mk, 'err') end
   redis.call('ZADD', B .. ':dl', fmt(score), id)
   redis.call('HINCRBY', B .. ':dr', reason, 1)
@@ -211,7 +225,7 @@ local function plan_enqueue(start)
             end
           else
             local mf = redis.call('HMGET', B .. ':m:' .. s.id, 's', 'b')
-            if mf[1] == 'r' or mf[1] == 'd' then
+            if mf[1] == 'r' or mf[1] == 'd' or mf[1] == 'w' then
               local oldb = tonumber(mf[2])
               g.b = g.b + #payload - oldb
               local e = room(B, g)
@@ -263,8 +277,12 @@ local function apply_enqueue(p)
       if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
       local x = nil
       if e.x then x = fmt(e.x); table.insert(f, 'x'); table.insert(f, x) end
+      local grp = group_from_meta(e.j)
+      if grp then table.insert(f, 'g'); table.insert(f, grp) end
       redis.call('HSET', mk, unpack(f))
-      if ready then ready_add(B, e.id, e.pr, x, true)
+      if grp and group_join(B, grp, e.id) then
+        -- waits behind its group's head
+      elseif ready then ready_add(B, e.id, e.pr, x, true)
       else
         redis.call('ZADD', B .. ':d', fmt(e.av), e.id)
         if x then redis.call('ZADD', B .. ':t', x, e.id) end
@@ -327,6 +345,11 @@ elseif op == 'check' then
 elseif op == 'lease' then
   local B = KEYS[1]
   local max, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])
+  -- maxInFlight caps leases across every consumer of the queue.
+  local cap = conf(B).maxInFlight
+  if cap then max = math.max(0, math.min(max, cap - redis.call('ZCARD', B .. ':l'))) end
+  -- throttle() of an ungrouped message pauses the whole queue.
+  if tonumber(redis.call('HGET', B .. ':s', 'pause') or '0') > NOW then max = 0 end
   local ev, out = {}, {}
   local tok = tonumber(redis.call('HGET', B .. ':s', 'lseq') or '0')
   -- Due delays become ready here too, so a receive never waits on a scheduler tick.
@@ -368,10 +391,12 @@ elseif op == 'lease' then
   return { 'OK', fmt(NOW + leaseMs), ev, out }
 
 elseif op == 'ack' then
+  -- ARGV: n, n receipt triples, m (0 or n), m handler results, then publish rows.
   local n = tonumber(ARGV[3])
   local bad = check_receipts(4, n)
   if bad > 0 then return { 'E', { 'LEASE_LOST', fmt(bad) } } end
-  local p, err = plan_enqueue(4 + n * 3)
+  local m = tonumber(ARGV[4 + n * 3])
+  local p, err = plan_enqueue(5 + n * 3 + m)
   if err then return { 'E', err } end
   local ev, seen = {}, {}
   for r = 0, n - 1 do
@@ -381,8 +406,15 @@ elseif op == 'ack' then
       remove(B, id, false)
       redis.call('HINCRBY', B .. ':s', 'acked', 1)
       table.insert(ev, { 'acked', B, id, '' })
+      if keeps(B) then
+        local result = ''
+        if m > 0 then result = ARGV[5 + n * 3 + r] end
+        keep_completion(B, id, result)
+        table.insert(ev, { 'completed', B, id, fmt(r + 1) })
+      end
     end
   end
+  settle_completions()
   apply_enqueue(p)
   notify()
   return { 'OK', p.results, due_reply(), ev }
@@ -392,21 +424,26 @@ elseif op == 'nack' then
   if not current(B, id, tok) then return { 'E', { 'LEASE_LOST', '1' } } end
   local mk = B .. ':m:' .. id
   local a = tonumber(redis.call('HGET', mk, 'a'))
-  local limit = conf(B).maxAttempts
+  local limit = max_attempts(B, id)
   if ARGV[6] ~= '' then limit = tonumber(ARGV[6]) end
   local ev = {}
   if ARGV[7] == '1' or a >= limit then
     local reason = 'max-retries'
     if ARGV[7] == '1' then reason = 'rejected' end
     dead(B, id, reason, ARGV[8], ev)
+    notify() -- the next head of its group (or a freed maxInFlight slot) may be ready now
     return { 'OK', 'dead-lettered', fmt(a), '', ev }
   end
   local delay = tonumber(ARGV[5])
   local av = NOW + delay
   redis.call('ZREM', B .. ':l', id)
-  redis.call('HDEL', mk, 'tok')
+  slot_freed(B)
+  redis.call('HDEL', mk, 'tok', 'pg')
   redis.call('HSET', mk, 'av', fmt(av))
-  if delay <= 0 then ready_add(B, id)
+  if ARGV[8] ~= '' then redis.call('HSET', mk, 'err', ARGV[8]) end
+  if group_skip(B, id) then
+    -- behind its group; it becomes head again (then ready or delayed by its availableAt) after the others
+  elseif delay <= 0 then ready_add(B, id)
   else
     redis.call('HSET', mk, 's', 'd')
     redis.call('ZADD', B .. ':d', fmt(av), id)
@@ -440,7 +477,7 @@ elseif op == 'release' then
       ts = string.match(ts, '^(.*),[^,]*$') or ''
       if a < 1 then a = 1 end
       redis.call('HSET', mk, 'a', fmt(a - 1), 'ts', ts)
-      redis.call('HDEL', mk, 'tok')
+      redis.call('HDEL', mk, 'tok', 'pg')
       redis.call('ZREM', B .. ':l', id)
       ready_add(B, id)
     end
@@ -468,17 +505,16 @@ elseif op == 'tick' then
   end
   ids = redis.call('ZRANGEBYSCORE', B .. ':l', '-inf', NOW, 'LIMIT', 0, limit)
   if #ids == limit then busy = true end
-  local maxA = conf(B).maxAttempts
   for _, id in ipairs(ids) do
     local mk = B .. ':m:' .. id
     local a = tonumber(redis.call('HGET', mk, 'a') or '0')
     table.insert(ev, { 'leaseExpired', B, id, fmt(a) })
-    if a >= maxA then
+    if a >= max_attempts(B, id) then
       dead(B, id, 'max-retries', '{"name":"LeaseExpired","message":"lease of attempt ' .. fmt(a) .. ' expired without ack or nack"}', ev)
     else
       redis.call('ZREM', B .. ':l', id)
-      redis.call('HDEL', mk, 'tok')
-      ready_add(B, id)
+      redis.call('HDEL', mk, 'tok', 'pg')
+      if not group_skip(B, id) then ready_add(B, id) end
     end
   end
   local keys = redis.call('ZRANGEBYSCORE', B .. ':kx', '-inf', NOW, 'LIMIT', 0, limit)
@@ -499,7 +535,7 @@ elseif op == 'stats' then
   local B = KEYS[1]
   local c = conf(B)
   return { redis.call('HGETALL', B .. ':s'), redis.call('ZCARD', B .. ':r'), redis.call('ZCARD', B .. ':d'),
-    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes) }
+    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes), group_counts(B) }
 
 elseif op == 'dlpage' then
   -- Letters with score > ARGV[3] (>= when ARGV[4] is '1'), matching reason ARGV[6] if given; at most ARGV[5].
@@ -552,7 +588,7 @@ elseif op == 'revive' then
       redis.call('HDEL', dmk, 'x', 'tok', 'rs', 'err', 'dat')
       redis.call('HINCRBY', D .. ':s', 'n', 1)
       redis.call('HINCRBY', D .. ':s', 'b', tonumber(f[3] or '0'))
-      ready_add(D, id)
+      ready_or_join(D, id)
       table.insert(out, id)
     end
   end
@@ -567,9 +603,11 @@ elseif op == 'import' then
   redis.call('HSET', dmk, 'p', ARGV[4], 'v', ARGV[6], 'pr', ARGV[7], 'eq', ARGV[8], 'av', fmt(NOW), 'a', '0', 'ts', '', 'j', ARGV[9], 'b', fmt(#ARGV[4]))
   if ARGV[5] ~= '' then redis.call('HSET', dmk, 'k', ARGV[5]) end
   if ARGV[10] ~= '' then redis.call('HSET', dmk, 'h', ARGV[10]) end
+  local grp = group_from_meta(ARGV[9])
+  if grp then redis.call('HSET', dmk, 'g', grp) end
   redis.call('HINCRBY', D .. ':s', 'n', 1)
   redis.call('HINCRBY', D .. ':s', 'b', #ARGV[4])
-  ready_add(D, id)
+  ready_or_join(D, id)
   notify()
   return 1
 
@@ -592,6 +630,7 @@ elseif op == 'dlpurge' then
   end
   return n
 end
+${JOBS_OPS}
 return redis.error_reply('mq: unknown operation ' .. tostring(op))
 `;
 

@@ -15,6 +15,9 @@ export const queueSettingsSchema = v.strictObject({
   dedupWindowMs: v.optional(durationMs),
   onExpire: v.optional(v.picklist(["drop", "dead-letter"])),
   defaultLeaseMs: v.optional(v.pipe(v.number(), v.finite(), v.minValue(1), v.maxValue(2 ** 31 - 1))),
+  maxInFlight: v.optional(v.nullable(positiveInt)),
+  groupOnFailure: v.optional(v.picklist(["block", "skip"])),
+  keepCompleted: v.optional(v.strictObject({ count: v.optional(positiveInt), ageMs: v.optional(v.pipe(v.number(), v.finite(), v.minValue(1))) })),
 });
 
 /** Turns valibot issues into `InvalidOptionsError` issues with dotted paths. */

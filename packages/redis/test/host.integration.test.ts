@@ -1,3 +1,4 @@
+import { MQ_ERROR_CODES, MqError, UnrecoverableError } from "@mq/core";
 import { createQueueHost, type QueueHost } from "@mq/host";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisBackend } from "../src/index";
@@ -63,5 +64,55 @@ if (REDIS_SERVER === undefined) {
     expect(letter?.attemptTimestamps).toHaveLength(2);
     const stats = await a.backend.stats("*");
     expect([stats.ready, stats.inFlight]).toEqual([0, 0]);
+  });
+
+  it("gives the host's job API over Redis: schedules, lookup, cancel, progress, results and waitForResult across hosts", async () => {
+    const connection = { host: "127.0.0.1", port: server.port };
+    const queues = { reports: { keepCompleted: { count: 100 } } };
+    // The producer handles nothing; the worker (another backend, as another process would be) runs the handler.
+    const producer = createQueueHost({ backend: redisBackend({ connection, prefix: "jobs-api", sweepIntervalMs: 100 }), queues });
+    const worker = createQueueHost({ backend: redisBackend({ connection, prefix: "jobs-api", sweepIntervalMs: 100 }), queues });
+    hosts.push(producer, worker);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    worker.handle<{ n: number; gate?: boolean; fail?: boolean }>("reports", async (p, ctx) => {
+      ctx.progress({ started: p.n });
+      if (p.gate === true) await gate;
+      if (p.fail === true) throw new UnrecoverableError("bad report");
+      return { doubled: p.n * 2 };
+    });
+    await producer.start();
+    await worker.start();
+
+    // Results and waitForResult, with the handler in the other host.
+    const one = await producer.enqueue("reports", { n: 21 });
+    await expect(producer.waitForResult(one.id, { timeoutMs: 15_000 })).resolves.toMatchObject({ id: one.id, queue: "reports", result: { doubled: 42 } });
+    expect(await producer.result(one.id)).toMatchObject({ result: { doubled: 42 } });
+    expect(await producer.getMessage("reports", one.id)).toMatchObject({ state: "completed", result: { doubled: 42 } });
+    const failing = await producer.enqueue("reports", { n: 0, fail: true });
+    const rejected = await producer.waitForResult(failing.id, { timeoutMs: 15_000 }).then(() => undefined, (e: unknown) => e);
+    expect(MqError.isInstance(rejected) && rejected.code).toBe(MQ_ERROR_CODES.UNRECOVERABLE);
+    expect(await producer.getMessage("reports", failing.id)).toMatchObject({ state: "dead-lettered", deadLetterReason: "rejected", lastError: { message: "bad report" } });
+
+    // Progress is visible from the producer while the worker runs; an in-flight message cannot be cancelled.
+    const held = await producer.enqueue("reports", { n: 5, gate: true });
+    await until(async () => (await producer.getMessage("reports", held.id)).progress !== undefined);
+    expect(await producer.getMessage("reports", held.id)).toMatchObject({ state: "in-flight", attempts: 1, progress: { started: 5 } });
+    const refused = await producer.cancel("reports", held.id).then(() => undefined, (e: unknown) => e);
+    expect(MqError.isInstance(refused) && refused.code).toBe(MQ_ERROR_CODES.IN_FLIGHT);
+    const later = await producer.enqueue("reports", { n: 6 }, { delayMs: 600_000 });
+    expect((await producer.getMessage("reports", later.id)).state).toBe("delayed");
+    await producer.cancel("reports", later.id);
+    expect((await producer.getMessage("reports", later.id)).state).toBe("unknown");
+    release();
+    await expect(producer.waitForResult(held.id, { timeoutMs: 15_000 })).resolves.toMatchObject({ result: { doubled: 10 } });
+
+    // A schedule made through one host fires through the handler of the other.
+    const info = await producer.schedule("nightly", { everyMs: 200, queue: "reports", payload: { n: 100 } });
+    expect((await worker.schedules()).map((s) => s.name)).toEqual(["nightly"]);
+    await until(async () => (await producer.schedules())[0]?.lastFireAt !== undefined && (await worker.stats("reports")).totals.acked >= 3);
+    expect(await producer.unschedule("nightly")).toBe(true);
+    expect(await producer.schedules()).toEqual([]);
+    expect(info.nextFireAt).toBeGreaterThan(0);
   });
 }

@@ -124,6 +124,7 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       open,
       canRestart: () => fixture?.restart !== undefined,
       restart,
+      leasesSurviveRestart: () => options.leasesSurviveRestart === true,
       manualClock: () => time.manual,
       pass: (ms) => time.pass(ms),
       until: (promise, stepMs) => time.until(promise, stepMs),

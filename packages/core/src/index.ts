@@ -79,3 +79,4 @@ export { MAX_TIMER_MS, systemClock } from "./clock";
 export type { Clock, TimerHandle } from "./clock";
 export { createIdGenerator, idTime, newId } from "./message-id";
 export { assertValidPayload, MAX_PAYLOAD_DEPTH } from "./payload";
+export { assertDuration, assertKnownKeys, assertName } from "./validate";

@@ -23,7 +23,8 @@ import { decodePayload, encodePayload } from "./codec";
 import { list, num, str, toMessage, type Reply } from "./decode";
 import { itemArgs } from "./enqueue-args";
 import type { KeySpace, ParsedReceipt } from "./keys";
-import { buildSchedule, planFire, toScheduleInfo, type ScheduleRecord } from "./schedule-plan";
+import { buildSchedule, planFire, toScheduleInfo, type ScheduleDefinition } from "@mq/schedule";
+import { SCHEDULE_OPTION_CHECKS } from "./schedule-option-checks";
 import type { DueSchedule } from "./schedule-runner";
 import { assertDuration, assertName, assertPositiveInt } from "./validate";
 
@@ -278,11 +279,12 @@ export class RedisJobs {
   async schedule(name: string, spec: ScheduleSpec): Promise<ScheduleInfo> {
     this.#d.assertOpen("schedule");
     const now = await this.#redisNow();
-    const { record, nextFireAt } = buildSchedule(name, spec, this.#d.newId(), now);
+    // The fire state lives in its own keys: store the definition alone.
+    const { nextFireAt, ...record } = buildSchedule(name, spec, this.#d.newId(), now, SCHEDULE_OPTION_CHECKS);
     const reply = await this.#d.call([this.#d.keys.globalBase], ["sput", name, record.id, encodePayload(record), String(nextFireAt)]);
     this.#d.check(reply, []);
     this.#d.noteScheduleDue(nextFireAt);
-    return toScheduleInfo(record, nextFireAt, undefined);
+    return toScheduleInfo({ ...record, nextFireAt });
   }
 
   async unschedule(name: string): Promise<boolean> {
@@ -303,7 +305,7 @@ export class RedisJobs {
       const at = next.get(name);
       if (at === undefined) continue;
       const l = lastAt.get(name);
-      out.push(toScheduleInfo(decodePayload<ScheduleRecord>(d[i + 1] as Buffer), Number(at), l === undefined ? undefined : Number(l)));
+      out.push(toScheduleInfo({ ...decodePayload<ScheduleDefinition>(d[i + 1] as Buffer), nextFireAt: Number(at), ...(l === undefined ? {} : { lastFireAt: Number(l) }) }));
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -328,9 +330,9 @@ export class RedisJobs {
    */
   async fire(due: DueSchedule, now: number): Promise<void> {
     if (!Buffer.isBuffer(due.record) || due.record.length === 0) return;
-    const record = decodePayload<ScheduleRecord>(due.record);
+    const record = decodePayload<ScheduleDefinition>(due.record);
     if (record.id !== due.id) return; // replaced meanwhile
-    const plan = planFire(record, due.nextFireAt, now);
+    const plan = planFire({ ...record, nextFireAt: due.nextFireAt }, now);
     if (plan.items.length > 0) {
       try {
         await this.#d.register(record.queue);

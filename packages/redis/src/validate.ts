@@ -1,26 +1,14 @@
-// Copied from @mq/host (engine/validate.ts) so both backends accept exactly the same input.
-import { InvalidArgumentError, MAX_PRIORITY, MIN_PRIORITY, MAX_TIMER_MS } from "@mq/core";
+// The same input checks as @mq/host: the shared ones come from @mq/core.
+import { assertName as assertNameOf, InvalidArgumentError, MAX_PRIORITY, MIN_PRIORITY } from "@mq/core";
 
-const NAME_MAX = 200;
+export { assertDuration } from "@mq/core";
+
 const KEY_MAX = 512;
 const HEADER_BYTES_MAX = 16 * 1024;
 
-/** Queue and topic names: 1–200 printable characters. */
+/** Queue and topic names, checked as `enqueue` receives them (the shared rule in @mq/core). */
 export function assertName(what: "queue" | "topic", name: unknown): asserts name is string {
-  if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("enqueue", what, `must be a non-empty string, got ${describe(name)}`);
-  if (name.length > NAME_MAX) throw new InvalidArgumentError("enqueue", what, `must be at most ${NAME_MAX} characters, got ${name.length}`);
-  if (name === "*") throw new InvalidArgumentError("enqueue", what, `"*" is reserved (it means every queue in stats)`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError("enqueue", what, "must not contain control characters");
-}
-
-/** A non-negative finite duration in ms, at most ~24.8 days where it arms a timer. */
-export function assertDuration(part: string, argument: string, value: unknown, options: { min?: number; timer?: boolean } = {}): asserts value is number {
-  const min = options.min ?? 0;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new InvalidArgumentError(part, argument, `must be a finite number ≥ ${min} (ms), got ${describe(value)}`);
-  }
-  if (options.timer === true && value > MAX_TIMER_MS) throw new InvalidArgumentError(part, argument, `must be at most ${MAX_TIMER_MS} ms, got ${value}`);
+  assertNameOf("enqueue", what, name);
 }
 
 export function assertTimestamp(argument: string, value: unknown): asserts value is number {

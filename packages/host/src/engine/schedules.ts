@@ -1,57 +1,19 @@
-import { assertValidPayload, InvalidArgumentError, type EnqueueItem, type ScheduleSpec } from "@mq/core";
+// The host's side of schedules: validation and fire plans come from @mq/schedule
+// (so every backend fires at the same times); here they meet the host's
+// enqueue rules and become journal operations.
+import type { EnqueueItem, ScheduleSpec } from "@mq/core";
+import { buildSchedule as buildRecord, planFire as planFireTimes, type ScheduleOptionChecks, type ScheduleRecord } from "@mq/schedule";
 import { ITEM_KEYS, validateItem } from "./enqueue-planner";
 import type { Op } from "./ops";
-import { checkCron, nextFireAfter } from "./schedule-times";
-import type { ScheduleRecord } from "./schedule-record";
-import { assertKnownKeys, assertName } from "./validate";
 
-/** A fire this late is "missed" for `catchUp: "none"` (timers are never exactly on time). */
-export const MISSED_AFTER_MS = 60_000;
-/** Most missed fires `catchUp: "all"` enqueues at once (the most recent ones): a schedule off for a year must not flood a queue. */
-export const MAX_CATCH_UP = 1_000;
+const OPTION_CHECKS: ScheduleOptionChecks = {
+  optionKeys: new Set([...ITEM_KEYS].filter((k) => k !== "queue" && k !== "topic" && k !== "payload")),
+  validateItem,
+};
 
-const SPEC_KEYS: ReadonlySet<string> = new Set(["cron", "everyMs", "tz", "queue", "payload", "options", "catchUp", "startAt"]);
-const OPTION_KEYS: ReadonlySet<string> = new Set([...ITEM_KEYS].filter((k) => k !== "queue" && k !== "topic" && k !== "payload"));
-
-/** Validates a spec and builds its record, first fire computed from the schedule (never later than `now` allows). */
+/** Validates a spec against the host's enqueue rules and builds its record. */
 export function buildSchedule(name: string, spec: ScheduleSpec, id: string, now: number): ScheduleRecord {
-  if (typeof name !== "string" || name.length === 0 || name.length > 200) throw new InvalidArgumentError("schedule", "name", "must be a non-empty string of at most 200 characters");
-  if (typeof spec !== "object" || spec === null) throw new InvalidArgumentError("schedule", "spec", "must be an object with cron or everyMs, queue and payload");
-  assertKnownKeys("schedule", "spec", spec, SPEC_KEYS);
-  assertName("schedule", "queue", spec.queue);
-  if ((spec.cron === undefined) === (spec.everyMs === undefined)) throw new InvalidArgumentError("schedule", "spec", "give exactly one of cron or everyMs");
-  if (spec.everyMs !== undefined && (!Number.isInteger(spec.everyMs) || spec.everyMs < 1)) throw new InvalidArgumentError("schedule", "everyMs", "must be a positive integer of milliseconds");
-  if (spec.tz !== undefined && (typeof spec.tz !== "string" || spec.cron === undefined)) throw new InvalidArgumentError("schedule", "tz", "is an IANA zone name (e.g. \"Europe/Berlin\") and goes with cron");
-  if (spec.catchUp !== undefined && !["all", "latest", "none"].includes(spec.catchUp)) throw new InvalidArgumentError("schedule", "catchUp", 'must be "all", "latest" or "none"');
-  if (spec.startAt !== undefined && (!Number.isFinite(spec.startAt) || spec.startAt < 0)) throw new InvalidArgumentError("schedule", "startAt", "must be an epoch ms");
-  assertValidPayload(spec.payload);
-  if (spec.options !== undefined) {
-    if (typeof spec.options !== "object" || spec.options === null) throw new InvalidArgumentError("schedule", "options", "must be enqueue options");
-    assertKnownKeys("schedule", "options", spec.options, OPTION_KEYS);
-    validateItem({ ...spec.options, queue: spec.queue, payload: null });
-  }
-  if (spec.cron !== undefined) {
-    if (typeof spec.cron !== "string") throw new InvalidArgumentError("schedule", "cron", "must be a cron pattern string");
-    try {
-      checkCron(spec.cron, spec.tz, now);
-    } catch (error) {
-      throw new InvalidArgumentError("schedule", "cron", `pattern "${spec.cron}"${spec.tz === undefined ? "" : ` in zone "${spec.tz}"`} is invalid: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  const startAt = spec.startAt ?? (spec.everyMs === undefined ? now : now + spec.everyMs);
-  const timing = { ...(spec.cron === undefined ? {} : { cron: spec.cron }), ...(spec.everyMs === undefined ? {} : { everyMs: spec.everyMs }), ...(spec.tz === undefined ? {} : { tz: spec.tz }), startAt };
-  const nextFireAt = nextFireAfter(timing, Math.max(now, startAt) - 1);
-  if (nextFireAt === undefined) throw new InvalidArgumentError("schedule", "cron", `pattern "${spec.cron}" never fires after now`);
-  return {
-    id,
-    name,
-    ...timing,
-    queue: spec.queue,
-    payload: spec.payload,
-    ...(spec.options === undefined ? {} : { options: { ...spec.options } }),
-    catchUp: spec.catchUp ?? "latest",
-    nextFireAt,
-  };
+  return buildRecord(name, spec, id, now, OPTION_CHECKS);
 }
 
 /** What firing a due schedule enqueues and the operation that moves it on. */
@@ -61,26 +23,8 @@ export interface FirePlan {
   readonly advance: Op;
 }
 
-/**
- * The fire times due at `now` (from the stored next fire on, stepping the
- * schedule itself, so lateness never shifts later fires), filtered by the
- * catch-up policy, as enqueue items tagged with the schedule and fire time.
- */
+/** The due fires of `record` at `now` (see @mq/schedule's `planFire`) and the journal op that records them. */
 export function planFire(record: ScheduleRecord, now: number): FirePlan {
-  const due: number[] = [];
-  let t: number | undefined = record.nextFireAt;
-  while (t !== undefined && t <= now) {
-    due.push(t);
-    if (due.length > MAX_CATCH_UP) due.shift();
-    t = nextFireAfter(record, t);
-  }
-  const last = due[due.length - 1] ?? record.nextFireAt;
-  const fire = record.catchUp === "all" ? due : record.catchUp === "latest" ? due.slice(-1) : due.filter((at) => at === last && now - at <= MISSED_AFTER_MS);
-  const items = fire.map((at): EnqueueItem => ({
-    ...record.options,
-    queue: record.queue,
-    payload: record.payload,
-    headers: { ...record.options?.headers, "mq-schedule": record.name, "mq-fire-at": String(at) },
-  }));
-  return { items, advance: t === undefined ? ["unschedule", record.name] : ["fired", record.name, record.id, last, t] };
+  const { items, last, next } = planFireTimes(record, now);
+  return { items, advance: next === undefined ? ["unschedule", record.name] : ["fired", record.name, record.id, last, next] };
 }

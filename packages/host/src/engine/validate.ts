@@ -1,46 +1,10 @@
-import { InvalidArgumentError, MAX_PRIORITY, MIN_PRIORITY, MAX_TIMER_MS } from "@mq/core";
+// Enqueue-specific checks; the name, option-key and duration checks every backend shares live in @mq/core.
+import { InvalidArgumentError, MAX_PRIORITY, MIN_PRIORITY } from "@mq/core";
 
-const NAME_MAX = 200;
+export { assertDuration, assertKnownKeys, assertName } from "@mq/core";
+
 const KEY_MAX = 512;
 const HEADER_BYTES_MAX = 16 * 1024;
-
-/** Queue and topic names: 1–200 printable characters. `operation` is the call that received it, for the message. */
-export function assertName(operation: string, what: "queue" | "topic", name: unknown): asserts name is string {
-  if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(operation, what, `must be a non-empty string, got ${describe(name)}`);
-  if (name.length > NAME_MAX) throw new InvalidArgumentError(operation, what, `must be at most ${NAME_MAX} characters, got ${name.length}`);
-  if (name === "*") throw new InvalidArgumentError(operation, what, `"*" is reserved (it means every queue in stats)`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError(operation, what, "must not contain control characters");
-}
-
-/**
- * Throws unless every own key of `value` is in `allowed`, so a typo such as
- * `delay` for `delayMs` is an error instead of an option silently ignored.
- * A `for…in` over a few keys costs tens of nanoseconds: cheap enough per message.
- */
-export function assertKnownKeys(operation: string, what: string, value: object, allowed: ReadonlySet<string>): void {
-  for (const key in value) {
-    if (!allowed.has(key)) {
-      const hint = closest(key, allowed);
-      throw new InvalidArgumentError(operation, `${what}.${key}`, `is not a known option${hint === undefined ? "" : ` (did you mean "${hint}"?)`}; known: ${[...allowed].join(", ")}`);
-    }
-  }
-}
-
-function closest(key: string, allowed: ReadonlySet<string>): string | undefined {
-  const k = key.toLowerCase();
-  for (const a of allowed) if (a.toLowerCase().startsWith(k) || k.startsWith(a.toLowerCase())) return a;
-  return undefined;
-}
-
-/** A non-negative finite duration in ms, at most ~24.8 days where it arms a timer. */
-export function assertDuration(part: string, argument: string, value: unknown, options: { min?: number; timer?: boolean } = {}): asserts value is number {
-  const min = options.min ?? 0;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new InvalidArgumentError(part, argument, `must be a finite number ≥ ${min} (ms), got ${describe(value)}`);
-  }
-  if (options.timer === true && value > MAX_TIMER_MS) throw new InvalidArgumentError(part, argument, `must be at most ${MAX_TIMER_MS} ms, got ${value}`);
-}
 
 export function assertTimestamp(argument: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isFinite(value)) throw new InvalidArgumentError("enqueue", argument, `must be epoch milliseconds, got ${describe(value)}`);

@@ -1,0 +1,3 @@
+import { defineMqProject } from "@mq-tooling/vitest/project";
+
+export default defineMqProject();

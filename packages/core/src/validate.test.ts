@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { InvalidArgumentError } from "./errors/invalid-argument-error";
+import { assertDuration, assertKnownKeys, assertName } from "./validate";
+
+// The exact wording is part of the contract: host and redis tests assert these messages.
+describe("shared argument checks", () => {
+  it("names the operation and the argument in every error", () => {
+    expect(() => assertName("bind", "topic", "")).toThrow('[mq:bind] topic: must be a non-empty string, got ""');
+    expect(() => assertName("enqueue", "queue", "x".repeat(201))).toThrow("[mq:enqueue] queue: must be at most 200 characters, got 201");
+    expect(() => assertName("purge", "queue", "*")).toThrow('[mq:purge] queue: "*" is reserved (it means every queue in stats)');
+    expect(() => assertName("peek", "queue", "a\nb")).toThrow("[mq:peek] queue: must not contain control characters");
+    expect(() => assertName("peek", "queue", 42)).toThrow(InvalidArgumentError);
+    expect(() => assertName("peek", "queue", "orders")).not.toThrow();
+  });
+
+  it("rejects an unknown option with the closest known one", () => {
+    const allowed = new Set(["delayMs", "priority"]);
+    expect(() => assertKnownKeys("enqueue", "options", { delay: 5 }, allowed)).toThrow(
+      '[mq:enqueue] options.delay: is not a known option (did you mean "delayMs"?); known: delayMs, priority',
+    );
+    expect(() => assertKnownKeys("enqueue", "options", { zzz: 1 }, allowed)).toThrow("[mq:enqueue] options.zzz: is not a known option; known: delayMs, priority");
+    expect(() => assertKnownKeys("enqueue", "options", { priority: 1 }, allowed)).not.toThrow();
+  });
+
+  it("checks durations, with the timer bound only where one is armed", () => {
+    expect(() => assertDuration("nack", "delayMs", -1)).toThrow("[mq:nack] delayMs: must be a finite number ≥ 0 (ms), got -1");
+    expect(() => assertDuration("receive", "leaseMs", 0, { min: 1 })).toThrow("[mq:receive] leaseMs: must be a finite number ≥ 1 (ms), got 0");
+    expect(() => assertDuration("throttle", "ms", 2 ** 31, { timer: true })).toThrow(/at most 2147483647 ms/);
+    expect(() => assertDuration("enqueue", "delayMs", 2 ** 31)).not.toThrow();
+  });
+});

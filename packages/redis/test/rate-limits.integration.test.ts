@@ -78,6 +78,32 @@ if (REDIS_SERVER === undefined) {
     expect(s.settings?.rateLimit).toEqual({ max: 20, perMs: 1_000 });
   });
 
+  it("an empty bucket holds starts back and is counted; a group's head waits as throttled", async () => {
+    const [a] = await pair();
+    await a.configureQueue("q", { rateLimit: { max: 2, perMs: 60_000 }, groupRateLimit: { max: 1, perMs: 60_000 } });
+    await a.enqueue(Array.from({ length: 4 }, (_, i) => ({ queue: "q", payload: i })));
+    expect(await a.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(2);
+    expect(await a.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(0);
+    const s = await a.stats("q");
+    expect(s.throttled?.rateLimit).toBeGreaterThan(0);
+    expect(s.settings).toMatchObject({ rateLimit: { max: 2, perMs: 60_000 }, groupRateLimit: { max: 1, perMs: 60_000 }, maxInFlight: null, maxAttempts: 5 });
+
+    await a.configureQueue("g", { groupRateLimit: { max: 1, perMs: 60_000 } });
+    await a.enqueue([
+      { queue: "g", payload: "a1", group: "a" },
+      { queue: "g", payload: "a2", group: "a" },
+      { queue: "g", payload: "b1", group: "b" },
+    ]);
+    const first = await a.receive("g", { max: 10, leaseMs: LEASE });
+    expect(first.map((d) => d.message.payload).sort()).toEqual(["a1", "b1"]);
+    await a.ack(first.map((d) => d.receipt));
+    expect(await a.receive("g", { max: 10, leaseMs: LEASE })).toEqual([]);
+    const held = await a.stats("g");
+    expect(held.groups?.throttled).toBe(1);
+    expect(held.throttled?.groupRateLimit).toBeGreaterThan(0);
+    expect((await a.stats("*")).throttled?.rateLimit).toBeGreaterThan(0);
+  });
+
   it("a group rate limit holds each group across two consumers", async () => {
     const [a, b] = await pair();
     await a.configureQueue("q", { groupRateLimit: { max: 2, perMs: 1_000 } });

@@ -151,6 +151,7 @@ export class Engine implements QueueBackend {
     try {
       this.#recovery = await this.#persistence.open({
         restore: (snapshot) => this.#state.restore(snapshot),
+        beginRestore: (meta) => this.#state.beginRestore(meta),
         apply: (ops) => {
           for (const op of ops) this.#state.apply(op as Op);
         },

@@ -72,6 +72,7 @@ export type {
   RecoveryReport,
   SnapshotData,
   SnapshotInfo,
+  SnapshotSink,
 } from "./persistence";
 export { guardLogger, silentLogger, withFields } from "./logger";
 export type { LogFields, Logger } from "./logger";

@@ -33,10 +33,31 @@ export interface SnapshotData {
   readonly encodeItem?: (item: unknown) => unknown;
 }
 
+/**
+ * Receives a snapshot's items block by block during recovery (see
+ * {@link RecoveryHandler.beginRestore}), so the caller builds its state as the
+ * adapter decodes and never holds every decoded item at once.
+ */
+export interface SnapshotSink {
+  /** One block of items, in stored order, as `encodeItem` stored them. The array is not reused: keep what you need from it. */
+  items(block: readonly unknown[]): void;
+  /** Every item was delivered. */
+  end(): void;
+}
+
 /** The caller's side of recovery and snapshotting. */
 export interface RecoveryHandler {
   /** Called at most once, first, with the newest valid snapshot (items as `encodeItem` stored them). */
   restore(snapshot: SnapshotData, lsn: number): void;
+  /**
+   * Optional streaming form of {@link restore}: an adapter that supports it
+   * calls this instead, with the snapshot's meta and item count, then hands
+   * the items to the returned sink block by block. The adapter checks the
+   * whole snapshot (checksums, trailer) before calling it, so it is called at
+   * most once, first, and only for the snapshot recovery uses. Adapters that
+   * do not support it call `restore`.
+   */
+  beginRestore?(meta: unknown, lsn: number, items: number): SnapshotSink;
   /** Called for every frame after the snapshot, in LSN order. */
   apply(ops: readonly unknown[], lsn: number): void;
   /** Returns the current state; called synchronously whenever a snapshot is due. */

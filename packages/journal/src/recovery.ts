@@ -5,7 +5,7 @@ import type { FailpointHook } from "./failpoints";
 import type { JournalFs } from "./fs/journal-fs";
 import { parseSegmentName, parseSnapshotName, snapshotName } from "./layout";
 import { scanSegment } from "./segment-scan";
-import { readSnapshotFile } from "./snapshot-file";
+import { checkSnapshotFile } from "./snapshot-file";
 
 /** A segment file known to the journal. */
 export interface SegmentInfo {
@@ -90,12 +90,27 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
   for (let i = snapshotLsns.length - 1; i >= 0; i--) {
     const lsn = snapshotLsns[i]!;
     const file = join(ctx.snapshotDir, snapshotName(lsn));
+    let restoring = false;
     try {
-      const snap = readSnapshotFile(await readBytes(fs, file), lsn, file);
-      ctx.handler.restore(snap.data, lsn);
+      const snap = checkSnapshotFile(await readBytes(fs, file), lsn, file);
+      const handler = ctx.handler;
+      if (handler.beginRestore === undefined) {
+        const items: unknown[] = [];
+        for (const block of snap.blocks()) for (const item of block) items.push(item);
+        handler.restore({ meta: snap.meta, items }, lsn);
+      } else {
+        // Streamed: each block is decoded, handed over and dropped, so the decoded items are never all alive at once.
+        restoring = true;
+        const sink = handler.beginRestore(snap.meta, lsn, snap.count);
+        for (const block of snap.blocks()) sink.items(block);
+        sink.end();
+      }
       snapLsn = lsn;
       break;
     } catch (error) {
+      // Part of this snapshot is restored already: an older one cannot be layered over it.
+      if (restoring && !MqError.isInstance(error)) throw new JournalCorruptError(file, 0, `snapshot damaged past its checksums: ${error instanceof Error ? error.message : String(error)}`);
+      if (restoring) throw error;
       // Data written by a newer version is not damage: never fall back past it or skip it.
       if (MqError.hasCode(error, "MQ_UNSUPPORTED_VERSION")) throw error;
       problems.push(`${snapshotName(lsn)}: ${error instanceof Error ? error.message : String(error)}`);

@@ -74,25 +74,44 @@ export async function writeSnapshotFile(fs: JournalFs, fd: number, lsn: number, 
   return position;
 }
 
+/** A snapshot file whose every block checked out: its meta, item count, and the item blocks still to decode. */
+export interface CheckedSnapshot {
+  readonly lsn: number;
+  readonly meta: unknown;
+  readonly count: number;
+  readonly bytes: number;
+  /**
+   * Decodes the item blocks one at a time, in order (binary values as views
+   * of the file's buffer: the consumer copies what it keeps). Throws when a
+   * block that passed its checksum does not decode to items, or the counts
+   * disagree: damage no checksum caught, after the consumer took earlier blocks.
+   */
+  blocks(): Generator<readonly unknown[]>;
+}
+
 /**
- * Decodes and validates a snapshot file; throws an Error describing the first
- * problem, or an `UnsupportedVersionError` when a newer version wrote it.
+ * Validates a snapshot file without decoding its items: every block's length
+ * and checksum, the header and the trailer. Throws an Error describing the
+ * first problem, or an `UnsupportedVersionError` when a newer version wrote it.
  */
-export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snapshot"): { lsn: number; data: SnapshotData; bytes: number } {
-  let o = 0;
+export function checkSnapshotFile(buf: Buffer, expectedLsn: number, file = "snapshot"): CheckedSnapshot {
   const plain = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  // Item blocks decode their binary values as views of `buf` (the consumer copies what it keeps);
-  // header, meta and trailer are copied as everywhere else.
-  const next = (views = false): unknown => {
+  // Offsets of every block's body, checked once here; decoding comes later, block by block.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let o = 0;
+  while (o < buf.length) {
     if (buf.length - o < BLOCK_HEADER_BYTES) throw new Error(`snapshot ends inside a block header at byte ${o}`);
     const len = buf.readUInt32LE(o);
     if (o + BLOCK_HEADER_BYTES + len > buf.length) throw new Error(`snapshot block at byte ${o} runs past the end`);
     const start = o + BLOCK_HEADER_BYTES;
     if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + start, len)) !== buf.readUInt32LE(o + 4)) throw new Error(`snapshot block at byte ${o} fails its checksum`);
+    starts.push(start);
+    ends.push(start + len);
     o = start + len;
-    return views ? decodeViews(plain, start, start + len) : decode(plain, start, start + len);
-  };
-  const header = next() as { format?: unknown; v?: unknown; lsn?: unknown; items?: unknown; meta?: unknown } | null;
+  }
+  if (starts.length === 0) throw new Error("not an mq snapshot (bad header)");
+  const header = decode(plain, starts[0], ends[0]) as { format?: unknown; v?: unknown; lsn?: unknown; items?: unknown; meta?: unknown } | null;
   if (header?.format !== FORMAT) throw new Error("not an mq snapshot (bad header)");
   // Checked before anything else in the header: a newer format may lay the rest out differently.
   if (typeof header.v === "number" && Number.isInteger(header.v) && header.v > SNAPSHOT_FORMAT_VERSION) {
@@ -102,16 +121,38 @@ export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snaps
   if (header.lsn !== expectedLsn) throw new Error(`snapshot header says LSN ${String(header.lsn)}, its name says ${expectedLsn}`);
   const count = header.items;
   if (typeof count !== "number") throw new Error("snapshot header has no item count");
+  const last = starts.length - 1;
+  if (last === 0) throw new Error("snapshot trailer missing or inconsistent");
+  const trailer = decode(plain, starts[last], ends[last]) as { end?: unknown; items?: unknown } | null;
+  if (trailer?.end !== expectedLsn || trailer.items !== count) throw new Error("snapshot trailer missing or inconsistent");
+  return {
+    lsn: expectedLsn,
+    meta: header.meta,
+    count,
+    bytes: buf.length,
+    *blocks() {
+      let seen = 0;
+      for (let i = 1; i < last; i++) {
+        const block = decodeViews(plain, starts[i]!, ends[i]!);
+        if (!Array.isArray(block)) throw new Error(`snapshot item block at byte ${starts[i]! - BLOCK_HEADER_BYTES} is not an array`);
+        seen += block.length;
+        if (seen > count) throw new Error("snapshot holds more items than its header says");
+        yield block;
+      }
+      if (seen !== count) throw new Error(`snapshot holds ${seen} items, its header says ${count}`);
+    },
+  };
+}
+
+/**
+ * Decodes and validates a snapshot file whole (the non-streaming form of
+ * {@link checkSnapshotFile}); throws as it does.
+ */
+export function readSnapshotFile(buf: Buffer, expectedLsn: number, file = "snapshot"): { lsn: number; data: SnapshotData; bytes: number } {
+  const checked = checkSnapshotFile(buf, expectedLsn, file);
   const items: unknown[] = [];
-  while (items.length < count) {
-    const block = next(true);
-    if (!Array.isArray(block)) throw new Error("snapshot item block is not an array");
-    for (const item of block) items.push(item);
-  }
-  const trailer = next() as { end?: unknown; items?: unknown } | null;
-  if (trailer?.end !== expectedLsn || trailer.items !== count || items.length !== count) throw new Error("snapshot trailer missing or inconsistent");
-  if (o !== buf.length) throw new Error(`snapshot has ${buf.length - o} unexpected trailing bytes`);
-  return { lsn: expectedLsn, data: { meta: header.meta, items }, bytes: buf.length };
+  for (const block of checked.blocks()) for (const item of block) items.push(item);
+  return { lsn: expectedLsn, data: { meta: checked.meta, items }, bytes: buf.length };
 }
 
 /** Writes every byte of `buffers` at `position`, continuing after short writes; a write of 0 bytes is an error. */

@@ -25,6 +25,7 @@ import {
   type QueueBackend,
   type QueueSettings,
   type QueueStats,
+  type RateLimit,
   type ReceiveOptions,
   type ScheduleInfo,
   type ScheduleSpec,
@@ -44,7 +45,7 @@ import { RedisJobs } from "./jobs";
 import { ScheduleRunner } from "./schedule-runner";
 import { Scheduler } from "./scheduler";
 import { SCRIPT } from "./script";
-import { validateQueueSettings } from "./settings-schema";
+import { decodeSettings, encodeLimit, validateQueueSettings } from "./settings-schema";
 import { assertArray, assertDuration, assertName, assertPositiveInt } from "./validate";
 
 /** Most messages one receive may lease. */
@@ -66,8 +67,8 @@ type Status = "new" | "open" | "closing" | "closed";
  */
 export class RedisBackend implements QueueBackend {
   readonly contractVersion = 1 as const;
-  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`), `maxInFlight` and `throttle`; no rate limits yet. */
-  readonly capabilities: BackendCapabilities = { groups: true, maxInFlight: true, throttle: true };
+  /** Ordering groups (`group` on enqueue, `groupOnFailure`, `stats().groups`), `maxInFlight`, `throttle`, and `rateLimit`/`groupRateLimit` (`stats().throttled`). */
+  readonly capabilities: BackendCapabilities = { groups: true, maxInFlight: true, throttle: true, rateLimits: true };
   readonly events: EventEmitter<BackendEvents> = new EventEmitter<BackendEvents>();
   readonly deadLetters: DeadLetterApi;
   readonly keys: KeySpace;
@@ -289,12 +290,13 @@ export class RedisBackend implements QueueBackend {
     const deadline = performance.now() + waitMs;
     for (;;) {
       const gen = this.#readyGen.get(queue) ?? 0;
-      const got = await this.#lease(queue, options.max, options.leaseMs);
+      const { deliveries: got, retryInMs } = await this.#lease(queue, options.max, options.leaseMs);
       if (got.length > 0) return got;
       const left = deadline - performance.now();
       if (left <= 0) return got;
       if ((this.#readyGen.get(queue) ?? 0) !== gen) continue;
-      await this.#waitForReady(queue, left, signal);
+      // Held back by a limit (rate limit, throttle pause): look again when it lets a start through, not before.
+      await this.#waitForReady(queue, retryInMs === undefined ? left : Math.min(left, retryInMs), signal);
       this.#assertOpen("receive");
       if (isAborted(signal)) throw new AbortedError("receive", signal?.reason);
     }
@@ -392,13 +394,15 @@ export class RedisBackend implements QueueBackend {
     assertName("queue", queue);
     const { keepCompleted, ...valid } = validateQueueSettings(settings, `queues.${queue}`);
     await this.#register(queue);
-    // The schema admits only scalar settings besides keepCompleted; null removes one (maxInFlight: null).
-    const fields = Object.entries(valid).filter(([, v]) => v !== undefined && v !== null).flatMap(([k, v]) => [k, String(v as string | number)]);
+    // The schema admits only scalars and limits besides keepCompleted; null removes one (maxInFlight: null).
+    const fields = Object.entries(valid)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .flatMap(([k, v]) => [k, typeof v === "object" ? encodeLimit(v as RateLimit) : String(v as string | number)]);
     const removed = Object.entries(valid).filter(([, v]) => v === null).map(([k]) => k);
     if (fields.length > 0) await this.#guard(this.#client.hset(`${this.keys.base(queue)}:c`, ...fields));
     if (removed.length > 0) await this.#guard(this.#client.hdel(`${this.keys.base(queue)}:c`, ...removed));
-    // A changed cap may let waiting receives lease: wake them (in every process) to look again.
-    if (valid.maxInFlight !== undefined) await this.#guard(this.#client.publish(this.keys.readyChannel, this.keys.base(queue)));
+    // A changed cap or limit may let waiting receives lease: wake them (in every process) to look again.
+    if (valid.maxInFlight !== undefined || valid.rateLimit !== undefined || valid.groupRateLimit !== undefined) await this.#guard(this.#client.publish(this.keys.readyChannel, this.keys.base(queue)));
     if (keepCompleted !== undefined) await this.#jobs.configureKeep(queue, keepCompleted);
     await this.#replicated();
   }
@@ -498,6 +502,12 @@ export class RedisBackend implements QueueBackend {
       bytes: sum((s) => s.bytes),
       capacity: sum((s) => s.capacity),
       maxBytes: sum((s) => s.maxBytes),
+      throttled: {
+        rateLimit: sum((s) => s.throttled?.rateLimit ?? 0),
+        groupRateLimit: sum((s) => s.throttled?.groupRateLimit ?? 0),
+        maxInFlight: sum((s) => s.throttled?.maxInFlight ?? 0),
+        backOff: sum((s) => s.throttled?.backOff ?? 0),
+      },
       totals,
     };
   }
@@ -677,7 +687,8 @@ export class RedisBackend implements QueueBackend {
     return out;
   }
 
-  async #lease(queue: string, max: number, leaseMs: number): Promise<Delivery[]> {
+  /** Leases up to `max`; `retryInMs` says when a limit that held starts back lets one through. */
+  async #lease(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; retryInMs: number | undefined }> {
     const base = this.keys.base(queue);
     const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))], true);
     const r = this.#check(reply, [], []);
@@ -694,10 +705,12 @@ export class RedisBackend implements QueueBackend {
     // Receipts a caller never settles would otherwise stay here for good.
     if (this.#held.size > 10_000) this.#pruneHeld();
     if (deliveries.length > 0) this.#scheduler.noteDue(leaseExpiresAt);
+    // A group head held back by its groupRateLimit waits as a delayed message until then.
+    this.#scheduler.noteDue(num(r[4]));
     if (this.events.listenerCount("delivered") > 0) {
       for (const d of deliveries) this.events.emit("delivered", { queue, id: d.message.id, attempt: d.attempt, enqueuedAt: d.message.enqueuedAt });
     }
-    return deliveries;
+    return { deliveries, retryInMs: num(r[5]) };
   }
 
   async #tick(queue: string): Promise<{ due: number | undefined; now: number | undefined }> {
@@ -733,6 +746,8 @@ export class RedisBackend implements QueueBackend {
       capacity: num(reply[5]) ?? 0,
       maxBytes: num(reply[6]) ?? 0,
       groups: { ready: gReady ?? 0, blocked: gBlocked ?? 0, active: gActive ?? 0, throttled: gThrottled ?? 0 },
+      throttled: { rateLimit: s.thrRateLimit ?? 0, groupRateLimit: s.thrGroupRateLimit ?? 0, maxInFlight: s.thrMaxInFlight ?? 0, backOff: s.backOff ?? 0 },
+      settings: decodeSettings(list(reply[8]).map((x) => str(x) ?? "")),
       totals,
     };
   }

@@ -1,5 +1,6 @@
 import { GROUPS_FUNCTIONS } from "./groups-script";
 import { JOBS_FUNCTIONS, JOBS_OPS } from "./jobs-script";
+import { RATE_LIMIT_FUNCTIONS } from "./rate-limit-script";
 
 /**
  * The one Lua script every state change runs through. Redis runs a script
@@ -26,6 +27,7 @@ local NOW_US = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
 local function fmt(n) return string.format('%.0f', n) end
 
+${RATE_LIMIT_FUNCTIONS}
 local confs = {}
 local function conf(B)
   local c = confs[B]
@@ -35,7 +37,9 @@ local function conf(B)
   local raw = redis.call('HGETALL', B .. ':c')
   for i = 1, #raw, 2 do
     local k, v = raw[i], raw[i + 1]
-    if k == 'dedupMode' or k == 'onExpire' or k == 'groupOnFailure' then c[k] = v else c[k] = tonumber(v) end
+    if k == 'dedupMode' or k == 'onExpire' or k == 'groupOnFailure' then c[k] = v
+    elseif k == 'rateLimit' or k == 'groupRateLimit' then c[k] = limit_of(v)
+    else c[k] = tonumber(v) end
   end
   confs[B] = c
   return c
@@ -344,12 +348,28 @@ elseif op == 'check' then
 
 elseif op == 'lease' then
   local B = KEYS[1]
-  local max, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])
+  local want, leaseMs = tonumber(ARGV[3]), tonumber(ARGV[4])
+  local max = want
+  local c = conf(B)
+  -- The limit that held starts back (its stats counter), and ms until the queue may start again (for the long poll).
+  local held, wait = nil, nil
   -- maxInFlight caps leases across every consumer of the queue.
-  local cap = conf(B).maxInFlight
-  if cap then max = math.max(0, math.min(max, cap - redis.call('ZCARD', B .. ':l'))) end
+  if c.maxInFlight then
+    local room = math.max(0, c.maxInFlight - redis.call('ZCARD', B .. ':l'))
+    if room < max then max, held = room, 'thrMaxInFlight' end
+  end
+  -- rateLimit: a token per start from the queue's bucket.
+  local qtk = nil
+  if c.rateLimit then
+    qtk = bucket_tokens(B .. ':rl', c.rateLimit)
+    local allowed = math.floor(qtk + EPS)
+    if allowed < max then max, held = allowed, 'thrRateLimit' end
+  end
   -- throttle() of an ungrouped message pauses the whole queue.
-  if tonumber(redis.call('HGET', B .. ':s', 'pause') or '0') > NOW then max = 0 end
+  local pause = tonumber(redis.call('HGET', B .. ':s', 'pause') or '0')
+  if pause > NOW then max, held, wait = 0, nil, pause - NOW end
+  local grl = c.groupRateLimit
+  local gheld = 0
   local ev, out = {}, {}
   local tok = tonumber(redis.call('HGET', B .. ':s', 'lseq') or '0')
   -- Due delays become ready here too, so a receive never waits on a scheduler tick.
@@ -366,8 +386,23 @@ elseif op == 'lease' then
       redis.call('ZREM', B .. ':r', id)
       local f = fields(B, id)
       local x = f[7]
+      local g, gk, gtk = nil, nil, nil
+      if grl then g = redis.call('HGET', mk, 'g') end
+      if g then
+        gk = B .. ':gb:' .. g
+        gtk = bucket_tokens(gk, grl)
+      end
       if x and tonumber(x) <= NOW then expire(B, id, ev)
+      elseif g and gtk < 1 - EPS then
+        -- Its group's bucket is empty: the head waits as a delayed message (group throttled) until a token is back.
+        local resume = NOW + bucket_wait(gtk, grl)
+        redis.call('HSET', B .. ':gt', g, fmt(resume))
+        redis.call('HSET', mk, 's', 'd', 'av', fmt(resume))
+        redis.call('ZADD', B .. ':d', fmt(resume), id)
+        at_due(resume)
+        gheld = gheld + 1
       else
+        if g then bucket_store(gk, grl, gtk - 1) end
         local a = tonumber(f[8] or '0') + 1
         local ts = f[9]
         if ts == false or ts == '' then ts = fmt(NOW) else ts = ts .. ',' .. fmt(NOW) end
@@ -383,12 +418,20 @@ elseif op == 'lease' then
       end
     end
   end
+  if qtk then bucket_store(B .. ':rl', c.rateLimit, qtk - #out) end
   if #out > 0 then
     redis.call('HSET', B .. ':s', 'lseq', fmt(tok))
     redis.call('HINCRBY', B .. ':s', 'delivered', #out)
   end
+  if gheld > 0 then redis.call('HINCRBY', B .. ':s', 'thrGroupRateLimit', gheld) end
+  if held and #out < want and redis.call('ZCARD', B .. ':r') > 0 then
+    redis.call('HINCRBY', B .. ':s', held, 1)
+    if held == 'thrRateLimit' then wait = bucket_wait(qtk - #out, c.rateLimit) end
+  end
   notify()
-  return { 'OK', fmt(NOW + leaseMs), ev, out }
+  local waitReply = ''
+  if wait then waitReply = fmt(wait) end
+  return { 'OK', fmt(NOW + leaseMs), ev, out, due_reply(), waitReply }
 
 elseif op == 'ack' then
   -- ARGV: n, n receipt triples, m (0 or n), m handler results, then publish rows.
@@ -532,10 +575,20 @@ elseif op == 'tick' then
   return { 'OK', ev, due_reply(), fmt(NOW), redis.call('ZCARD', B .. ':r') }
 
 elseif op == 'stats' then
+  -- The resolved settings as a flat list (limits in their stored "max/perMs" form).
+  local function settings_list(c)
+    local out = {}
+    for k, v in pairs(c) do
+      if type(v) == 'table' then v = v.raw elseif type(v) == 'number' then v = tostring(v) end
+      table.insert(out, k)
+      table.insert(out, v)
+    end
+    return out
+  end
   local B = KEYS[1]
   local c = conf(B)
   return { redis.call('HGETALL', B .. ':s'), redis.call('ZCARD', B .. ':r'), redis.call('ZCARD', B .. ':d'),
-    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes), group_counts(B) }
+    redis.call('ZCARD', B .. ':l'), redis.call('ZCARD', B .. ':dl'), fmt(c.capacity), fmt(c.maxBytes), group_counts(B), settings_list(c) }
 
 elseif op == 'dlpage' then
   -- Letters with score > ARGV[3] (>= when ARGV[4] is '1'), matching reason ARGV[6] if given; at most ARGV[5].
@@ -633,4 +686,3 @@ end
 ${JOBS_OPS}
 return redis.error_reply('mq: unknown operation ' .. tostring(op))
 `;
-

@@ -196,9 +196,9 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       await b.ack([second!.receipt]);
     });
 
-    it("runs its leases on the fixture's clock, when it has one: real time alone ends no lease", async () => {
+    it("runs its leases on the fixture's clock, when it has one: real time alone ends no lease", async ({ skip }) => {
       const b = await open();
-      if (!time.manual) return;
+      if (!time.manual) return skip("needs a manual clock in the fixture");
       await b.enqueue([{ queue: "q", payload: "x" }]);
       const [d] = await b.receive("q", { max: 1, leaseMs: 20 });
       await sleep(60);
@@ -308,9 +308,9 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(await b.release([])).toBeUndefined();
     });
 
-    it("peeks at ready messages in delivery order without leasing them", async () => {
+    it("peeks at ready messages in delivery order without leasing them", async ({ skip }) => {
       const b = await open();
-      if (b.peek === undefined) return;
+      if (b.peek === undefined) return skip("the backend has no peek");
       await b.enqueue([{ queue: "q", payload: "low", priority: 1 }, { queue: "q", payload: "high", priority: 9 }, { queue: "q", payload: "later", delayMs: 60_000 }]);
       expect((await b.peek("q", 10)).map((m) => m.payload)).toEqual(["high", "low"]);
       expect((await b.peek("q", 1)).map((m) => m.payload)).toEqual(["high"]);
@@ -320,9 +320,9 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect((await b.peek("q", 10)).map((m) => m.payload)).toEqual(["low"]);
     });
 
-    it("purges a queue's ready and delayed messages, leaving in-flight ones to finish", async () => {
+    it("purges a queue's ready and delayed messages, leaving in-flight ones to finish", async ({ skip }) => {
       const b = await open();
-      if (b.purge === undefined) return;
+      if (b.purge === undefined) return skip("the backend has no purge");
       await b.enqueue([{ queue: "q", payload: "leased" }]);
       const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
       await b.enqueue([{ queue: "q", payload: "ready" }, { queue: "q", payload: "later", delayMs: 60_000 }, { queue: "other", payload: "kept" }]);
@@ -426,9 +426,9 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(child?.message).toMatchObject({ payload: "child", causationId: d!.message.id });
     });
 
-    it("lists a topic's bound queues", async () => {
+    it("lists a topic's bound queues", async ({ skip }) => {
       const b = await open();
-      if (b.bindings === undefined) return;
+      if (b.bindings === undefined) return skip("the backend has no bindings");
       expect(await b.bindings("t")).toEqual([]);
       await b.bind("t", "q2");
       await b.bind("t", "q1");
@@ -496,9 +496,9 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expectCode(await rejection(b.receive("q", { max: 1, leaseMs: 1_000 })), MQ_ERROR_CODES.HOST_CLOSED);
     });
 
-    it("keeps a release across a restart: the attempt it handed back stays unused", async () => {
+    it("keeps a release across a restart: the attempt it handed back stays unused", async ({ skip }) => {
       await open();
-      if (fixture?.restart === undefined) return;
+      if (fixture?.restart === undefined) return skip("the fixture cannot restart the backend");
       const b = current!;
       await b.enqueue([{ queue: "q", payload: "r" }]);
       const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
@@ -509,9 +509,9 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expect(again?.attempt).toBe(1);
     });
 
-    it("keeps enqueued messages, dead letters and bindings across a restart, and never redelivers acked ones", async () => {
+    it("keeps enqueued messages, dead letters and bindings across a restart, and never redelivers acked ones", async ({ skip }) => {
       const b = await open();
-      if (fixture?.restart === undefined) return;
+      if (fixture?.restart === undefined) return skip("the fixture cannot restart the backend");
       await b.bind("t", "q");
       await b.enqueue([{ queue: "q", payload: "acked" }]);
       const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });

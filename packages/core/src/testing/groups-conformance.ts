@@ -58,9 +58,9 @@ async function drainOneByOne(b: QueueBackend, queue: string, n: number): Promise
 export function runGroupsConformance(ctx: GroupsConformanceContext): void {
   // ---- groups --------------------------------------------------------------
 
-  it("groups: delivers a group's messages in order, one at a time", async () => {
+  it("groups: delivers a group's messages in order, one at a time", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue(["a1", "a2", "a3"].map((payload) => ({ queue: "q", payload, group: "g" })));
     const [first, ...rest] = await b.receive("q", { max: 10, leaseMs: LEASE });
     expect(rest).toEqual([]);
@@ -70,9 +70,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(await drainOneByOne(b, "q", 2)).toEqual(["a2", "a3"]);
   });
 
-  it("groups: runs different groups in parallel and never holds ungrouped messages back", async () => {
+  it("groups: runs different groups in parallel and never holds ungrouped messages back", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "a" },
       { queue: "q", payload: "a2", group: "a" },
@@ -86,9 +86,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(got.find((d) => d.message.payload === "u1")?.message.group).toBeUndefined();
   });
 
-  it("groups: a waiting receive is woken when the group's head is acked", async () => {
+  it("groups: a waiting receive is woken when the group's head is acked", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "g" },
       { queue: "q", payload: "a2", group: "g" },
@@ -99,9 +99,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(payloads(await waiting)).toEqual(["a2"]);
   });
 
-  it("groups: block (the default) retries the failed head before anything after it", async () => {
+  it("groups: block (the default) retries the failed head before anything after it", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "g" },
       { queue: "q", payload: "a2", group: "g" },
@@ -119,9 +119,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(await drainOneByOne(b, "q", 1)).toEqual(["a2"]);
   });
 
-  it("groups: skip lets the next message proceed and retries the failed one behind it", async () => {
+  it("groups: skip lets the next message proceed and retries the failed one behind it", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.configureQueue("q", { groupOnFailure: "skip" });
     await b.enqueue(["a1", "a2", "a3"].map((payload) => ({ queue: "q", payload, group: "g" })));
     const [d] = await b.receive("q", { max: 10, leaseMs: LEASE });
@@ -129,9 +129,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(await drainOneByOne(b, "q", 3)).toEqual(["a2", "a3", "a1"]);
   });
 
-  it("groups: a dead-lettered head unblocks its group", async () => {
+  it("groups: a dead-lettered head unblocks its group", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "g" },
       { queue: "q", payload: "a2", group: "g" },
@@ -141,9 +141,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(await drainOneByOne(b, "q", 1)).toEqual(["a2"]);
   });
 
-  it("groups: an expired lease keeps the head first", async () => {
+  it("groups: an expired lease keeps the head first", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "g" },
       { queue: "q", payload: "a2", group: "g" },
@@ -156,9 +156,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(again?.attempt).toBe(2);
   });
 
-  it("groups: under skip, an expired lease also puts its message behind the group", async () => {
+  it("groups: under skip, an expired lease also puts its message behind the group", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.configureQueue("q", { groupOnFailure: "skip" });
     await b.enqueue(["a1", "a2"].map((payload) => ({ queue: "q", payload, group: "g" })));
     const leaseMs = ctx.manualClock() ? 50 : 400;
@@ -170,9 +170,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(await drainOneByOne(b, "q", 1)).toEqual(["a1"]);
   });
 
-  it("groups: serves ready groups round robin, so a hot group cannot starve 100 cold ones", async () => {
+  it("groups: serves ready groups round robin, so a hot group cannot starve 100 cold ones", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue(Array.from({ length: 200 }, (_, i) => ({ queue: "q", payload: `hot-${i}`, group: "hot" })));
     await b.enqueue(Array.from({ length: 100 }, (_, i) => ({ queue: "q", payload: `cold-${i}`, group: `cold-${i}` })));
     const first = await drainOneByOne(b, "q", 102);
@@ -182,9 +182,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(hot).toEqual(hot.slice().sort((x, y) => Number(String(x).slice(4)) - Number(String(y).slice(4))));
   });
 
-  it("groups: priorities order groups (by their head), not messages inside a group", async () => {
+  it("groups: priorities order groups (by their head), not messages inside a group", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a-low", group: "a", priority: 0 },
       { queue: "q", payload: "a-high", group: "a", priority: 9 },
@@ -196,9 +196,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(payloads(await b.receive("q", { max: 10, leaseMs: LEASE }))).toEqual(["a-high"]);
   });
 
-  it("groups: counts groups by state in stats", async () => {
+  it("groups: counts groups by state in stats", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "a" },
       { queue: "q", payload: "a2", group: "a" },
@@ -211,18 +211,18 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(s.ready).toBe(2);
   });
 
-  it("groups: rejects a group that is not a non-empty string of bounded length", async () => {
+  it("groups: rejects a group that is not a non-empty string of bounded length", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     for (const group of ["", "x".repeat(10_000), 42, null]) {
       expect(await codeOf(b.enqueue([{ queue: "q", payload: 1, group: group as string }]))).toBe(MQ_ERROR_CODES.INVALID_ARGUMENT);
     }
     expect((await b.stats("q")).ready).toBe(0);
   });
 
-  it("groups: publish carries the group to every bound queue", async () => {
+  it("groups: publish carries the group to every bound queue", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups")) return;
+    if (!has(b, "groups")) return skip("the backend has no groups capability");
     await b.bind("t", "q1");
     await b.bind("t", "q2");
     await b.enqueue([
@@ -235,9 +235,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     }
   });
 
-  it("groups: keeps group order, moved retries and blocked heads across a restart", async () => {
+  it("groups: keeps group order, moved retries and blocked heads across a restart", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "groups") || !ctx.canRestart()) return;
+    if (!has(b, "groups") || !ctx.canRestart()) return skip("needs the capability, a restartable fixture or a manual clock, which this fixture lacks");
     await b.configureQueue("skip", { groupOnFailure: "skip" });
     await b.enqueue(["a1", "a2", "a3"].map((payload) => ({ queue: "q", payload, group: "a" })));
     await b.enqueue(["c1", "c2"].map((payload) => ({ queue: "skip", payload, group: "c" })));
@@ -257,9 +257,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
 
   // ---- rate limits ---------------------------------------------------------
 
-  it("limits: a queue rate limit is a token bucket on starts", async () => {
+  it("limits: a queue rate limit is a token bucket on starts", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "rateLimits") || !ctx.manualClock()) return;
+    if (!has(b, "rateLimits") || !ctx.manualClock()) return skip("needs the rateLimits capability and a manual clock in the fixture");
     await b.configureQueue("q", { rateLimit: { max: 2, perMs: 1_000 } });
     await b.enqueue(Array.from({ length: 6 }, (_, i) => ({ queue: "q", payload: i })));
     expect(await b.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(2);
@@ -273,9 +273,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(s.settings?.rateLimit).toEqual({ max: 2, perMs: 1_000 });
   });
 
-  it("limits: a long poll held back by the rate limit wakes when the bucket refills", async () => {
+  it("limits: a long poll held back by the rate limit wakes when the bucket refills", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "rateLimits") || !ctx.manualClock()) return;
+    if (!has(b, "rateLimits") || !ctx.manualClock()) return skip("needs the rateLimits capability and a manual clock in the fixture");
     await b.configureQueue("q", { rateLimit: { max: 1, perMs: 1_000 } });
     await b.enqueue([
       { queue: "q", payload: 1 },
@@ -287,9 +287,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(payloads(got)).toEqual([2]);
   });
 
-  it("limits: a group rate limit holds each group to its own bucket", async () => {
+  it("limits: a group rate limit holds each group to its own bucket", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "rateLimits") || !has(b, "groups") || !ctx.manualClock()) return;
+    if (!has(b, "rateLimits") || !has(b, "groups") || !ctx.manualClock()) return skip("needs the rateLimits capability and a manual clock in the fixture");
     await b.configureQueue("q", { groupRateLimit: { max: 1, perMs: 1_000 } });
     await b.enqueue([
       { queue: "q", payload: "a1", group: "a" },
@@ -307,9 +307,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(payloads(await b.receive("q", { max: 10, leaseMs: LEASE }))).toEqual(["a2"]);
   });
 
-  it("limits: maxInFlight caps leased messages across receivers, and a freed slot wakes a waiter", async () => {
+  it("limits: maxInFlight caps leased messages across receivers, and a freed slot wakes a waiter", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "maxInFlight")) return;
+    if (!has(b, "maxInFlight")) return skip("the backend has no maxInFlight capability");
     await b.configureQueue("q", { maxInFlight: 2 });
     await b.enqueue(Array.from({ length: 5 }, (_, i) => ({ queue: "q", payload: i })));
     const held = await b.receive("q", { max: 10, leaseMs: LEASE });
@@ -321,9 +321,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect((await b.stats("q")).inFlight).toBe(2);
   });
 
-  it("limits: change at runtime, and null removes them", async () => {
+  it("limits: change at runtime, and null removes them", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "rateLimits") || !has(b, "maxInFlight")) return;
+    if (!has(b, "rateLimits") || !has(b, "maxInFlight")) return skip("the backend has no rateLimits / maxInFlight capability");
     await b.configureQueue("q", { rateLimit: { max: 1, perMs: 600_000 }, maxInFlight: 1 });
     await b.enqueue(Array.from({ length: 4 }, (_, i) => ({ queue: "q", payload: i })));
     expect(await b.receive("q", { max: 10, leaseMs: LEASE })).toHaveLength(1);
@@ -336,9 +336,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect((await b.stats("q")).settings).toMatchObject({ rateLimit: null, maxInFlight: null });
   });
 
-  it("limits: rejects invalid limit settings", async () => {
+  it("limits: rejects invalid limit settings", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "rateLimits")) return;
+    if (!has(b, "rateLimits")) return skip("the backend has no rateLimits capability");
     for (const rateLimit of [{ max: 0, perMs: 1_000 }, { max: 1, perMs: 0 }, { max: 1.5, perMs: 10 }, { max: 1 }]) {
       expect(await codeOf(b.configureQueue("q", { rateLimit: rateLimit as { max: number; perMs: number } }))).toBe(MQ_ERROR_CODES.INVALID_OPTIONS);
     }
@@ -346,9 +346,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
 
   // ---- throttle ------------------------------------------------------------
 
-  it("throttle: backs a group off without using an attempt, and fences the old receipt", async () => {
+  it("throttle: backs a group off without using an attempt, and fences the old receipt", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "throttle") || !has(b, "groups") || b.throttle === undefined) return;
+    if (!has(b, "throttle") || !has(b, "groups") || b.throttle === undefined) return skip("the backend has no throttle / groups capability");
     await b.enqueue([
       { queue: "q", payload: "a1", group: "a" },
       { queue: "q", payload: "a2", group: "a" },
@@ -369,9 +369,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(again?.attempt).toBe(1);
   });
 
-  it("throttle: an ungrouped message backs the whole queue off", async () => {
+  it("throttle: an ungrouped message backs the whole queue off", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "throttle") || b.throttle === undefined) return;
+    if (!has(b, "throttle") || b.throttle === undefined) return skip("the backend has no throttle capability");
     await b.enqueue([
       { queue: "q", payload: 1 },
       { queue: "q", payload: 2 },
@@ -385,9 +385,9 @@ export function runGroupsConformance(ctx: GroupsConformanceContext): void {
     expect(payloads(got).sort()).toEqual([1, 2]);
   });
 
-  it("throttle: the pause outlives a restart", async () => {
+  it("throttle: the pause outlives a restart", async ({ skip }) => {
     const b = await ctx.open();
-    if (!has(b, "throttle") || !has(b, "groups") || b.throttle === undefined || !ctx.canRestart() || !ctx.manualClock()) return;
+    if (!has(b, "throttle") || !has(b, "groups") || b.throttle === undefined || !ctx.canRestart() || !ctx.manualClock()) return skip("needs the capability, a restartable fixture or a manual clock, which this fixture lacks");
     await b.enqueue([{ queue: "q", payload: "a1", group: "a" }]);
     const [d] = await b.receive("q", { max: 1, leaseMs: LEASE });
     await b.throttle(d!.receipt, 10_000);

@@ -28,9 +28,9 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
  * lacks the optional method it needs, so older adapters still pass.
  */
 export function runJobsConformance(ctx: JobsConformanceContext): void {
-  it("jobs: looks a message up by id in every state", async () => {
+  it("jobs: looks a message up by id in every state", async ({ skip }) => {
     const b = await ctx.open();
-    if (b.getMessage === undefined) return;
+    if (b.getMessage === undefined) return skip("the backend has no getMessage");
     const [ready, later, dead] = await b.enqueue([
       { queue: "q", payload: "ready" },
       { queue: "q", payload: "later", delayMs: 600_000 },
@@ -47,9 +47,9 @@ export function runJobsConformance(ctx: JobsConformanceContext): void {
     expect((await b.getMessage("q", "0000000000000000000000none")).state).toBe("unknown");
   });
 
-  it("jobs: cancels a ready or delayed message durably, refuses an in-flight one, and reports an unknown one", async () => {
+  it("jobs: cancels a ready or delayed message durably, refuses an in-flight one, and reports an unknown one", async ({ skip }) => {
     const b = await ctx.open();
-    if (b.cancel === undefined) return;
+    if (b.cancel === undefined) return skip("the backend has no cancel");
     const [held, ready, later, kept] = await b.enqueue([
       { queue: "q", payload: "held" },
       { queue: "q", payload: "ready" },
@@ -75,9 +75,9 @@ export function runJobsConformance(ctx: JobsConformanceContext): void {
     expect(got.filter((id) => id !== kept!.id && id !== held!.id)).toEqual([]);
   });
 
-  it("jobs: keeps a running delivery's progress visible in getMessage", async () => {
+  it("jobs: keeps a running delivery's progress visible in getMessage", async ({ skip }) => {
     const b = await ctx.open();
-    if (b.progress === undefined || b.getMessage === undefined) return;
+    if (b.progress === undefined || b.getMessage === undefined) return skip("the backend has no progress, getMessage");
     const [r] = await b.enqueue([{ queue: "q", payload: 1 }]);
     const [d] = await b.receive("q", { max: 1, leaseMs: 60_000 });
     await b.progress(d!.receipt, { pct: 40 });
@@ -86,9 +86,9 @@ export function runJobsConformance(ctx: JobsConformanceContext): void {
     expect(await codeOf(b.progress(d!.receipt, 1))).toBe(MQ_ERROR_CODES.LEASE_LOST);
   });
 
-  it("jobs: keeps completions with results only when the queue asks, bounded by count, across a restart", async () => {
+  it("jobs: keeps completions with results only when the queue asks, bounded by count, across a restart", async ({ skip }) => {
     const b = await ctx.open();
-    if (b.completion === undefined) return;
+    if (b.completion === undefined) return skip("the backend has no completion");
     await b.configureQueue("kept", { keepCompleted: { count: 3 } });
     const items = Array.from({ length: 5 }, (_, i) => ({ queue: "kept", payload: i }));
     const results = await b.enqueue(items);
@@ -131,9 +131,9 @@ export function runJobsConformance(ctx: JobsConformanceContext): void {
     expect(await b2.nack(again!.receipt)).toMatchObject({ action: "dead-lettered", attempts: 2 });
   });
 
-  it("jobs: fires a durable schedule once per fire time, without drift, and keeps it across a restart", async () => {
+  it("jobs: fires a durable schedule once per fire time, without drift, and keeps it across a restart", async ({ skip }) => {
     const b = await ctx.open();
-    if (b.schedule === undefined || b.schedules === undefined || b.unschedule === undefined) return;
+    if (b.schedule === undefined || b.schedules === undefined || b.unschedule === undefined) return skip("the backend has no schedule, schedules, unschedule");
     const info = await b.schedule("every-5s", { everyMs: 5_000, queue: "sched", payload: { ping: true } });
     expect(info).toMatchObject({ name: "every-5s", queue: "sched", catchUp: "latest" });
     await ctx.pass(5_000);

@@ -1,4 +1,4 @@
-import { UnsupportedVersionError, type DeadLetter, type QueueSettings, type SnapshotData } from "@mq/core";
+import { UnsupportedVersionError, type DeadLetter, type QueueSettings, type SnapshotData, type SnapshotSink } from "@mq/core";
 import { DedupIndex, type DedupSnapshot } from "@mq/dedup";
 import { DeadLetterStore, type DeadLetterSnapshot } from "@mq/dlq";
 import type { LeaseManager } from "@mq/lease";
@@ -202,7 +202,17 @@ export class EngineState {
   }
 
   restore(snapshot: SnapshotData): void {
-    const meta = snapshot.meta as SnapshotMeta;
+    const sink = this.beginRestore(snapshot.meta);
+    sink.items(snapshot.items);
+    sink.end();
+  }
+
+  /**
+   * Restores a snapshot's meta now and returns the sink for its items, so the
+   * journal can hand them over block by block as it decodes them.
+   */
+  beginRestore(snapshotMeta: unknown): SnapshotSink {
+    const meta = snapshotMeta as SnapshotMeta;
     if (typeof meta !== "object" || meta === null || meta.v !== SNAPSHOT_VERSION) {
       throw new UnsupportedVersionError("snapshot version", String((meta as { v?: unknown } | null)?.v), `this engine reads version ${SNAPSHOT_VERSION}`);
     }
@@ -214,15 +224,20 @@ export class EngineState {
     for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
     for (const [queue, group, until] of meta.throttles ?? []) this.#throttle(queue, group, until);
     const arena = new PayloadArena();
-    for (const item of snapshot.items) {
-      // Adapters that do not apply encodeItem hand back the entries as objects.
-      const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
-      // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
-      if (entry.state === "gone") continue;
-      // Decoded bytes are views into the snapshot's read buffer: keep only the payload (one copy).
-      entry.payload = arena.copy(entry.payload);
-      this.#insert(entry, entry.state);
-    }
+    return {
+      items: (block) => {
+        for (const item of block) {
+          // Adapters that do not apply encodeItem hand back the entries as objects.
+          const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
+          // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
+          if (entry.state === "gone") continue;
+          // Decoded bytes are views into the snapshot's read buffer: keep only the payload (one copy).
+          entry.payload = arena.copy(entry.payload);
+          this.#insert(entry, entry.state);
+        }
+      },
+      end: () => undefined,
+    };
   }
 
   /**

@@ -39,6 +39,7 @@ import { createDeadLetterApi } from "./dead-letter-api";
 import { EngineState, GROUP_PREFIX, TTL_PREFIX } from "./engine-state";
 import { toMessage, type Entry } from "./entry";
 import { planEnqueue } from "./enqueue-planner";
+import { JoinedFrame } from "./joined-frame";
 import type { Op } from "./ops";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { ReceiveWaiters } from "./receive-waiters";
@@ -90,6 +91,8 @@ export class Engine implements QueueBackend {
   readonly #waiters: ReceiveWaiters;
   readonly #gate: StartGate;
   readonly #pendingReady = new Set<QueueState>();
+  /** The record being built by a commit that serves waiting consumers; commits made meanwhile join it. */
+  #joining: JoinedFrame | undefined;
   #spaceWaiters: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
   /** Delays and TTLs that came due while recovery was running, handled once open. */
@@ -148,6 +151,7 @@ export class Engine implements QueueBackend {
     try {
       this.#recovery = await this.#persistence.open({
         restore: (snapshot) => this.#state.restore(snapshot),
+        beginRestore: (meta) => this.#state.beginRestore(meta),
         apply: (ops) => {
           for (const op of ops) this.#state.apply(op as Op);
         },
@@ -537,7 +541,12 @@ export class Engine implements QueueBackend {
     if (this.#status !== "open") throw new HostClosedError("host", this.#status === "new" ? "not started" : this.#status);
   }
 
-  /** Applies `ops` to memory and appends them as one journal frame, in the same tick, so LSN order is apply order. */
+  /**
+   * Applies `ops` to memory and appends them as one journal record, in the
+   * same tick, so LSN order is apply order. When they make messages ready,
+   * waiting consumers are served before the append and their leases join the
+   * record (see {@link JoinedFrame}).
+   */
   #commit(ops: readonly Op[]): Promise<number> {
     if (this.#failure !== undefined) return Promise.reject(new PersistenceError("the journal failed earlier; restart the process to recover", "FAIL_STOPPED", { cause: this.#failure }));
     try {
@@ -548,11 +557,37 @@ export class Engine implements QueueBackend {
       this.#fail(failure);
       return Promise.reject(failure);
     }
-    return this.#persistence.append(ops).catch((error: unknown) => {
+    if (this.#joining !== undefined) return this.#joining.join(ops);
+    const frame = this.#pendingReady.size > 0 ? this.#serveJoining(ops) : undefined;
+    // A joiner's apply may have failed the engine meanwhile (TypeScript still sees the check above).
+    const failure = this.#failure as MqError | undefined;
+    if (failure !== undefined) {
+      frame?.abandon(failure);
+      return Promise.reject(failure);
+    }
+    const appended = this.#persistence.append(frame === undefined ? ops : frame.ops).catch((error: unknown) => {
       const failure = MqError.isInstance(error) ? error : new PersistenceError(`append failed: ${String(error)}`, "EIO", { cause: error });
       this.#fail(failure);
       throw failure;
     });
+    frame?.settle(appended);
+    return appended;
+  }
+
+  /** Serves the queues `ops` made ready now, inside the commit, so the leases taken join its record. */
+  #serveJoining(ops: readonly Op[]): JoinedFrame {
+    const frame = (this.#joining = new JoinedFrame(ops));
+    try {
+      this.#flushReady();
+    } catch (error) {
+      // A throwing `ready` listener must not keep the applied ops out of the journal: it is reported as before, from a microtask.
+      queueMicrotask(() => {
+        throw error;
+      });
+    } finally {
+      this.#joining = undefined;
+    }
+    return frame;
   }
 
   #fail(error: MqError): void {

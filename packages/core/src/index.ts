@@ -81,3 +81,4 @@ export type { Clock, TimerHandle } from "./clock";
 export { createIdGenerator, idTime, newId } from "./message-id";
 export { assertValidPayload, MAX_PAYLOAD_DEPTH } from "./payload";
 export { assertDuration, assertKnownKeys, assertName } from "./validate";
+export { assertArray, assertHeaders, assertKey, assertOptionalString, assertPositiveInt, assertPriority, assertTimestamp, ENQUEUE_ITEM_KEYS, validateEnqueueItem } from "./validate-enqueue";

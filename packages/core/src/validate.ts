@@ -54,7 +54,8 @@ export function assertDuration(operation: string, argument: string, value: unkno
   if (options.timer === true && value > MAX_TIMER_MS) throw new InvalidArgumentError(operation, argument, `must be at most ${MAX_TIMER_MS} ms, got ${value}`);
 }
 
-function describe(value: unknown): string {
+/** A short rendering of a bad value for an error message (strings cut at 40 characters). */
+export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
   return typeof value;

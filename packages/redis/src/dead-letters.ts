@@ -31,7 +31,7 @@ const MAX_LIMIT = 10_000;
 export function createRedisDeadLetterApi(ctx: DeadLetterContext): DeadLetterApi {
   const queuesOf = async (filter: DeadLetterFilter | undefined): Promise<string[]> => {
     if (filter?.queue !== undefined) {
-      assertName("queue", filter.queue);
+      assertName("deadLetters", "queue", filter.queue);
       return [filter.queue];
     }
     return ctx.queues();
@@ -141,7 +141,7 @@ export function createRedisDeadLetterApi(ctx: DeadLetterContext): DeadLetterApi 
     },
     async replay(target, options = {}) {
       ctx.assertOpen("deadLetters.replay");
-      if (options.queue !== undefined) assertName("queue", options.queue);
+      if (options.queue !== undefined) assertName("deadLetters.replay", "queue", options.queue);
       let letters: Found[];
       if (typeof target === "string") {
         const f = await find(target);

@@ -80,7 +80,7 @@ export class RedisJobs {
 
   async getMessage(queue: string, id: string): Promise<MessageInfo> {
     this.#d.assertOpen("getMessage");
-    assertName("queue", queue);
+    assertName("getMessage", "queue", queue);
     assertMessageId("getMessage", id);
     const r = list(await this.#d.call([this.#d.keys.base(queue)], ["info", id]));
     const kind = str(r[0]);
@@ -107,7 +107,7 @@ export class RedisJobs {
 
   async cancel(queue: string, id: string): Promise<void> {
     this.#d.assertOpen("cancel");
-    assertName("queue", queue);
+    assertName("cancel", "queue", queue);
     assertMessageId("cancel", id);
     const r = list(await this.#d.call([this.#d.keys.base(queue)], ["cancel", id]));
     if (str(r[0]) === "E") {
@@ -121,7 +121,7 @@ export class RedisJobs {
 
   async purge(queue: string): Promise<number> {
     this.#d.assertOpen("purge");
-    assertName("queue", queue);
+    assertName("purge", "queue", queue);
     let total = 0;
     for (;;) {
       const n = num(await this.#d.call([this.#d.keys.base(queue)], ["purge", String(PURGE_BATCH)])) ?? 0;
@@ -134,7 +134,7 @@ export class RedisJobs {
 
   async peek(queue: string, limit: number): Promise<Message[]> {
     this.#d.assertOpen("peek");
-    assertName("queue", queue);
+    assertName("peek", "queue", queue);
     assertPositiveInt("peek", "limit", limit, PEEK_MAX);
     const rows = list(await this.#d.call([this.#d.keys.base(queue)], ["peek", String(limit)]));
     return rows.map((row) => {
@@ -178,7 +178,7 @@ export class RedisJobs {
 
   async bindings(topic: string): Promise<string[]> {
     this.#d.assertOpen("bindings");
-    assertName("topic", topic);
+    assertName("bindings", "topic", topic);
     return (await this.#d.guard(this.#d.client().smembers(this.#d.keys.bindingKey(topic)))).sort();
   }
 

@@ -277,7 +277,7 @@ export class RedisBackend implements QueueBackend {
 
   async receive(queue: string, options: ReceiveOptions): Promise<Delivery[]> {
     this.#assertOpen("receive");
-    assertName("queue", queue);
+    assertName("receive", "queue", queue);
     if (typeof options !== "object" || options === null) throw new InvalidArgumentError("receive", "options", "must be an object with max and leaseMs");
     assertPositiveInt("receive", "max", options.max, MAX_RECEIVE_BATCH);
     assertDuration("receive", "leaseMs", options.leaseMs, { min: 1, timer: true });
@@ -391,7 +391,7 @@ export class RedisBackend implements QueueBackend {
 
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
-    assertName("queue", queue);
+    assertName("configureQueue", "queue", queue);
     const { keepCompleted, ...valid } = validateQueueSettings(settings, `queues.${queue}`);
     await this.#register(queue);
     // The schema admits only scalars and limits besides keepCompleted; null removes one (maxInFlight: null).
@@ -468,8 +468,8 @@ export class RedisBackend implements QueueBackend {
 
   async bind(topic: string, queue: string): Promise<void> {
     this.#assertOpen("bind");
-    assertName("topic", topic);
-    assertName("queue", queue);
+    assertName("bind", "topic", topic);
+    assertName("bind", "queue", queue);
     await this.#register(queue);
     await this.#guard(this.#client.sadd(this.keys.bindingKey(topic), queue));
     await this.#replicated();
@@ -477,8 +477,8 @@ export class RedisBackend implements QueueBackend {
 
   async unbind(topic: string, queue: string): Promise<void> {
     this.#assertOpen("unbind");
-    assertName("topic", topic);
-    assertName("queue", queue);
+    assertName("unbind", "topic", topic);
+    assertName("unbind", "queue", queue);
     await this.#guard(this.#client.srem(this.keys.bindingKey(topic), queue));
     await this.#replicated();
   }
@@ -486,7 +486,7 @@ export class RedisBackend implements QueueBackend {
   async stats(queue?: string): Promise<QueueStats> {
     this.#assertOpen("stats");
     if (queue !== undefined && queue !== "*") {
-      assertName("queue", queue);
+      assertName("stats", "queue", queue);
       return this.#queueStats(queue);
     }
     const all = await Promise.all((await this.queues()).map((q) => this.#queueStats(q)));

@@ -1,7 +1,6 @@
 import {
-  assertValidPayload,
-  InvalidArgumentError,
-  MAX_GROUP_LENGTH,
+  ENQUEUE_ITEM_KEYS,
+  validateEnqueueItem,
   PayloadTooLargeError,
   QueueFullError,
   VersionConflictError,
@@ -10,20 +9,10 @@ import {
 } from "@mq/core";
 import { encodePayload } from "../payload-codec";
 import { dedupKey, type Entry } from "./entry";
+import { assertArray } from "./validate";
 import type { EngineState } from "./engine-state";
 import type { QueueState } from "./queue-state";
 import { createsOp, type Op } from "./ops";
-import {
-  assertArray,
-  assertDuration,
-  assertKnownKeys,
-  assertHeaders,
-  assertKey,
-  assertName,
-  assertOptionalString,
-  assertPriority,
-  assertTimestamp,
-} from "./validate";
 
 /** The journal operations and results for a batch of enqueue items, checked as a whole. */
 export interface EnqueuePlan {
@@ -139,69 +128,11 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
   return { ops, results };
 }
 
-/** Every key an enqueue item may have. */
-export const ITEM_KEYS: ReadonlySet<string> = new Set([
-  "queue",
-  "topic",
-  "payload",
-  "key",
-  "expectedVersion",
-  "priority",
-  "delayMs",
-  "availableAt",
-  "ttlMs",
-  "expiresAt",
-  "correlationId",
-  "causationId",
-  "headers",
-  "maxAttempts",
-  "backoff",
-  "group",
-]);
+/** Every key an enqueue item may have (the rule every backend shares, from @mq/core). */
+export const ITEM_KEYS = ENQUEUE_ITEM_KEYS;
 
 /** Checks one enqueue item; throws `InvalidArgumentError` naming the bad field. */
-export function validateItem(item: EnqueueItem): void {
-  if (typeof item !== "object" || item === null) throw new InvalidArgumentError("enqueue", "item", "must be an object with queue (or topic) and payload");
-  if (item.topic !== undefined) {
-    assertName("enqueue", "topic", item.topic);
-    if ((item as { queue?: unknown }).queue !== undefined) throw new InvalidArgumentError("enqueue", "item", "give either queue or topic, not both");
-  } else assertName("enqueue", "queue", item.queue);
-  assertKnownKeys("enqueue", "item", item, ITEM_KEYS);
-  assertValidPayload(item.payload);
-  if (item.key !== undefined) assertKey(item.key);
-  if (item.expectedVersion !== undefined && (!Number.isInteger(item.expectedVersion) || item.expectedVersion < 0)) {
-    throw new InvalidArgumentError("enqueue", "expectedVersion", "must be an integer ≥ 0");
-  }
-  if (item.expectedVersion !== undefined && item.key === undefined) throw new InvalidArgumentError("enqueue", "expectedVersion", "needs a key");
-  if (item.priority !== undefined) assertPriority(item.priority);
-  if (item.delayMs !== undefined) assertDuration("enqueue", "delayMs", item.delayMs);
-  if (item.availableAt !== undefined) assertTimestamp("availableAt", item.availableAt);
-  if (item.ttlMs !== undefined) assertDuration("enqueue", "ttlMs", item.ttlMs, { min: 1 });
-  if (item.expiresAt !== undefined) assertTimestamp("expiresAt", item.expiresAt);
-  if (item.delayMs !== undefined && item.availableAt !== undefined) throw new InvalidArgumentError("enqueue", "delayMs", "give delayMs or availableAt, not both");
-  if (item.ttlMs !== undefined && item.expiresAt !== undefined) throw new InvalidArgumentError("enqueue", "ttlMs", "give ttlMs or expiresAt, not both");
-  assertOptionalString("correlationId", item.correlationId);
-  assertOptionalString("causationId", item.causationId);
-  assertHeaders(item.headers);
-  if (item.maxAttempts !== undefined && (!Number.isInteger(item.maxAttempts) || item.maxAttempts < 1)) {
-    throw new InvalidArgumentError("enqueue", "maxAttempts", "must be an integer ≥ 1 (deliveries before the message is dead-lettered)");
-  }
-  if (item.backoff !== undefined) assertBackoff(item.backoff);
-  if (item.group !== undefined && (typeof item.group !== "string" || item.group.length === 0 || item.group.length > MAX_GROUP_LENGTH)) {
-    throw new InvalidArgumentError("enqueue", "group", `must be a string of 1–${MAX_GROUP_LENGTH} characters (an ordering group such as "customer-42"), got ${typeof item.group === "string" ? `${item.group.length} characters` : String(item.group)}`);
-  }
-}
-
-function assertBackoff(value: unknown): void {
-  const ms = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0;
-  if (ms(value)) return;
-  const b = value as { type?: unknown; baseMs?: unknown; maxMs?: unknown; jitter?: unknown } | null;
-  const ok =
-    typeof b === "object" && b !== null && (b.type === "fixed" || b.type === "exponential") && ms(b.baseMs) &&
-    (b.maxMs === undefined || (ms(b.maxMs) && (b.maxMs as number) >= (b.baseMs as number))) && (b.jitter === undefined || typeof b.jitter === "boolean") &&
-    Object.keys(b).every((k) => k === "type" || k === "baseMs" || k === "maxMs" || k === "jitter");
-  if (!ok) throw new InvalidArgumentError("enqueue", "backoff", 'must be ms ≥ 0, or { type: "fixed" | "exponential", baseMs, maxMs? (≥ baseMs), jitter? }');
-}
+export const validateItem = validateEnqueueItem;
 
 function expiryOf(item: EnqueueItem, now: number): number | undefined {
   return item.expiresAt ?? (item.ttlMs === undefined ? undefined : now + item.ttlMs);

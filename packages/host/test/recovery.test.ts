@@ -132,6 +132,37 @@ describe("recovery", () => {
     await a.stop();
     cleanup();
   });
+
+  it("records attempts of messages restored from a snapshot that were never delivered, across restarts, on the file journal", async () => {
+    const { dir, cleanup } = tempDir();
+    const noAuto = { everyOps: 0, everyMs: 0, onClose: false };
+    const host = createQueueHost({ dataDir: dir, snapshot: noAuto });
+    await host.start();
+    await host.enqueueBatch([0, 1, 2].map((n) => ({ queue: "q", payload: n })));
+    await host.snapshot();
+    await host.stop();
+
+    // Restored entries share one empty attempt history until their first delivery.
+    const a = createQueueHost({ dataDir: dir, snapshot: noAuto });
+    await a.start();
+    const [first, second] = await a.receive<number>("q", { max: 2, leaseMs: 60_000 });
+    expect([first!.message.attempts, second!.message.attempts]).toEqual([1, 1]);
+    await a.nack(first!.receipt, { deadLetter: true, reason: { name: "Error", message: "no" } });
+    expect((await a.deadLetters.get(first!.message.id))?.attemptTimestamps).toHaveLength(1);
+    await a.snapshot();
+    await a.stop();
+
+    const b = createQueueHost({ dataDir: dir, snapshot: noAuto });
+    await b.start();
+    const got = await b.receive<number>("q", { max: 10, leaseMs: 60_000 });
+    // The untouched one first; the one in flight at the snapshot came back behind it with its attempt counted.
+    expect(got.map((d) => [d.message.payload, d.message.attempts])).toEqual([
+      [2, 1],
+      [1, 2],
+    ]);
+    await b.stop();
+    cleanup();
+  });
 });
 
 describe("recovery timing", () => {

@@ -8,7 +8,7 @@ import { dedupKey, toMessage, type Entry } from "./entry";
 import { CREATE_WIDTH, GROUPED_CREATE_WIDTH, readCreate, type DedupStamp, type Op, type ReplaceFields } from "./ops";
 import type { Group } from "./group";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
-import { fromSnapshotItem, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
+import { fromSnapshotItem, NO_ATTEMPTS, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
 import { CompletedStore, type CompletedItem } from "./completed-store";
 import { SCHEDULE_PREFIX, type ScheduleRecord } from "./schedule-record";
 
@@ -68,6 +68,10 @@ export class EngineState {
   readonly #ctx: EngineStateContext;
   /** While recovering: ready entries in the order they became ready; lanes are built at the end. */
   #replayOrder: Entry[] | undefined;
+  /** While recovering: one copy each for replayed payloads (views of journal read buffers), in shared slabs. */
+  #replayArena: PayloadArena | undefined;
+  /** Set once any grouped entry is inserted: recovery skips the pass that rebuilds groups when none ever was. */
+  #sawGroup = false;
   /** While recovering: group pauses by queue and group, applied once the groups are rebuilt. */
   readonly #replayThrottles = new Map<string, Map<string, number>>();
   /** Next position in the one sequence that orders every group's messages (above every position seen). */
@@ -199,6 +203,7 @@ export class EngineState {
 
   beginRecovery(): void {
     this.#replayOrder = [];
+    this.#replayArena = new PayloadArena();
   }
 
   restore(snapshot: SnapshotData): void {
@@ -223,21 +228,52 @@ export class EngineState {
     if (meta.completed !== undefined) this.completed.restore(meta.completed);
     for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
     for (const [queue, group, until] of meta.throttles ?? []) this.#throttle(queue, group, until);
-    const arena = new PayloadArena();
+    const arena = this.#replayArena ?? new PayloadArena();
     return {
-      items: (block) => {
-        for (const item of block) {
-          // Adapters that do not apply encodeItem hand back the entries as objects.
-          const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
-          // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
-          if (entry.state === "gone") continue;
-          // Decoded bytes are views into the snapshot's read buffer: keep only the payload (one copy).
-          entry.payload = arena.copy(entry.payload);
-          this.#insert(entry, entry.state);
-        }
-      },
+      items: (block) => this.#restoreBlock(block, arena),
       end: () => undefined,
     };
+  }
+
+  /**
+   * One block of snapshot items into the state. The same outcome as
+   * `#insert` per item, with what is the same for the whole block hoisted out
+   * of the loop (a million items: the clock, the queue lookup by a freshly
+   * decoded name): consecutive items almost always share their queue.
+   */
+  #restoreBlock(block: readonly unknown[], arena: PayloadArena): void {
+    const now = this.#ctx.now();
+    const order = this.#replayOrder;
+    let q: QueueState | undefined;
+    for (let i = 0; i < block.length; i++) {
+      const item = block[i];
+      // Adapters that do not apply encodeItem hand back the entries as objects.
+      const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
+      // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
+      if (entry.state === "gone") continue;
+      // Decoded bytes are views into the snapshot's read buffer: keep only the payload (one copy).
+      entry.payload = arena.copy(entry.payload);
+      if (q === undefined || q.name !== entry.queue) q = this.queue(entry.queue);
+      // One string per queue name, not one per message (the decoder made a new one for each).
+      entry.queue = q.name;
+      if (order === undefined || entry.group !== undefined || entry.expiresAt !== undefined) {
+        this.#insert(entry, entry.state);
+        continue;
+      }
+      // The common case, inlined: ungrouped, no TTL, while recovering (ready entries are queued at the end).
+      this.entries.set(entry.id, entry);
+      q.bytes += entry.payload.byteLength;
+      // A snapshot may say "delayed" for a delay that has since passed (the release is not journaled).
+      if (entry.state === "ready" || (entry.state === "delayed" && entry.availableAt <= now)) {
+        entry.state = "ready";
+        q.ready++;
+        entry.replayOrder = order.length;
+        order.push(entry);
+      } else if (entry.state === "delayed") {
+        q.delayed++;
+        this.#ctx.leases.schedule(entry.id, entry.availableAt);
+      } else q.inFlight++;
+    }
   }
 
   /**
@@ -248,7 +284,10 @@ export class EngineState {
   finishRecovery(): Entry[] {
     const order = this.#replayOrder ?? [];
     const exhausted: Entry[] = [];
-    for (const entry of this.entries.values()) {
+    // The gauges count in-flight entries exactly: a million queued messages with none in flight need no pass over them all.
+    let inFlight = 0;
+    for (const q of this.queues.values()) inFlight += q.inFlight;
+    if (inFlight > 0) for (const entry of this.entries.values()) {
       if (entry.state !== "in-flight") continue;
       const q = this.queue(entry.queue);
       q.inFlight--;
@@ -260,13 +299,14 @@ export class EngineState {
       else if (entry.key !== undefined) this.dedup.markPending(dedupKey(entry.queue, entry.key), entry.id);
     }
     this.#replayOrder = undefined;
+    this.#replayArena = undefined;
     for (const q of this.queues.values()) q.clearLanes();
     // An entry that became ready more than once during replay is queued at its last position only.
     for (let i = 0; i < order.length; i++) {
       const entry = order[i]!;
       if (entry.state === "ready" && entry.replayOrder === i && entry.group === undefined) this.queue(entry.queue).pushReady(entry);
     }
-    this.#rebuildGroups();
+    if (this.#sawGroup || this.#replayThrottles.size > 0) this.#rebuildGroups();
     return exhausted;
   }
 
@@ -309,7 +349,7 @@ export class EngineState {
   #create(own: Entry, stamp: DedupStamp | undefined): void {
     if (this.entries.has(own.id)) return;
     // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
-    if (this.replaying) own.payload = ownBytes(own.payload);
+    if (this.replaying) own.payload = this.#replayArena === undefined ? ownBytes(own.payload) : this.#replayArena.copy(own.payload);
     const dueNow = own.availableAt <= this.#ctx.now();
     this.#insert(own, dueNow ? "ready" : "delayed");
     if (own.key !== undefined && stamp !== undefined) {
@@ -326,6 +366,7 @@ export class EngineState {
     this.entries.set(entry.id, entry);
     q.bytes += entry.payload.byteLength;
     if (entry.group !== undefined) {
+      this.#sawGroup = true;
       if (entry.groupSeq === undefined) entry.groupSeq = this.nextSeq;
       if (entry.groupSeq >= this.nextSeq) this.nextSeq = entry.groupSeq + 1;
       if (!this.replaying) {
@@ -393,7 +434,9 @@ export class EngineState {
     q.inFlight++;
     if (entry.attempts < attempts) {
       entry.attempts = attempts;
-      entry.attemptTimestamps.push(at);
+      // Restored entries share one frozen empty history until their first attempt.
+      if (entry.attemptTimestamps === NO_ATTEMPTS) entry.attemptTimestamps = [at];
+      else entry.attemptTimestamps.push(at);
     }
     if (entry.key !== undefined) this.dedup.markInFlight(dedupKey(entry.queue, entry.key), id);
     if (!this.replaying) q.totals.delivered++;

@@ -57,6 +57,13 @@ export function toSnapshotItem(item: unknown): SnapshotItem {
   return stored;
 }
 
+/**
+ * The attempt history of every restored entry that has none yet: one shared,
+ * frozen array instead of a million empty ones to allocate and keep (most queued
+ * messages were never delivered). Whoever records an attempt replaces it.
+ */
+export const NO_ATTEMPTS: number[] = Object.freeze([]) as unknown as number[];
+
 /** The entry a stored item describes. Restore calls this once per queued message: no spreads, one object of one shape. */
 export function fromSnapshotItem(item: SnapshotItem): Entry {
   const entry: Entry = {
@@ -70,7 +77,7 @@ export function fromSnapshotItem(item: SnapshotItem): Entry {
     availableAt: item[7],
     expiresAt: item[8] ?? undefined,
     attempts: item[9],
-    attemptTimestamps: item[10],
+    attemptTimestamps: item[10].length === 0 ? NO_ATTEMPTS : item[10],
     correlationId: item[11] ?? undefined,
     causationId: item[12] ?? undefined,
     headers: item[13] ?? undefined,

@@ -1,6 +1,6 @@
 // @ts-check
 // Adds up the totals saved by test-totals.mjs (MQ_TOTALS_SAVE) for several
-// runs (.ci/run: Node 20, 22, 24) and prints the one final line
+// runs (.ci/run: Node 20 and 24, optionally 22) and prints the one final line
 // "N passed, N failed". A run that saved nothing counts as one failure.
 //
 //   node tooling/scripts/sum-totals.mjs .cache/ci-totals/node20.json .cache/ci-totals/node22.json …

@@ -6,7 +6,7 @@ import { Packr, RESERVE_START_SPACE, REUSE_BUFFER_MODE } from "msgpackr";
  * across frames or files); maps decode as plain objects; bigints keep their
  * type at any size; binary is copied so decoded values never pin a segment buffer.
  */
-export const packr = new Packr({
+const FORMAT = {
   useRecords: false,
   structuredClone: false,
   moreTypes: false,
@@ -14,8 +14,9 @@ export const packr = new Packr({
   bundleStrings: false,
   useBigIntExtension: true,
   int64AsType: "bigint",
-  copyBuffers: true,
-});
+} as const;
+
+export const packr = new Packr({ ...FORMAT, copyBuffers: true });
 
 /**
  * The same format, decoded without copying binary values: they come back as
@@ -23,16 +24,7 @@ export const packr = new Packr({
  * consumer keeps a few fields of millions of items and copies what it keeps:
  * a copy per value here would be a second copy (and an ArrayBuffer each).
  */
-const viewPackr = new Packr({
-  useRecords: false,
-  structuredClone: false,
-  moreTypes: false,
-  mapsAsObjects: true,
-  bundleStrings: false,
-  useBigIntExtension: true,
-  int64AsType: "bigint",
-  copyBuffers: false,
-});
+const viewPackr = new Packr({ ...FORMAT, copyBuffers: false });
 
 // Every encode starts at the front of one reusable buffer: no allocation per append (callers copy the result at once).
 const scratch = Buffer.allocUnsafe(256 * 1024);

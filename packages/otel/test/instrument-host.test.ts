@@ -191,6 +191,36 @@ describe("traces", () => {
   });
 });
 
+describe("no cost when not installed", () => {
+  type Emitter = { eventNames(): (string | symbol)[]; listenerCount(event: string | symbol): number };
+  const listeners = (emitter: Emitter, names: readonly string[]): Record<string, number> => Object.fromEntries(names.map((n) => [n, emitter.listenerCount(n)]));
+  const ENGINE = ["enqueued", "delivered", "acked", "nacked", "deadLettered", "expired", "completed", "progress"];
+  const DISPATCHER = ["started", "succeeded", "failed"];
+
+  it("an uninstrumented host has no listener of ours; uninstrument() removes every listener, wrapper and middleware it added", async () => {
+    let seenContext: unknown;
+    host.handle("q", (_p, ctx) => void (seenContext = ctx));
+    const engineBefore = listeners(host.events as unknown as Emitter, ENGINE);
+    const dispatcherBefore = listeners(host.dispatcher.events as unknown as Emitter, DISPATCHER);
+    // The engine builds an event only when someone listens: nothing listens to the per-message events by default.
+    for (const name of ["enqueued", "acked", "deadLettered", "expired"]) expect(engineBefore[name], name).toBe(0);
+    install();
+    expect(host.events.listenerCount("enqueued")).toBeGreaterThan(engineBefore.enqueued!);
+    expect((host.dispatcher.events as unknown as Emitter).listenerCount("started")).toBeGreaterThan(dispatcherBefore.started!);
+    instrumentation!.uninstrument();
+    instrumentation = undefined;
+    expect(listeners(host.events as unknown as Emitter, ENGINE)).toEqual(engineBefore);
+    expect(listeners(host.dispatcher.events as unknown as Emitter, DISPATCHER)).toEqual(dispatcherBefore);
+    for (const name of ["enqueue", "enqueueBatch", "publish", "receive", "transaction"]) expect(Object.prototype.hasOwnProperty.call(host, name), name).toBe(false);
+    await host.start();
+    await host.enqueue("q", 1);
+    await until(() => seenContext !== undefined);
+    // The handler got the dispatcher's own context: no tracing middleware ran.
+    expect((seenContext as object).constructor.name).not.toBe("TracedContext");
+    expect(telemetry.spans()).toHaveLength(0);
+  });
+});
+
 describe("metrics", () => {
   it("counters, gauges and latency histograms labelled by queue", async () => {
     host.handle<number>(

@@ -124,13 +124,14 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
   it("purges the dead letters from the dead-letter browser after a confirm", async () => {
     const rows = page.locator("[data-testid=dead-letters] tbody tr");
     await rows.first().waitFor({ timeout: 20_000 });
-    const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-id")!));
+    const ids: string[] = [];
+    for (let i = 0, n = await rows.count(); i < n; i++) ids.push((await rows.nth(i).getAttribute("data-id")) ?? "");
     expect(ids.length).toBeGreaterThan(0);
     // Dismissing the confirm deletes nothing.
     page.once("dialog", (dialog) => void dialog.dismiss());
     await page.locator("#dead-purge").click();
     await new Promise((r) => setTimeout(r, 500));
-    expect(await host.deadLetters.get(ids[0]!)).toBeDefined();
+    expect(await host.deadLetters.get(ids[0] ?? "")).toBeDefined();
     page.once("dialog", (dialog) => {
       expect(dialog.message()).toContain("cannot be undone");
       void dialog.accept();

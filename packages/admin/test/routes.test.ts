@@ -103,6 +103,30 @@ describe("health and metrics routes", () => {
   });
 });
 
+describe("bearer token", () => {
+  it("every route that changes state (each non-GET in the OpenAPI document) answers 401 without the token and changes nothing", async () => {
+    const doc = await json(await get("/openapi.json"), 200);
+    const changing: [string, string][] = [];
+    for (const [route, methods] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown }>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        if (method === "get" || method === "head") continue;
+        changing.push([method, route]);
+        expect(operation.security, `${method} ${route}`).toEqual([{ bearer: [] }]);
+      }
+    }
+    expect(changing.length).toBeGreaterThanOrEqual(9);
+    const before = { workers: host.workers(), dead: await host.deadLetters.count(), stats: await host.stats("*") };
+    for (const [method, route] of changing) {
+      const url = server.url + route.replace("{queue}", "orders").replace("{id}", "NOPE");
+      const res = await fetch(url, { method: method.toUpperCase(), headers: { "content-type": "application/json" }, body: "{}" });
+      expect({ route: `${method} ${route}`, status: res.status }).toEqual({ route: `${method} ${route}`, status: 401 });
+    }
+    expect(host.workers()).toEqual(before.workers);
+    expect(await host.deadLetters.count()).toBe(before.dead);
+    expect((await host.stats("*")).ready).toBe(before.stats.ready);
+  });
+});
+
 describe("handler routes", () => {
   it("GET /api/handlers lists handlers", async () => {
     expect(await json(await get("/api/handlers"), 200)).toEqual([expect.objectContaining({ queue: "orders", parallelism: 2, paused: false })]);

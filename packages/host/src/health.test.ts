@@ -8,7 +8,7 @@ import { HealthTracker } from "./health";
  * The persistence surface HealthTracker reads, with a stalled fdatasync:
  * `lastLsn` (written) and `durableLsn` (synced) move only when the test says so.
  */
-function stalledSyncJournal(): { persistence: Persistence; write(lsn: number): void; syncUpTo(lsn: number): void } {
+function stalledSyncJournal(): { persistence: Persistence; write: (lsn: number) => void; syncUpTo: (lsn: number) => void } {
   const inner = createMemoryPersistence();
   let written = 0;
   let durable = 0;

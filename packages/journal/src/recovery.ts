@@ -102,7 +102,9 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
         // Streamed: each block is decoded, handed over and dropped, so the decoded items are never all alive at once.
         restoring = true;
         const sink = handler.beginRestore(snap.meta, lsn, snap.count);
-        for (const block of snap.blocks()) sink.items(block);
+        // A sink that decodes its own items gets the blocks as stored: no intermediate array per item.
+        if (sink.encodedItems !== undefined) snap.encodedBlocks(sink.encodedItems.bind(sink));
+        else for (const block of snap.blocks()) sink.items(block);
         sink.end();
       }
       snapLsn = lsn;

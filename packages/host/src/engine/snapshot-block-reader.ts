@@ -4,8 +4,13 @@ import { fromSnapshotItem, NO_ATTEMPTS, type SnapshotItem } from "./snapshot-ite
 /** Decodes one msgpack value in `bytes[start..end)` as the persistence adapter would. */
 export type DecodeValue = (start: number, end: number) => unknown;
 
-// The states a snapshot stores, as their UTF-8 bytes: matched byte for byte, so every entry shares one string each.
-const STATES: readonly (readonly [EntryState, Uint8Array])[] = (["ready", "delayed", "in-flight", "gone"] as const).map((s) => [s, Buffer.from(s, "latin1")] as const);
+// The states a snapshot stores, by the length of their (distinct-length) names: matched byte for byte, so every entry shares one string each.
+const STATE_BY_LENGTH: readonly (EntryState | undefined)[] = (() => {
+  const byLength: (EntryState | undefined)[] = [];
+  for (const state of ["ready", "delayed", "in-flight", "gone"] as const) byLength[state.length] = state;
+  return byLength;
+})();
+const STATE_BYTES: readonly (Uint8Array | undefined)[] = STATE_BY_LENGTH.map((s) => (s === undefined ? undefined : Buffer.from(s, "latin1")));
 
 const EMPTY = Buffer.alloc(0) as LatinBuffer;
 
@@ -180,11 +185,10 @@ export class SnapshotBlockReader {
     const head = this.#buf[at]!;
     if ((head & 0xe0) === 0xa0) {
       const n = head & 0x1f;
-      for (const [state, bytes] of STATES) {
-        if (bytes.length === n && this.#same(at + 1, bytes)) {
-          this.#pos = at + 1 + n;
-          return state;
-        }
+      const bytes = STATE_BYTES[n];
+      if (bytes !== undefined && this.#same(at + 1, bytes)) {
+        this.#pos = at + 1 + n;
+        return STATE_BY_LENGTH[n]!;
       }
     }
     return this.#value() as EntryState;

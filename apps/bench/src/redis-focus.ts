@@ -1,5 +1,5 @@
 /**
- * `tsx src/redis-focus.ts [--fsync always|everysec] [--workloads latency,single,...] [--rounds 3] [--samples 1000] [--single 1000]`
+ * `tsx src/redis-focus.ts [--fsync always|everysec] [--workloads latency,single,...] [--rounds 3] [--samples 1000] [--single 1000] [--rate 1000]`
  * (`MQ_BENCH_BASE=/abs/path/to/other/build/index.js` adds that build of @mq/redis as a third product, "base")
  *
  * A diagnostic, not the report: runs only the chosen workloads of the Redis
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     single: { type: "string", default: "1000" },
     drain: { type: "string", default: "5000" },
     only: { type: "string", default: "bullmq,mq-redis" },
+    rate: { type: "string", default: "1000" },
   },
 });
 const fsync = values.fsync as AppendFsync;
@@ -32,7 +33,7 @@ const workloads = values.workloads.split(",").map((w) => {
   return w as WorkloadId;
 });
 const rounds = Number(values.rounds);
-const sizes: WorkloadSizes = { single: Number(values.single), bulk: Number(values.drain), drain: Number(values.drain), latency: Number(values.samples), latencyRate: 1_000, capSeconds: 40 };
+const sizes: WorkloadSizes = { single: Number(values.single), bulk: Number(values.drain), drain: Number(values.drain), latency: Number(values.samples), latencyRate: Number(values.rate), capSeconds: 40 };
 
 const server = await startRedisServer(fsync);
 const peers: Peer[] = [];

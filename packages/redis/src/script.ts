@@ -325,12 +325,23 @@ end
 -- each on its own channel: one message wakes one consumer, not every process (whose leases but one
 -- would come back empty). A consumer that is not idle is busy and leases again by itself. PUBLISH
 -- counts the receivers: none means that consumer is gone (or reconnecting, and then it looks again
--- once back), so the next one is tried. With no idle consumer reached, or on Cluster (where PUBLISH
--- counts only the node's own subscribers), every subscriber is woken as before.
+-- once back), so the next one is tried. With no idle consumer reached, every subscriber is woken when
+-- the queue had nothing ready before (with something ready and no one idle, every consumer is busy:
+-- so a producer without consumers does not wake itself on every enqueue). On Cluster (where PUBLISH
+-- counts only the node's own subscribers) every subscriber is woken, as before.
+-- The idle list is a hint, kept out of the AOF and replicas (a restart or failover empties it, and
+-- wake-ups then go to every process until consumers are idle again): registering as idle is no write
+-- that an fsync (AOF always) or a replica must wait for.
+local function idle_call(...)
+  redis.set_repl(redis.REPL_NONE)
+  local r = redis.call(...)
+  redis.set_repl(redis.REPL_ALL)
+  return r
+end
 local function wake_idle(B, n)
   local sent = 0
   while sent < n do
-    local e = redis.call('ZPOPMIN', B .. ':idle')
+    local e = idle_call('ZPOPMIN', B .. ':idle')
     if #e == 0 then break end
     if redis.call('PUBLISH', CHANNEL .. ':' .. e[1], B) > 0 then sent = sent + 1 end
   end
@@ -339,7 +350,9 @@ end
 local function notify()
   for B, _ in pairs(woke) do redis.call('PUBLISH', CHANNEL, B) end
   for B, n in pairs(readied) do
-    if not woke[B] and (DIRECTED ~= '1' or wake_idle(B, n) == 0) then redis.call('PUBLISH', CHANNEL, B) end
+    if woke[B] then
+    elseif DIRECTED ~= '1' then redis.call('PUBLISH', CHANNEL, B)
+    elseif wake_idle(B, n) == 0 and redis.call('ZCARD', B .. ':r') <= n then redis.call('PUBLISH', CHANNEL, B) end
   end
 end
 local function due_reply() if due == nil then return '' end return fmt(due) end
@@ -449,14 +462,14 @@ elseif op == 'lease' then
       -- Busy now: it leases again by itself. What it left (a full batch) wakes as many consumers that wait,
       -- and no one else (every other consumer is busy and leases by itself); due messages it made ready
       -- are among them.
-      redis.call('ZREM', B .. ':idle', ORIGIN)
+      idle_call('ZREM', B .. ':idle', ORIGIN)
       local left = redis.call('ZCARD', B .. ':r')
       if left > 0 then wake_idle(B, left) end
       readied[B] = nil
     end
   elseif DIRECTED == '1' then
     -- Found nothing: the next message that becomes ready wakes it (NX keeps its place in line).
-    redis.call('ZADD', B .. ':idle', 'NX', NOW, ORIGIN)
+    idle_call('ZADD', B .. ':idle', 'NX', NOW, ORIGIN)
   end
   if gheld > 0 then redis.call('HINCRBY', B .. ':s', 'thrGroupRateLimit', gheld) end
   if held and #out < want and redis.call('ZCARD', B .. ':r') > 0 then

@@ -1,3 +1,6 @@
+// Diagnostic: Redis-side cost (INFO commandstats usec_per_call) of one EVALSHA of the script per operation
+// (enqueue of one message, lease of one, the bare preamble) next to BullMQ's Queue.add, sequential calls
+// on a private redis-server without AOF. Usage: pnpm --filter @mq/redis exec tsx bench/script-cost.bench.ts
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { SCRIPT } from "../src/script";

@@ -303,7 +303,7 @@ export class RedisBackend implements QueueBackend {
   }
 
   async #receive(queue: string, max: number, leaseMs: number, waitMs: number, signal: AbortSignal | undefined): Promise<Delivery[]> {
-    await this.#register(queue);
+    if (!this.#knownQueues.has(queue)) await this.#register(queue);
     await this.#runner.catchUp();
     const deadline = performance.now() + waitMs;
     for (;;) {
@@ -545,7 +545,7 @@ export class RedisBackend implements QueueBackend {
   /** Runs the script with `keys` (sent with the other calls of this tick, without waiting on earlier replies); connection trouble becomes `ConnectionError`. */
   async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
     const reply = await this.#guard<Reply>(this.#calls.call([keys.length, ...keys, this.#scriptHead, ...args]));
-    if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
+    if (this.#options.replication !== undefined && !READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
   }
 
@@ -656,7 +656,7 @@ export class RedisBackend implements QueueBackend {
       const queues = item.topic !== undefined ? topics.get(item.topic)! : [item.queue];
       shape.push(queues);
       for (const queue of queues) {
-        await this.#register(queue);
+        if (!this.#knownQueues.has(queue)) await this.#register(queue); // known: no await on the hot path
         rows.push({ queue, base: this.keys.base(queue), args: itemArgs(this.#newId(), item, payload) });
       }
     }

@@ -1,4 +1,7 @@
 import {
+  assertDuration,
+  assertKnownKeys,
+  assertName,
   guardLogger,
   HostClosedError,
   InvalidArgumentError,
@@ -101,6 +104,8 @@ export class QueueHost {
         deadLetterLimit: resolved.maxDeadLetters,
         knownQueues: Object.keys(resolved.queues),
         logger: this.#logger,
+        // The file journal the host creates logs its fail-stop (cause, errno, folder) to this logger itself.
+        persistenceLogsFailure: options.persistence === undefined && resolved.durability !== "none" && options.logger !== undefined,
       });
     }
     this.backend = this.#engine ?? options.backend!;
@@ -158,6 +163,7 @@ export class QueueHost {
 
   /** Stops handlers (waiting up to `drainTimeoutMs`), writes a final snapshot and closes the journal. */
   async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    assertKnownKeys("stop", "options", options, STOP_OPTION_KEYS);
     this.#stopping = true;
     if (this.#started) await this.#dispatcher.stop(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs });
     await this.backend.close();
@@ -172,7 +178,10 @@ export class QueueHost {
 
   /** Enqueues many messages atomically: all are stored or none. */
   enqueueBatch(items: readonly EnqueueItem[], options: { readonly waitIfFull?: boolean; readonly signal?: AbortSignal } = {}): Promise<EnqueueResult[]> {
-    return this.backend.enqueue(items, waitOptions(options.waitIfFull, options.signal));
+    return checked(
+      () => assertKnownKeys("enqueueBatch", "options", options, BATCH_OPTION_KEYS),
+      () => this.backend.enqueue(items, waitOptions(options.waitIfFull, options.signal)),
+    );
   }
 
   /** Enqueues a copy into every queue bound to `topic`, atomically; `result.copies` has one result per queue. */
@@ -287,12 +296,22 @@ export class QueueHost {
   result(id: string): Promise<CompletedMessage | undefined> {
     const backend = this.backend;
     if (backend.completion === undefined) return Promise.reject(unsupported("result"));
-    return backend.completion(id);
+    return checked(
+      () => assertMessageId("result", id),
+      () => backend.completion!(id),
+    );
   }
 
   /** Waits for message `id` to complete and resolves with its completion; see {@link WaitForResultOptions}. */
   waitForResult(id: string, options: WaitForResultOptions = {}): Promise<CompletedMessage> {
-    return waitForResult(this.backend, this.#clock, id, options);
+    return checked(
+      () => {
+        assertMessageId("waitForResult", id);
+        assertKnownKeys("waitForResult", "options", options, WAIT_FOR_RESULT_OPTION_KEYS);
+        if (options.timeoutMs !== undefined) assertDuration("waitForResult", "timeoutMs", options.timeoutMs);
+      },
+      () => waitForResult(this.backend, this.#clock, id, options),
+    );
   }
 
   /**
@@ -372,11 +391,13 @@ export class QueueHost {
    * call {@link observe} at startup to have a full minute by the first read.
    */
   latency(queue: string): QueueLatency {
+    assertName("latency", "queue", queue);
     return this.#observer.latency(queue);
   }
 
   /** Events per second of `queue` over the last minute (enqueued, delivered, acked, failed, retried, dead-lettered, expired). */
   rates(queue: string): QueueRates {
+    assertName("rates", "queue", queue);
     return this.#observer.rates(queue);
   }
 
@@ -407,6 +428,22 @@ export class QueueHost {
 
 /** Key of the hidden accessor `@mq/host/testing` reads. */
 export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
+
+const STOP_OPTION_KEYS: ReadonlySet<string> = new Set(["drainTimeoutMs"]);
+const BATCH_OPTION_KEYS: ReadonlySet<string> = new Set(["waitIfFull", "signal"]);
+const WAIT_FOR_RESULT_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "timeoutMs"]);
+
+/** Runs `check`, then `run`; a failed check rejects the returned promise (these methods never throw). */
+function checked<T>(check: () => void, run: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => {
+    check();
+    resolve(run());
+  });
+}
+
+function assertMessageId(operation: string, id: unknown): void {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id (a non-empty string)");
+}
 
 function unsupported(operation: string): InvalidArgumentError {
   return new InvalidArgumentError(operation, "backend", `this backend does not support ${operation}; use the embedded engine or a backend that implements it`);

@@ -1,7 +1,7 @@
-import { NotFoundError, type DeadLetterApi, type DeadLetterFilter } from "@mq/core";
+import { InvalidArgumentError, NotFoundError, type DeadLetterApi, type DeadLetterFilter } from "@mq/core";
 import type { DeadLetterStore } from "@mq/dlq";
 import type { Op } from "./ops";
-import { assertName } from "./validate";
+import { assertKnownKeys, assertName } from "./validate";
 
 /** What the dead-letter API needs from the engine. */
 export interface DeadLetterApiContext {
@@ -9,6 +9,45 @@ export interface DeadLetterApiContext {
   assertOpen(): void;
   commit(ops: readonly Op[]): Promise<number>;
   now(): number;
+}
+
+const FILTER_KEYS: ReadonlySet<string> = new Set(["queue", "reason"]);
+const LIST_KEYS: ReadonlySet<string> = new Set(["queue", "reason", "limit", "cursor"]);
+const REPLAY_OPTION_KEYS: ReadonlySet<string> = new Set(["queue"]);
+
+/**
+ * A filter must be checked before it selects: `purge({ queu: "orders" })`
+ * would otherwise match every dead letter and delete them all.
+ */
+function assertFilter(operation: string, filter: unknown, allowed: ReadonlySet<string>): asserts filter is DeadLetterFilter | undefined {
+  if (filter === undefined) return;
+  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) throw new InvalidArgumentError(operation, "filter", "must be an object with queue and/or reason");
+  assertKnownKeys(operation, "filter", filter, allowed);
+  const { queue, reason } = filter as DeadLetterFilter;
+  if (queue !== undefined) assertName(operation, "queue", queue);
+  if (reason !== undefined && (typeof reason !== "string" || reason.length === 0)) throw new InvalidArgumentError(operation, "reason", "must be a non-empty string such as \"max-retries\", \"expired\", \"rejected\" or \"poison\"");
+}
+
+function assertId(operation: string, id: unknown): asserts id is string {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id (a non-empty string)");
+}
+
+/** The store checks limit and cursor itself; its errors are re-issued under the operation that was called. */
+function asOperation<T>(operation: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError && error.message.startsWith("[mq:dlq] ")) {
+      throw new InvalidArgumentError(operation, error.argument, error.message.slice(`[mq:dlq] ${error.argument}: `.length), { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Runs a synchronous read so that a bad argument rejects the returned promise instead of throwing. */
+function settle<T>(run: () => T): Promise<T> {
+  // The executor's throw becomes the rejection.
+  return new Promise<T>((resolve) => resolve(run()));
 }
 
 /** The engine's {@link DeadLetterApi}: reads come from the store, changes go through the journal. */
@@ -26,30 +65,47 @@ export function createDeadLetterApi(ctx: DeadLetterApiContext): DeadLetterApi {
 
   return {
     list(options = {}) {
-      ctx.assertOpen();
-      return Promise.resolve(ctx.store.list(options));
+      return settle(() => {
+        ctx.assertOpen();
+        assertFilter("deadLetters.list", options, LIST_KEYS);
+        return asOperation("deadLetters.list", () => ctx.store.list(options));
+      });
     },
     get(id) {
-      ctx.assertOpen();
-      return Promise.resolve(ctx.store.get(id));
+      return settle(() => {
+        ctx.assertOpen();
+        assertId("deadLetters.get", id);
+        return ctx.store.get(id);
+      });
     },
     count(filter) {
-      ctx.assertOpen();
-      return Promise.resolve(ctx.store.count(filter));
+      return settle(() => {
+        ctx.assertOpen();
+        assertFilter("deadLetters.count", filter, FILTER_KEYS);
+        return ctx.store.count(filter);
+      });
     },
     async replay(target, options = {}) {
       ctx.assertOpen();
+      if (typeof options !== "object" || options === null) throw new InvalidArgumentError("deadLetters.replay", "options", "must be an object such as { queue }");
+      assertKnownKeys("deadLetters.replay", "options", options, REPLAY_OPTION_KEYS);
       if (options.queue !== undefined) assertName("deadLetters.replay", "queue", options.queue);
       let ids: string[];
       if (typeof target === "string") {
+        assertId("deadLetters.replay", target);
         if (!ctx.store.has(target)) throw new NotFoundError("dead letter", target, "list dead letters with deadLetters.list()");
         ids = [target];
-      } else ids = idsMatching(target);
+      } else {
+        if (target === undefined) throw new InvalidArgumentError("deadLetters.replay", "target", "must be a dead letter's message id or a filter ({} replays every dead letter)");
+        assertFilter("deadLetters.replay", target, FILTER_KEYS);
+        ids = idsMatching(target);
+      }
       if (ids.length > 0) await ctx.commit([["revive", ids, ctx.now(), options.queue]]);
       return { replayed: ids.length, ids };
     },
     async purge(filter = {}) {
       ctx.assertOpen();
+      assertFilter("deadLetters.purge", filter, FILTER_KEYS);
       const ids = idsMatching(filter);
       if (ids.length > 0) await ctx.commit([["purge", ids]]);
       return ids.length;

@@ -40,6 +40,7 @@ import {
   type HandlerSpec,
 } from "@mq/dispatcher";
 import type { EventEmitter } from "eventemitter3";
+import { checkedDeadLetters } from "./checked-dead-letters";
 import { createPersistence } from "./create-persistence";
 import { DEFAULT_QUEUE_SETTINGS } from "./defaults";
 import { Engine } from "./engine/engine";
@@ -84,6 +85,7 @@ export class QueueHost {
   readonly #persistence: Persistence | undefined;
   readonly #health: HealthTracker;
   readonly #observer: QueueObserver;
+  readonly #deadLetters: DeadLetterApi;
   #started = false;
   #stopping = false;
 
@@ -109,6 +111,8 @@ export class QueueHost {
       });
     }
     this.backend = this.#engine ?? options.backend!;
+    // The engine checks its own arguments; a custom backend's get the same checks here.
+    this.#deadLetters = this.#engine?.deadLetters ?? checkedDeadLetters(() => this.backend.deadLetters);
     this.#health = new HealthTracker(this.#persistence, clock);
     const handlerResolver = options.resolver ?? resolver;
     this.#dispatcher = createDispatcher(this.backend, {
@@ -141,7 +145,7 @@ export class QueueHost {
 
   /** Inspect, replay and purge dead letters. */
   get deadLetters(): DeadLetterApi {
-    return this.backend.deadLetters;
+    return this.#deadLetters;
   }
 
   /** What recovery found when the host started (embedded engine only). */
@@ -219,6 +223,13 @@ export class QueueHost {
   /** Leases up to `max` messages; with `waitMs`, waits for one to arrive. */
   receive<TPayload = unknown>(queue: string, options: HostReceiveOptions = {}): Promise<Delivery<TPayload>[]> {
     if (typeof options !== "object" || options === null) return Promise.reject(new InvalidArgumentError("receive", "options", "must be an object"));
+    // The engine checks the keys itself (once, on the hot path); a custom backend may not.
+    if (this.#engine === undefined) {
+      return checked(
+        () => assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS),
+        () => this.backend.receive(queue, { ...options, max: options.max ?? 1, leaseMs: options.leaseMs ?? this.#defaultLeaseMs(queue) }) as Promise<Delivery<TPayload>[]>,
+      );
+    }
     const leaseMs = options.leaseMs ?? this.#defaultLeaseMs(queue);
     return this.backend.receive(queue, { ...options, max: options.max ?? 1, leaseMs }) as Promise<Delivery<TPayload>[]>;
   }
@@ -230,6 +241,7 @@ export class QueueHost {
 
   /** Reports a failed attempt: retried after `delayMs`, or dead-lettered when attempts are used up. */
   nack(receipt: string, options?: NackOptions): Promise<NackOutcome> {
+    if (this.#engine === undefined && options !== undefined) return checked(() => assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS), () => this.backend.nack(receipt, options));
     return this.backend.nack(receipt, options);
   }
 
@@ -430,6 +442,8 @@ export class QueueHost {
 export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
 
 const STOP_OPTION_KEYS: ReadonlySet<string> = new Set(["drainTimeoutMs"]);
+const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
+const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);
 const BATCH_OPTION_KEYS: ReadonlySet<string> = new Set(["waitIfFull", "signal"]);
 const WAIT_FOR_RESULT_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "timeoutMs"]);
 

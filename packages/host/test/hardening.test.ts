@@ -280,6 +280,42 @@ describe("hardening: inputs, reads and stored data", () => {
     expect((await host.receive("q", { max: 10 })).map((d) => d.message.payload)).toEqual([3]);
   });
 
+  it("checks option keys and dead-letter filters on a custom backend too, before it is called", async () => {
+    const owner = await start();
+    const reached: string[] = [];
+    // A backend that checks nothing: whatever reaches it would be obeyed.
+    const lax = new Proxy(owner.backend, {
+      get(target, property) {
+        if (property === "receive") return (queue: string) => (reached.push(`receive ${queue}`), Promise.resolve([]));
+        if (property === "nack") return () => (reached.push("nack"), Promise.resolve({ action: "retried", attempts: 1 }));
+        if (property === "deadLetters") {
+          const note = <T>(name: string, value: T) => (): Promise<T> => (reached.push(name), Promise.resolve(value));
+          return { list: note("list", { items: [] }), get: note("get", undefined), count: note("count", 0), replay: note("replay", { replayed: 0, ids: [] }), purge: note("purge", 99) };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const guest = createQueueHost({ backend: lax });
+    await guest.start();
+    for (const call of [
+      () => guest.receive("q", { maxx: 5 } as never),
+      () => guest.nack("r-1", { delay: 5 } as never),
+      () => guest.deadLetters.purge({ queu: "orders" } as never),
+      () => guest.deadLetters.replay({ reasn: "expired" } as never),
+      () => guest.deadLetters.replay({}, { toQueue: "x" } as never),
+      () => guest.deadLetters.list({ queu: "orders" } as never),
+      () => guest.deadLetters.count({ queue: "" }),
+    ]) {
+      expect(await failure(call())).toMatchObject({ code: MQ_ERROR_CODES.INVALID_ARGUMENT });
+    }
+    expect(reached).toEqual([]);
+    await guest.receive("q", { max: 2 });
+    expect(await guest.deadLetters.purge({ queue: "orders" })).toBe(99);
+    expect(reached).toEqual(["receive q", "purge"]);
+    await guest.stop();
+  });
+
   it("runs on a custom backend given as an option", async () => {
     const owner = await start();
     const guest = createQueueHost({ backend: owner.backend });

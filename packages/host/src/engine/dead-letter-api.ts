@@ -1,7 +1,6 @@
-import { InvalidArgumentError, NotFoundError, type DeadLetterApi, type DeadLetterFilter } from "@mq/core";
+import { assertDeadLetterFilter, assertReplayOptions, DEAD_LETTER_LIST_KEYS, InvalidArgumentError, NotFoundError, type DeadLetterApi, type DeadLetterFilter } from "@mq/core";
 import type { DeadLetterStore } from "@mq/dlq";
 import type { Op } from "./ops";
-import { assertKnownKeys, assertName } from "./validate";
 
 /** What the dead-letter API needs from the engine. */
 export interface DeadLetterApiContext {
@@ -9,23 +8,6 @@ export interface DeadLetterApiContext {
   assertOpen(): void;
   commit(ops: readonly Op[]): Promise<number>;
   now(): number;
-}
-
-const FILTER_KEYS: ReadonlySet<string> = new Set(["queue", "reason"]);
-const LIST_KEYS: ReadonlySet<string> = new Set(["queue", "reason", "limit", "cursor"]);
-const REPLAY_OPTION_KEYS: ReadonlySet<string> = new Set(["queue"]);
-
-/**
- * A filter must be checked before it selects: `purge({ queu: "orders" })`
- * would otherwise match every dead letter and delete them all.
- */
-function assertFilter(operation: string, filter: unknown, allowed: ReadonlySet<string>): asserts filter is DeadLetterFilter | undefined {
-  if (filter === undefined) return;
-  if (typeof filter !== "object" || filter === null || Array.isArray(filter)) throw new InvalidArgumentError(operation, "filter", "must be an object with queue and/or reason");
-  assertKnownKeys(operation, "filter", filter, allowed);
-  const { queue, reason } = filter as DeadLetterFilter;
-  if (queue !== undefined) assertName(operation, "queue", queue);
-  if (reason !== undefined && (typeof reason !== "string" || reason.length === 0)) throw new InvalidArgumentError(operation, "reason", "must be a non-empty string such as \"max-retries\", \"expired\", \"rejected\" or \"poison\"");
 }
 
 function assertId(operation: string, id: unknown): asserts id is string {
@@ -67,7 +49,7 @@ export function createDeadLetterApi(ctx: DeadLetterApiContext): DeadLetterApi {
     list(options = {}) {
       return settle(() => {
         ctx.assertOpen();
-        assertFilter("deadLetters.list", options, LIST_KEYS);
+        assertDeadLetterFilter("deadLetters.list", options, DEAD_LETTER_LIST_KEYS);
         return asOperation("deadLetters.list", () => ctx.store.list(options));
       });
     },
@@ -81,15 +63,13 @@ export function createDeadLetterApi(ctx: DeadLetterApiContext): DeadLetterApi {
     count(filter) {
       return settle(() => {
         ctx.assertOpen();
-        assertFilter("deadLetters.count", filter, FILTER_KEYS);
+        assertDeadLetterFilter("deadLetters.count", filter);
         return ctx.store.count(filter);
       });
     },
     async replay(target, options = {}) {
       ctx.assertOpen();
-      if (typeof options !== "object" || options === null) throw new InvalidArgumentError("deadLetters.replay", "options", "must be an object such as { queue }");
-      assertKnownKeys("deadLetters.replay", "options", options, REPLAY_OPTION_KEYS);
-      if (options.queue !== undefined) assertName("deadLetters.replay", "queue", options.queue);
+      assertReplayOptions("deadLetters.replay", options);
       let ids: string[];
       if (typeof target === "string") {
         assertId("deadLetters.replay", target);
@@ -97,7 +77,7 @@ export function createDeadLetterApi(ctx: DeadLetterApiContext): DeadLetterApi {
         ids = [target];
       } else {
         if (target === undefined) throw new InvalidArgumentError("deadLetters.replay", "target", "must be a dead letter's message id or a filter ({} replays every dead letter)");
-        assertFilter("deadLetters.replay", target, FILTER_KEYS);
+        assertDeadLetterFilter("deadLetters.replay", target);
         ids = idsMatching(target);
       }
       if (ids.length > 0) await ctx.commit([["revive", ids, ctx.now(), options.queue]]);
@@ -105,7 +85,7 @@ export function createDeadLetterApi(ctx: DeadLetterApiContext): DeadLetterApi {
     },
     async purge(filter = {}) {
       ctx.assertOpen();
-      assertFilter("deadLetters.purge", filter, FILTER_KEYS);
+      assertDeadLetterFilter("deadLetters.purge", filter);
       const ids = idsMatching(filter);
       if (ids.length > 0) await ctx.commit([["purge", ids]]);
       return ids.length;

@@ -1,5 +1,11 @@
 import {
+  assertDeadLetterFilter,
+  assertKnownKeys,
+  NACK_OPTION_KEYS,
+  RECEIVE_OPTION_KEYS,
+  assertReplayOptions,
   assertValidPayload,
+  DEAD_LETTER_LIST_KEYS,
   HostClosedError,
   InvalidArgumentError,
   MQ_ERROR_CODES,
@@ -165,6 +171,7 @@ export class NetworkBackend implements QueueBackend {
 
   async receive(queue: string, options: ReceiveOptions): Promise<Delivery[]> {
     this.#check();
+    assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS);
     this.#receivedFrom.add(queue);
     const body = { max: options.max, visibilityTimeoutMs: options.leaseMs, ...(options.waitMs === undefined || options.waitMs === 0 ? {} : { waitMs: options.waitMs }) };
     const { messages } = await this.#http.request<{ messages: Delivery[] }>("POST", `/v1/queues/${q(queue)}/receive`, body, { signal: options.signal, extraTimeoutMs: options.waitMs ?? 0 });
@@ -190,6 +197,7 @@ export class NetworkBackend implements QueueBackend {
 
   async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
     this.#check();
+    assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS);
     const reason = options.reason === undefined ? undefined : { name: options.reason.name.slice(0, 256), message: options.reason.message.slice(0, 4096), ...(options.reason.stack === undefined ? {} : { stack: options.reason.stack.slice(0, 16_384) }), ...(options.reason.code === undefined ? {} : { code: options.reason.code.slice(0, 64) }) };
     const outcome = await this.#http.request<NackOutcome>("POST", "/v1/nack", { receipt, ...options, ...(reason === undefined ? {} : { reason }) });
     const held = this.#held.get(receipt);
@@ -361,6 +369,7 @@ function createDeadLetterApi(http: HttpTransport, check: () => void): DeadLetter
   return {
     async list(options = {}) {
       check();
+      assertDeadLetterFilter("deadLetters.list", options, DEAD_LETTER_LIST_KEYS);
       return http.request<DeadLetterPage>("GET", `/v1/dead-letters${query({ queue: options.queue, reason: options.reason, limit: options.limit, cursor: options.cursor })}`);
     },
     async get(id) {
@@ -374,15 +383,20 @@ function createDeadLetterApi(http: HttpTransport, check: () => void): DeadLetter
     },
     async count(filter: DeadLetterFilter = {}) {
       check();
+      assertDeadLetterFilter("deadLetters.count", filter);
       return (await http.request<{ count: number }>("GET", `/v1/dead-letters/count${query({ queue: filter.queue, reason: filter.reason })}`)).count;
     },
     async replay(target, options = {}) {
       check();
+      if (typeof target !== "string") assertDeadLetterFilter("deadLetters.replay", target);
+      assertReplayOptions("deadLetters.replay", options);
       const body = typeof target === "string" ? { id: target } : { ...target };
       return http.request("POST", `/v1/dead-letters/replay${typeof target === "string" || target.queue !== undefined ? "" : "?confirm=true"}`, { ...body, ...(options.queue === undefined ? {} : { toQueue: options.queue }) });
     },
     async purge(filter = {}) {
       check();
+      // Checked here too: a key the query string or body dropped would widen the selection.
+      assertDeadLetterFilter("deadLetters.purge", filter);
       return (await http.request<{ purged: number }>("POST", "/v1/dead-letters/purge?confirm=true", { ...filter })).purged;
     },
   };

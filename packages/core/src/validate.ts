@@ -60,3 +60,8 @@ export function describe(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
   return typeof value;
 }
+
+/** Keys of `receive()` options, shared so every backend refuses the same typos (`{ maxx: 5 }`). */
+export const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
+/** Keys of `nack()` options: a typo such as `{ delay: 5000 }` would otherwise retry at once. */
+export const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);

@@ -2,6 +2,8 @@ import {
   assertDuration,
   assertKnownKeys,
   assertName,
+  NACK_OPTION_KEYS,
+  RECEIVE_OPTION_KEYS,
   guardLogger,
   HostClosedError,
   InvalidArgumentError,
@@ -442,8 +444,6 @@ export class QueueHost {
 export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
 
 const STOP_OPTION_KEYS: ReadonlySet<string> = new Set(["drainTimeoutMs"]);
-const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
-const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);
 const BATCH_OPTION_KEYS: ReadonlySet<string> = new Set(["waitIfFull", "signal"]);
 const WAIT_FOR_RESULT_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "timeoutMs"]);
 

@@ -1,7 +1,15 @@
-import { InvalidArgumentError, NotFoundError, type DeadLetter, type DeadLetterApi, type DeadLetterFilter } from "@mq/core";
+import {
+  assertDeadLetterFilter,
+  assertReplayOptions,
+  DEAD_LETTER_LIST_KEYS,
+  InvalidArgumentError,
+  NotFoundError,
+  type DeadLetter,
+  type DeadLetterApi,
+  type DeadLetterFilter,
+} from "@mq/core";
 import { list, num, str, toDeadLetter, type Reply } from "./decode";
 import { decodeCursor, encodeCursor, type KeySpace } from "./keys";
-import { assertName } from "./validate";
 
 /** What the dead-letter API needs from the backend. */
 export interface DeadLetterContext {
@@ -30,10 +38,8 @@ const MAX_LIMIT = 10_000;
  */
 export function createRedisDeadLetterApi(ctx: DeadLetterContext): DeadLetterApi {
   const queuesOf = async (filter: DeadLetterFilter | undefined): Promise<string[]> => {
-    if (filter?.queue !== undefined) {
-      assertName("deadLetters", "queue", filter.queue);
-      return [filter.queue];
-    }
+    // The filter was checked by the calling method (assertDeadLetterFilter).
+    if (filter?.queue !== undefined) return [filter.queue];
     return ctx.queues();
   };
 
@@ -62,8 +68,8 @@ export function createRedisDeadLetterApi(ctx: DeadLetterContext): DeadLetterApi 
     return { items: all.slice(0, limit), more: all.length > limit };
   };
 
-  const find = async (id: string): Promise<Found | undefined> => {
-    if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError("dlq", "id", "must be a message id");
+  const find = async (operation: string, id: string): Promise<Found | undefined> => {
+    if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id");
     const queues = await ctx.queues();
     const found = await Promise.all(
       queues.map(async (queue) => {
@@ -123,28 +129,31 @@ export function createRedisDeadLetterApi(ctx: DeadLetterContext): DeadLetterApi 
   return {
     async list(options = {}) {
       ctx.assertOpen("deadLetters.list");
+      assertDeadLetterFilter("deadLetters.list", options, DEAD_LETTER_LIST_KEYS);
       const limit = options.limit ?? 100;
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InvalidArgumentError("dlq", "limit", `must be an integer from 1 to ${MAX_LIMIT}`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InvalidArgumentError("deadLetters.list", "limit", `must be an integer from 1 to ${MAX_LIMIT}`);
       const p = await page(options, limit, options.cursor);
       const last = p.items[p.items.length - 1];
       return { items: p.items.map((f) => f.letter), ...(p.more && last !== undefined ? { nextCursor: encodeCursor(last.score, last.queue) } : {}) };
     },
     async get(id) {
       ctx.assertOpen("deadLetters.get");
-      return (await find(id))?.letter;
+      return (await find("deadLetters.get", id))?.letter;
     },
     async count(filter) {
       ctx.assertOpen("deadLetters.count");
+      assertDeadLetterFilter("deadLetters.count", filter);
       const queues = await queuesOf(filter);
       const counts = await Promise.all(queues.map(async (q) => num(await ctx.call([ctx.keys.base(q)], ["dlcount", filter?.reason ?? ""])) ?? 0));
       return counts.reduce((a, b) => a + b, 0);
     },
     async replay(target, options = {}) {
       ctx.assertOpen("deadLetters.replay");
-      if (options.queue !== undefined) assertName("deadLetters.replay", "queue", options.queue);
+      if (typeof target !== "string") assertDeadLetterFilter("deadLetters.replay", target);
+      assertReplayOptions("deadLetters.replay", options);
       let letters: Found[];
       if (typeof target === "string") {
-        const f = await find(target);
+        const f = await find("deadLetters.replay", target);
         if (f === undefined) throw new NotFoundError("dead letter", target, "list dead letters with deadLetters.list()");
         letters = [f];
       } else letters = await matching(target);
@@ -153,6 +162,7 @@ export function createRedisDeadLetterApi(ctx: DeadLetterContext): DeadLetterApi 
     },
     async purge(filter = {}) {
       ctx.assertOpen("deadLetters.purge");
+      assertDeadLetterFilter("deadLetters.purge", filter);
       const queues = await queuesOf(filter);
       const counts = await Promise.all(queues.map(async (q) => num(await ctx.call([ctx.keys.base(q)], ["dlpurge", filter.reason ?? ""])) ?? 0));
       return counts.reduce((a, b) => a + b, 0);

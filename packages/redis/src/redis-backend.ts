@@ -29,6 +29,9 @@ import {
   type ReceiveOptions,
   type ScheduleInfo,
   type ScheduleSpec,
+  assertKnownKeys,
+  NACK_OPTION_KEYS,
+  RECEIVE_OPTION_KEYS,
 } from "@mq/core";
 import { randomUUID } from "node:crypto";
 import calculateSlot from "cluster-key-slot";
@@ -286,6 +289,7 @@ export class RedisBackend implements QueueBackend {
     this.#assertOpen("receive");
     assertName("receive", "queue", queue);
     if (typeof options !== "object" || options === null) throw new InvalidArgumentError("receive", "options", "must be an object with max and leaseMs");
+    assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS);
     assertPositiveInt("receive", "max", options.max, MAX_RECEIVE_BATCH);
     assertDuration("receive", "leaseMs", options.leaseMs, { min: 1, timer: true });
     const waitMs = options.waitMs ?? 0;
@@ -365,6 +369,7 @@ export class RedisBackend implements QueueBackend {
   async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
     this.#assertOpen("nack");
     const r = this.#parseOne(receipt, "nack");
+    assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS);
     const delayMs = options.delayMs ?? 0;
     assertDuration("nack", "delayMs", delayMs);
     if (options.maxAttempts !== undefined) assertPositiveInt("nack", "maxAttempts", options.maxAttempts, Number.MAX_SAFE_INTEGER);

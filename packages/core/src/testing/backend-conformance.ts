@@ -358,6 +358,41 @@ export function runBackendConformance(name: string, makeBackend: () => Promise<B
       expectCode(await rejection(b.deadLetters.replay("missing")), MQ_ERROR_CODES.NOT_FOUND);
     });
 
+    it("refuses unknown receive and nack option keys, naming the key", async () => {
+      const b = await open();
+      await b.enqueue([{ queue: "q", payload: 1 }]);
+      const bad = await rejection(b.receive("q", { max: 1, leaseMs: 5_000, maxx: 5 } as unknown as { max: number; leaseMs: number }));
+      expectCode(bad, MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expect((bad as Error).message).toContain("maxx");
+      const [d] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+      expect(d?.attempt).toBe(1);
+      // `delay` for `delayMs` would otherwise retry at once.
+      const typo = await rejection(b.nack(d!.receipt, { delay: 5_000 } as unknown as { delayMs: number }));
+      expectCode(typo, MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expect((typo as Error).message).toContain("delay");
+      // The refused nack changed nothing: the lease is still held and can be acked.
+      await b.ack([d!.receipt]);
+      expect((await b.stats("q")).ready).toBe(0);
+    });
+
+    it("refuses a mistyped dead-letter filter and deletes or replays nothing", async () => {
+      const b = await open();
+      for (let i = 0; i < 2; i++) {
+        await b.enqueue([{ queue: "q", payload: i }]);
+        const [d] = await b.receive("q", { max: 1, leaseMs: 5_000 });
+        await b.nack(d!.receipt, { deadLetter: true });
+      }
+      // A filter key the backend ignored would select every dead letter.
+      const typo = { queu: "q" } as unknown as { queue: string };
+      expectCode(await rejection(b.deadLetters.purge(typo)), MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expectCode(await rejection(b.deadLetters.replay(typo)), MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expectCode(await rejection(b.deadLetters.count(typo)), MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expectCode(await rejection(b.deadLetters.list({ ...typo, limit: 10 })), MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expectCode(await rejection(b.deadLetters.replay({ queue: "q" }, { queu: "other" } as unknown as { queue: string })), MQ_ERROR_CODES.INVALID_ARGUMENT);
+      expect(await b.deadLetters.count()).toBe(2);
+      expect(await b.receive("q", { max: 10, leaseMs: 5_000 })).toEqual([]);
+    });
+
     it("replaces a pending message with the same key in place, and creates a new one while it is in flight", async () => {
       const b = await open();
       const [a] = await b.enqueue([{ queue: "q", payload: { v: 1 }, key: "K" }]);

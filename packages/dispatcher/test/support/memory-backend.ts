@@ -9,6 +9,12 @@ import {
   PayloadTooLargeError,
   QueueFullError,
   VersionConflictError,
+  DEAD_LETTER_LIST_KEYS,
+  NACK_OPTION_KEYS,
+  RECEIVE_OPTION_KEYS,
+  assertDeadLetterFilter,
+  assertKnownKeys,
+  assertReplayOptions,
   assertValidPayload,
   newId,
   systemClock,
@@ -121,6 +127,7 @@ export class MemoryBackend implements QueueBackend {
   async receive(queue: string, options: ReceiveOptions): Promise<Delivery[]> {
     this.#assertOpen();
     if (typeof queue !== "string" || queue === "") throw new InvalidArgumentError("receive", "queue", "must be a non-empty string");
+    assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS);
     this.receiveMax.push(options.max);
     if (this.failReceives.count > 0) {
       this.failReceives.count--;
@@ -149,6 +156,7 @@ export class MemoryBackend implements QueueBackend {
   async nack(receipt: string, options: NackOptions = {}): Promise<NackOutcome> {
     this.#assertOpen();
     const entry = this.#lease(receipt);
+    assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS);
     this.#dropLease(entry);
     if (options.reason !== undefined) entry.lastError = options.reason;
     const { queue, id, attempts } = entry.message;
@@ -204,6 +212,7 @@ export class MemoryBackend implements QueueBackend {
 
   readonly deadLetters: DeadLetterApi = {
     list: async (options = {}) => {
+      assertDeadLetterFilter("deadLetters.list", options, DEAD_LETTER_LIST_KEYS);
       const after = options.cursor === undefined ? -1 : Number(options.cursor);
       const matching = this.#deadMatching(options).filter((d) => d.seq > after);
       const items = matching.slice(0, options.limit ?? 100);
@@ -214,8 +223,13 @@ export class MemoryBackend implements QueueBackend {
       const letter = this.#dead.get(id);
       return letter === undefined ? undefined : strip(letter);
     },
-    count: async (filter) => this.#deadMatching(filter ?? {}).length,
+    count: async (filter) => {
+      assertDeadLetterFilter("deadLetters.count", filter);
+      return this.#deadMatching(filter ?? {}).length;
+    },
     replay: async (target, options) => {
+      if (typeof target !== "string") assertDeadLetterFilter("deadLetters.replay", target);
+      assertReplayOptions("deadLetters.replay", options);
       const letters = typeof target === "string" ? [this.#dead.get(target)].filter((d) => d !== undefined) : this.#deadMatching(target);
       if (typeof target === "string" && letters.length === 0) throw new NotFoundError("dead letter", target, "list dead letters to find ids");
       const ids: string[] = [];
@@ -227,6 +241,7 @@ export class MemoryBackend implements QueueBackend {
       return { replayed: ids.length, ids };
     },
     purge: async (filter) => {
+      assertDeadLetterFilter("deadLetters.purge", filter);
       const letters = this.#deadMatching(filter ?? {});
       for (const letter of letters) this.#dead.delete(letter.message.id);
       return letters.length;

@@ -31,6 +31,8 @@ import {
   type QueueStats,
   type ReceiveOptions,
   type RecoveryReport,
+  NACK_OPTION_KEYS,
+  RECEIVE_OPTION_KEYS,
 } from "@mq/core";
 import { LeaseManager } from "@mq/lease";
 import { EventEmitter } from "eventemitter3";
@@ -53,8 +55,6 @@ import { buildSchedule, planFire } from "./schedules";
 export const MAX_RECEIVE_BATCH = 10_000;
 
 const ENQUEUE_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "waitIfFull"]);
-const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
-const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);
 
 /** What the engine is built from. */
 export interface EngineOptions {

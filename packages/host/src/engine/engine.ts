@@ -240,13 +240,14 @@ export class Engine implements QueueBackend {
   async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options?: AckOptions): Promise<void> {
     this.#assertOpen("ack");
     assertArray("ack", "receipts", receipts);
-    const unique = [...new Set(receipts)];
-    const entries = unique.map((r) => this.#entryForReceipt(r));
+    const unique = receipts.length === 1 ? receipts : [...new Set(receipts)];
+    const entries: Entry[] = [];
+    for (let i = 0; i < unique.length; i++) entries.push(this.#entryForReceipt(unique[i]!));
     const now = this.#clock.now();
     const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
     // Completions go first in the frame: they read the entry the ack then removes.
     const completed = this.#completedOp(receipts, unique, entries, options?.results, now);
-    for (const r of unique) this.#leases.release(r);
+    // No release per receipt here: applying the ack removes each entry, and with it its lease.
     const ops: Op[] = completed === undefined ? [] : [completed];
     ops.push(entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]);
     if (plan !== undefined) ops.push(...plan.ops);
@@ -600,9 +601,8 @@ export class Engine implements QueueBackend {
 
   #entryForReceipt(receipt: string, operation = "ack"): Entry {
     if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError(operation, "receipt", "must be the receipt string of a delivery");
-    const id = this.#leases.idOf(receipt);
-    if (id === undefined) throw new LeaseLostError(receipt, "not a receipt this host issued");
-    if (!this.#leases.isCurrent(receipt)) throw new LeaseLostError(receipt);
+    const id = this.#leases.currentId(receipt);
+    if (id === undefined) throw this.#leases.idOf(receipt) === undefined ? new LeaseLostError(receipt, "not a receipt this host issued") : new LeaseLostError(receipt);
     const entry = this.#state.entries.get(id);
     if (entry === undefined || entry.state !== "in-flight") throw new LeaseLostError(receipt);
     return entry;

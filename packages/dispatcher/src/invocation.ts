@@ -10,7 +10,7 @@ import type { HeartbeatListener, LeaseHeartbeat } from "./lease-heartbeat";
 import { runMiddleware, type HandlerMiddleware } from "./middleware";
 import type { Outcome } from "./pool-counters";
 import { handlerFor } from "./resolve-handler";
-import type { HandlerSource } from "./resolve-handler";
+import type { HandlerSource, Invoke } from "./resolve-handler";
 import type { DispatcherEvents, HandlerContext, ResolvedHandlerOptions } from "./types";
 
 /** What an invocation needs from the pool that runs it. */
@@ -122,6 +122,11 @@ export class Invocation implements Timed, ContextTarget, AckSettler, HeartbeatLi
     if (owner.listening("started")) owner.emit("started", { queue: owner.queue, messageId: message.id, attempt, enqueuedAt: message.enqueuedAt });
     const ctx = new InvocationContext(this, owner.queue, owner.logger);
     const source = owner.source;
+    // The common case (a fixed handler, no middleware) allocates no closure or promise chain of its own.
+    if (owner.middleware.length === 0 && "fixed" in source) {
+      void this.#runFixed(source.fixed, message.payload, ctx);
+      return;
+    }
     // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
     const call = (c: HandlerContext<unknown>): Promise<unknown> =>
       "fixed" in source
@@ -132,6 +137,19 @@ export class Invocation implements Timed, ContextTarget, AckSettler, HeartbeatLi
       (value: unknown) => this.#onSettled(undefined, true, value),
       (error: unknown) => this.#onSettled(error, false),
     );
+  }
+
+  /** Calls a fixed handler from a microtask (never inside `run()`), then settles; never rejects. */
+  async #runFixed(fixed: Invoke, payload: unknown, ctx: HandlerContext<unknown>): Promise<void> {
+    await Promise.resolve();
+    let value: unknown;
+    try {
+      value = await fixed(payload, ctx);
+    } catch (error) {
+      this.#onSettled(error, false);
+      return;
+    }
+    this.#onSettled(undefined, true, value);
   }
 
   /** ctx.progress: an event, and the backend keeps it on the message while it runs. */

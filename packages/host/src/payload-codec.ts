@@ -64,7 +64,20 @@ export function ownBytes(bytes: Uint8Array): Uint8Array {
   return Buffer.from(bytes);
 }
 
+// msgpackr decodes through a DataView it caches on the source object: decoding each payload view
+// directly would make (and attach) a DataView per message. Decoding a region of one view of the
+// whole slab instead reuses it for every payload of that slab (deliveries mostly follow slab order).
+let lastBuffer: ArrayBufferLike | undefined;
+let wholeView: Buffer | undefined;
+const region = { start: 0, end: 0 };
+
 /** Decodes payload bytes produced by {@link encodePayload}. */
 export function decodePayload<T>(bytes: Uint8Array): T {
-  return packr.unpack(bytes) as T;
+  if (bytes.buffer !== lastBuffer) {
+    lastBuffer = bytes.buffer;
+    wholeView = Buffer.from(bytes.buffer);
+  }
+  region.start = bytes.byteOffset;
+  region.end = bytes.byteOffset + bytes.byteLength;
+  return packr.unpack(wholeView!, region) as T;
 }

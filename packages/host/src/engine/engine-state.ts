@@ -197,6 +197,33 @@ export class EngineState {
     }
   }
 
+  /**
+   * `apply(op)` for a live `lease(s)` or `ack(s)` operation whose entries the
+   * caller resolved moments ago (`entries[i]` is the entry of the op's i-th
+   * id, still in `entries`): the same changes without a lookup per message.
+   * Any other operation, or an entry that does not match, goes through `apply`.
+   */
+  applyResolved(op: Op, entries: readonly Entry[]): void {
+    switch (op[0]) {
+      case "leases":
+        for (let i = 0; i < op[1].length; i++) {
+          const entry = entries[i];
+          if (entry !== undefined && entry.id === op[1][i]) this.#leaseEntry(entry, op[2][i]!, op[3]);
+          else this.#lease(op[1][i]!, op[2][i]!, op[3]);
+        }
+        return;
+      case "acks":
+        for (let i = 0; i < op[1].length; i++) {
+          const entry = entries[i];
+          if (entry !== undefined && entry.id === op[1][i] && entry.state !== "gone") this.#ackEntry(entry, op[2]);
+          else this.#ack(op[1][i]!, op[2]);
+        }
+        return;
+      default:
+        return this.apply(op);
+    }
+  }
+
   // ---- recovery ----------------------------------------------------------
 
   beginRecovery(): void {
@@ -430,7 +457,12 @@ export class EngineState {
   /** Delivery: the entry is in flight with its attempt counted (the live path already took it off its lane). */
   #lease(id: string, attempts: number, at: number): void {
     const entry = this.entries.get(id);
-    if (entry === undefined || entry.state === "gone") return;
+    if (entry !== undefined) this.#leaseEntry(entry, attempts, at);
+  }
+
+  #leaseEntry(entry: Entry, attempts: number, at: number): void {
+    if (entry.state === "gone") return;
+    const id = entry.id;
     const q = this.queue(entry.queue);
     if (entry.state === "ready") {
       q.ready--;
@@ -452,7 +484,10 @@ export class EngineState {
 
   #ack(id: string, at: number): void {
     const entry = this.entries.get(id);
-    if (entry === undefined) return;
+    if (entry !== undefined) this.#ackEntry(entry, at);
+  }
+
+  #ackEntry(entry: Entry, at: number): void {
     this.#remove(entry, at);
     if (!this.replaying) this.queue(entry.queue).totals.acked++;
   }

@@ -249,9 +249,10 @@ export class Engine implements QueueBackend {
     const completed = this.#completedOp(receipts, unique, entries, options?.results, now);
     // No release per receipt here: applying the ack removes each entry, and with it its lease.
     const ops: Op[] = completed === undefined ? [] : [completed];
-    ops.push(entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]);
+    const ackOp: Op = entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now];
+    ops.push(ackOp);
     if (plan !== undefined) ops.push(...plan.ops);
-    await this.#commit(ops);
+    await this.#commit(ops, entries.length === 1 ? undefined : { op: ackOp, entries });
     if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
     if (completed !== undefined && this.events.listenerCount("completed") > 0) {
       const [, ids, results] = completed as readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number];
@@ -548,10 +549,14 @@ export class Engine implements QueueBackend {
    * waiting consumers are served before the append and their leases join the
    * record (see {@link JoinedFrame}).
    */
-  #commit(ops: readonly Op[]): Promise<number> {
+  #commit(ops: readonly Op[], resolved?: { readonly op: Op; readonly entries: readonly Entry[] }): Promise<number> {
     if (this.#failure !== undefined) return Promise.reject(new PersistenceError("the journal failed earlier; restart the process to recover", "FAIL_STOPPED", { cause: this.#failure }));
     try {
-      for (const op of ops) this.#state.apply(op);
+      // `resolved`: the entries of one op's ids, found by the caller in this tick (no lookup per message).
+      for (const op of ops) {
+        if (op === resolved?.op) this.#state.applyResolved(op, resolved.entries);
+        else this.#state.apply(op);
+      }
     } catch (error) {
       // A half-applied frame leaves memory ahead of the journal: stop rather than serve it.
       const failure = toMqError(error, "applying a state change failed");
@@ -641,10 +646,10 @@ export class Engine implements QueueBackend {
       taken.push(entry);
     }
     const expired = ops.length;
-    if (taken.length === 1) ops.push(["lease", ids[0]!, attempts[0]!, now]);
-    else if (taken.length > 1) ops.push(["leases", ids, attempts, now]);
+    const leaseOp: Op | undefined = taken.length === 1 ? ["lease", ids[0]!, attempts[0]!, now] : taken.length > 1 ? ["leases", ids, attempts, now] : undefined;
+    if (leaseOp !== undefined) ops.push(leaseOp);
     if (ops.length === 0) return undefined;
-    const committed = this.#commit(ops);
+    const committed = this.#commit(ops, taken.length > 1 ? { op: leaseOp!, entries: taken } : undefined);
     const deliveries = taken.map((entry): Delivery => {
       const receipt = this.#leases.acquire(entry.id, leaseMs);
       return { message: toMessage(entry, decodePayload(entry.payload)), receipt, attempt: entry.attempts, leaseExpiresAt: now + leaseMs };

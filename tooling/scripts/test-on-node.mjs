@@ -76,7 +76,14 @@ const env = {
 };
 const turbo = path.join(root, "node_modules", ".bin", isWindows ? "turbo.cmd" : "turbo");
 // --only: run the test tasks alone; dist was built (and checked) by the Node 20 run.
-const run = spawnSync(turbo, ["run", "test", "--only", "--concurrency=1", "--continue", "--force", "--output-logs=full"], { cwd: root, env, stdio: "inherit" });
+// Two packages at a time: most of these tests wait on fsync, child processes and
+// redis-server rather than the CPU, and CI runs two Node versions after the main one.
+const concurrency = process.env.MQ_EXTRA_CONCURRENCY ?? "2";
+const run = spawnSync(turbo, ["run", "test", "--only", `--concurrency=${concurrency}`, "--continue", "--force", "--output-logs=full"], {
+  cwd: root,
+  env,
+  stdio: "inherit",
+});
 const totals = spawnSync(process.execPath, [path.join(root, "tooling", "scripts", "test-totals.mjs")], {
   cwd: root,
   env: { ...process.env, MQ_TOTALS_LABEL: label, MQ_TOTALS_SAVE: totalsFile },

@@ -7,7 +7,7 @@
  */
 import { createInterface } from "node:readline";
 import { createQueueHost } from "@mq/host";
-import { redisBackend } from "@mq/redis";
+import { redisBackend as currentRedisBackend } from "@mq/redis";
 import { Worker } from "bullmq";
 import { latencySince, MQ_REDIS_QUEUE, parseConsumerArgv, type ConsumerArgs } from "./consumer-protocol";
 import type { BenchPayload } from "./payload";
@@ -16,6 +16,9 @@ interface Consumer {
   go(onStart: (payload: BenchPayload) => void, onDone: () => void): void;
   stop(): Promise<void>;
 }
+
+// Diagnostics (src/redis-focus.ts): MQ_BENCH_REDIS_MODULE names another build of @mq/redis to compare with.
+const redisBackend: typeof currentRedisBackend = process.env.MQ_BENCH_REDIS_MODULE === undefined ? currentRedisBackend : ((await import(process.env.MQ_BENCH_REDIS_MODULE)) as { redisBackend: typeof currentRedisBackend }).redisBackend;
 
 async function mqRedisConsumer(args: ConsumerArgs): Promise<Consumer> {
   const host = createQueueHost({ backend: redisBackend({ connection: { host: "127.0.0.1", port: args.port }, prefix: args.queue }) });

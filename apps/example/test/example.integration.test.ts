@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -45,5 +45,33 @@ describe("the example app", () => {
     const out = await example("--orders", "10");
     expect(out).toMatch(/resumed from disk: snapshot at LSN \d+/);
     expect(out).toContain(`${deadAfterFirstRun} dead letters kept from earlier runs`);
+  });
+
+  it("serves the admin dashboard at the printed URL while the job runs, then exits 0 by itself", async () => {
+    const child = spawn(tsx, ["src/main.ts", "--data-dir", dataDir, "--quiet", "--reset", "--orders", "200", "--rate", "100"], { cwd: appDir, stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      let out = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\/#token=\S+/.exec(out);
+          if (match !== null) resolve(match[1]!);
+        });
+        void exited.then(() => reject(new Error(`exited before printing the dashboard URL:\n${out}`)));
+      });
+      // Placing 200 orders at 100/s takes about two seconds: the dashboard answers meanwhile.
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      const page = await fetch(`${url}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("@mq admin");
+      const metrics = (await (await fetch(`${url}/api/metrics`)).json()) as { queues: { queue: string }[] };
+      expect(metrics.queues.map((q) => q.queue)).toContain("orders");
+      expect(await exited).toBe(0);
+      // Without --linger the dashboard goes away with the job.
+      await expect(fetch(`${url}/readyz`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { MQ_ERROR_CODES, MqError } from "@mq/core";
 import type { QueueHost } from "@mq/host";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAdminApi, NotSupportedError } from "../src/index";
+import { createAdminApi, NotSupportedError, type AdminHost } from "../src/index";
 import { startHost, until } from "./support";
 
 let host: QueueHost | undefined;
@@ -45,31 +45,61 @@ describe("createAdminApi (programmatic)", () => {
     expect(await code(() => admin.peek("pull", 0))).toBe(MQ_ERROR_CODES.INVALID_ARGUMENT);
     expect(await code(() => admin.deadLetters.get("nope"))).toBe(MQ_ERROR_CODES.NOT_FOUND);
     expect(await code(() => admin.deadLetters.replay("nope"))).toBe(MQ_ERROR_CODES.NOT_FOUND);
-    if (typeof (host as { peek?: unknown }).peek !== "function") await expect(admin.peek("pull")).rejects.toBeInstanceOf(NotSupportedError);
     // Asking about unknown queues created none.
     expect(await host.queues()).not.toContain("nope");
   });
 
-  it("uses the host's peek and purge when it has them", async () => {
+  it("peeks without leasing and purges ready messages through the host", async () => {
     host = await startHost();
-    const calls: string[] = [];
-    const withCapabilities = Object.assign(Object.create(host) as QueueHost, {
-      peek: async (queue: string, limit: number) => {
-        calls.push(`peek ${queue} ${limit}`);
-        return [{ id: "m1", queue, payload: new Uint8Array([1]), version: 1, priority: 0, enqueuedAt: 0, attempts: 0 }];
-      },
-      purge: async (queue: string) => {
-        calls.push(`purge ${queue}`);
-        return 7;
-      },
-    });
-    // The wrapper forwards everything else to the real host (methods bound through the prototype chain).
-    for (const name of ["queues", "stats", "workers", "scale", "pause", "resume", "snapshot", "health", "latency", "rates", "observe"] as const) {
-      (withCapabilities as unknown as Record<string, unknown>)[name] = (host[name] as (...a: unknown[]) => unknown).bind(host);
-    }
-    const admin = createAdminApi(withCapabilities);
-    expect(await admin.peek("pull", 5)).toEqual([expect.objectContaining({ id: "m1", payload: { $binary: "AQ==" } })]);
-    expect(await admin.purge("pull")).toEqual({ purged: 7 });
-    expect(calls).toEqual(["peek pull 5", "purge pull"]);
+    const admin = createAdminApi(host);
+    await host.enqueue("pull", new Uint8Array([1]));
+    const peeked = await admin.peek("pull", 5);
+    // Payloads are made JSON-safe (bytes as base64) for the HTTP layer.
+    expect(peeked.map((m) => m.payload)).toEqual([{ hello: "world" }, { $binary: "AQ==" }]);
+    expect((await host.stats("pull")).ready).toBe(2);
+    expect(await admin.purge("pull")).toEqual({ purged: 2 });
+    expect(await admin.peek("pull")).toEqual([]);
+  });
+
+  it("answers NotSupportedError for peek and purge on a host without them", async () => {
+    host = await startHost();
+    const real = host;
+    // The AdminHost shape with the optional peek and purge left out.
+    const bare: AdminHost = {
+      queues: () => real.queues(),
+      stats: (q) => real.stats(q),
+      workers: (q) => real.workers(q),
+      scale: (q, n) => real.scale(q, n),
+      pause: (q) => real.pause(q),
+      resume: (q) => real.resume(q),
+      snapshot: () => real.snapshot(),
+      health: () => real.health(),
+      latency: (q) => real.latency(q),
+      rates: (q) => real.rates(q),
+      deadLetters: real.deadLetters,
+    };
+    const admin = createAdminApi(bare);
+    await expect(admin.peek("pull")).rejects.toBeInstanceOf(NotSupportedError);
+    await expect(admin.purge("pull")).rejects.toBeInstanceOf(NotSupportedError);
+    expect((await admin.queue("pull")).ready).toBe(1);
+  });
+
+  it("reports rates per second over the last minute and p50/p95/p99 latency", async () => {
+    host = await startHost();
+    const admin = createAdminApi(host);
+    for (let i = 0; i < 10; i++) await host.enqueue("orders", i);
+    await until(async () => (await host!.stats("orders")).totals.acked === 10);
+    // Rates average whole seconds: let the second the work happened in pass.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const orders = await admin.queue("orders");
+    expect(orders.rates.enqueued).toBeGreaterThan(0);
+    expect(orders.rates.acked).toBeGreaterThan(0);
+    expect(orders.totals).toMatchObject({ enqueued: 10, acked: 10, failed: 0, expired: 0 });
+    const { handlerMs } = orders.latency;
+    expect(handlerMs.count).toBe(10);
+    expect(handlerMs.p50Ms).toBeGreaterThan(0);
+    expect(handlerMs.p95Ms).toBeGreaterThanOrEqual(handlerMs.p50Ms);
+    expect(handlerMs.p99Ms).toBeGreaterThanOrEqual(handlerMs.p95Ms);
+    expect(handlerMs.maxMs).toBeGreaterThanOrEqual(handlerMs.p99Ms * 0.9);
   });
 });

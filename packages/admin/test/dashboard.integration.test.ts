@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createQueueHost, type QueueHost } from "@mq/host";
@@ -116,5 +116,29 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium", () => {
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    expect(readFileSync(SCREENSHOT).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    // The package README shows this very file.
+    expect(readFileSync(path.join(path.dirname(SCREENSHOT), "..", "README.md"), "utf8")).toMatch(/!\[[^\]]*\]\(docs\/dashboard\.png\)/);
+  });
+
+  it("purges the dead letters from the dead-letter browser after a confirm", async () => {
+    const rows = page.locator("[data-testid=dead-letters] tbody tr");
+    await rows.first().waitFor({ timeout: 20_000 });
+    const ids: string[] = [];
+    for (let i = 0, n = await rows.count(); i < n; i++) ids.push((await rows.nth(i).getAttribute("data-id")) ?? "");
+    expect(ids.length).toBeGreaterThan(0);
+    // Dismissing the confirm deletes nothing.
+    page.once("dialog", (dialog) => void dialog.dismiss());
+    await page.locator("#dead-purge").click();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await host.deadLetters.get(ids[0] ?? "")).toBeDefined();
+    page.once("dialog", (dialog) => {
+      expect(dialog.message()).toContain("cannot be undone");
+      void dialog.accept();
+    });
+    await page.locator("#dead-purge").click();
+    await until(async () => (await Promise.all(ids.map((id) => host.deadLetters.get(id)))).every((l) => l === undefined), 10_000, "dead letters purged");
+    await until(async () => (await page.locator(`[data-testid=dead-letters] tr[data-id="${ids[0]}"]`).count()) === 0, 10_000, "purged rows gone from the page");
+    expect(await page.locator("#notice").textContent()).toMatch(/purge: \d+ purged/);
   });
 });

@@ -103,6 +103,30 @@ describe("health and metrics routes", () => {
   });
 });
 
+describe("bearer token", () => {
+  it("every route that changes state (each non-GET in the OpenAPI document) answers 401 without the token and changes nothing", async () => {
+    const doc = await json(await get("/openapi.json"), 200);
+    const changing: [string, string][] = [];
+    for (const [route, methods] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown }>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        if (method === "get" || method === "head") continue;
+        changing.push([method, route]);
+        expect(operation.security, `${method} ${route}`).toEqual([{ bearer: [] }]);
+      }
+    }
+    expect(changing.length).toBeGreaterThanOrEqual(9);
+    const before = { workers: host.workers(), dead: await host.deadLetters.count(), stats: await host.stats("*") };
+    for (const [method, route] of changing) {
+      const url = server.url + route.replace("{queue}", "orders").replace("{id}", "NOPE");
+      const res = await fetch(url, { method: method.toUpperCase(), headers: { "content-type": "application/json" }, body: "{}" });
+      expect({ route: `${method} ${route}`, status: res.status }).toEqual({ route: `${method} ${route}`, status: 401 });
+    }
+    expect(host.workers()).toEqual(before.workers);
+    expect(await host.deadLetters.count()).toBe(before.dead);
+    expect((await host.stats("*")).ready).toBe(before.stats.ready);
+  });
+});
+
 describe("handler routes", () => {
   it("GET /api/handlers lists handlers", async () => {
     expect(await json(await get("/api/handlers"), 200)).toEqual([expect.objectContaining({ queue: "orders", parallelism: 2, paused: false })]);
@@ -138,20 +162,18 @@ describe("journal and queue routes", () => {
     expect(await json(await post("/api/snapshot"), 200)).toMatchObject({ lsn: expect.any(Number), items: expect.any(Number) });
   });
 
-  it("peek and purge answer 404 for unknown queues, 400 for bad limits, and 501 while the host has no peek/purge", async () => {
+  it("peek and purge: 404 for unknown queues, 400 for bad limits, 401 without a token, then the real messages", async () => {
     await json(await get("/api/queues/nope/messages"), 404);
     expect((await json(await get("/api/queues/pull/messages?limit=0"), 400)).message).toMatch(/limit must be >= 1/);
+    expect((await json(await get("/api/queues/pull/messages?limit=1001"), 400)).message).toMatch(/limit must be <= 1000/);
     await json(await post("/api/queues/pull/purge", undefined, null), 401);
     await json(await post("/api/queues/nope/purge"), 404);
-    const hasPeek = typeof (host as { peek?: unknown }).peek === "function";
-    if (hasPeek) {
-      expect(await json(await get("/api/queues/pull/messages?limit=5"), 200)).toEqual([expect.objectContaining({ queue: "pull", payload: { hello: "world" } })]);
-    } else {
-      expect((await json(await get("/api/queues/pull/messages?limit=5"), 501)).message).toMatch(/peek is not supported/);
-    }
-    const hasPurge = typeof (host as { purge?: unknown }).purge === "function";
-    if (hasPurge) expect(await json(await post("/api/queues/pull/purge"), 200)).toEqual({ purged: 1 });
-    else expect((await json(await post("/api/queues/pull/purge"), 501)).message).toMatch(/purge is not supported/);
+    // Peeking leases nothing: the message is still ready afterwards.
+    expect(await json(await get("/api/queues/pull/messages?limit=5"), 200)).toEqual([expect.objectContaining({ queue: "pull", payload: { hello: "world" }, attempts: 0 })]);
+    expect((await host.stats("pull")).ready).toBe(1);
+    expect(await json(await post("/api/queues/pull/purge"), 200)).toEqual({ purged: 1 });
+    expect((await host.stats("pull")).ready).toBe(0);
+    expect(await json(await get("/api/queues/pull/messages"), 200)).toEqual([]);
   });
 });
 

@@ -97,6 +97,47 @@ describe("@mq/client", () => {
     await c.close();
   });
 
+  it("handle() over the network: a handler past timeoutMs is aborted and retried; heartbeats keep a long one's lease", async () => {
+    const c = await openClient(s.url, { token: "all" });
+    // Timeout: the first attempt never settles on its own; its signal aborts and attempt 2 runs.
+    const aborted: number[] = [];
+    const timedOut = new Promise<number>((resolve) => {
+      c.handle(
+        "c-timeout",
+        async (_payload, ctx) => {
+          if (ctx.attempt === 2) return resolve(ctx.attempt);
+          await new Promise<void>((r) => ctx.signal.addEventListener("abort", () => (aborted.push(ctx.attempt), r())));
+        },
+        { timeoutMs: 300, maxRetries: 1, backoff: { type: "fixed", baseMs: 10 } },
+      );
+    });
+    // Heartbeats: a 400 ms lease, a handler that runs 1.5 s. The dispatcher extends the lease
+    // over HTTP, so nobody else is handed the message and the first attempt's ack stands.
+    const starts: number[] = [];
+    const long = new Promise<void>((resolve) => {
+      c.handle(
+        "c-heartbeat",
+        async (_payload, ctx) => {
+          starts.push(ctx.attempt);
+          await sleep(1_500);
+          resolve();
+        },
+        { leaseMs: 400, autoExtend: true, timeoutMs: 10_000 },
+      );
+    });
+    await sleep(50);
+    await c.enqueue("c-timeout", 1);
+    await c.enqueue("c-heartbeat", 1);
+    expect(await timedOut).toBe(2);
+    expect(aborted).toEqual([1]);
+    await long;
+    await sleep(300);
+    expect(starts).toEqual([1]);
+    const stats = await c.stats("c-heartbeat");
+    expect([stats.totals.acked, stats.ready, stats.inFlight]).toEqual([1, 0, 0]);
+    await c.close();
+  });
+
   it("subscribe() pushes over the WebSocket with credit: never more than granted in hand", async () => {
     const c = await openClient(s.url, { token: "all" });
     await c.enqueueBatch(Array.from({ length: 30 }, (_, i) => ({ queue: "c-sub", payload: i })));

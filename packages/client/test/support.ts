@@ -23,9 +23,13 @@ export async function startServer(options: { dataDir?: string; server?: ServerOp
   };
 }
 
+// MQ_CLIENT_GLOBAL_WEBSOCKET=1 runs the suite on the runtime's own WebSocket (Node ≥ 22) instead of `ws`.
+const runtimeWebSocket = process.env.MQ_CLIENT_GLOBAL_WEBSOCKET === "1" ? (globalThis as { WebSocket?: ClientOptions["WebSocket"] }).WebSocket : undefined;
+if (process.env.MQ_CLIENT_GLOBAL_WEBSOCKET === "1" && runtimeWebSocket === undefined) throw new Error(`MQ_CLIENT_GLOBAL_WEBSOCKET=1, but Node ${process.version} has no global WebSocket`);
+
 /** An opened client. */
 export async function openClient(url: string, options: Partial<ClientOptions> = {}): Promise<MqClient> {
-  const client = createClient({ url, ...options });
+  const client = createClient({ url, ...(runtimeWebSocket === undefined ? {} : { WebSocket: runtimeWebSocket }), ...options });
   await client.open();
   return client;
 }

@@ -41,6 +41,20 @@ export interface SnapshotData {
 export interface SnapshotSink {
   /** One block of items, in stored order, as `encodeItem` stored them. The array is not reused: keep what you need from it. */
   items(block: readonly unknown[]): void;
+  /**
+   * Optional: one block as the adapter stored it, so a caller that knows its
+   * own item layout decodes straight into its state, with no intermediate
+   * array per item. `bytes[start..end)` is a msgpack array of the values
+   * `encodeItem` returned (the @mq/journal snapshot format); `decode(s, e)`
+   * decodes any one msgpack value in `bytes[s..e)` exactly as the adapter
+   * would (binary values as views of `bytes`), for what the caller does not
+   * read itself. Returns how many items the block held. An adapter whose
+   * blocks are msgpack calls this instead of `items` when it is present.
+   * `bytes` is the adapter's own read of the snapshot and is never changed
+   * or reused, so the caller may keep views of it (each keeps all of it
+   * alive) instead of copying.
+   */
+  encodedItems?(bytes: Uint8Array, start: number, end: number, decode: (start: number, end: number) => unknown): number;
   /** Every item was delivered. */
   end(): void;
 }

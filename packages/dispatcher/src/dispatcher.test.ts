@@ -1,4 +1,4 @@
-import { HandlerError, HostClosedError, InvalidArgumentError, NotFoundError } from "@mq/core";
+import { HandlerError, HostClosedError, InvalidArgumentError, NotFoundError, PersistenceError } from "@mq/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { MemoryBackend } from "../test/support/memory-backend";
 import { advance, fill, manualSetup, realSetup, waitFor } from "../test/support/harness";
@@ -177,6 +177,19 @@ describe("createDispatcher", () => {
     expect(lines.filter((l) => l.fields.operation === "receive").map((l) => l.level)).toEqual(["error", "debug"]);
     await advance(clock, 500);
     expect(backend.acked).toHaveLength(1);
+  });
+
+  it("logs a fail-stopped backend's refusals (errno FAIL_STOPPED) as one warning: the backend reported its failure", async () => {
+    const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+    const { clock, backend, dispatcher } = await manualSetup({ logger: { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } });
+    running = dispatcher;
+    backend.failReceives = { count: 5, error: new PersistenceError("receive refused: the journal failed earlier (ENOSPC)", "FAIL_STOPPED") };
+    dispatcher.handle("q", () => undefined);
+    await fill(backend, "q", 1);
+    await advance(clock, 2_000);
+    expect(lines.filter((l) => l.fields.operation === "receive").map((l) => l.level)).toEqual(["warn", "debug", "debug", "debug", "debug"]);
+    expect(lines.filter((l) => l.level === "error")).toEqual([]);
   });
 
   it("survives a throwing logger", async () => {

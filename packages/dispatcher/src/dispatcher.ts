@@ -1,7 +1,7 @@
 import { HostClosedError, InvalidArgumentError, NotFoundError, guardLogger, silentLogger, systemClock } from "@mq/core";
 import type { QueueBackend } from "@mq/core";
 import { EventEmitter } from "eventemitter3";
-import { resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
+import { resolveDispatcherOptions, resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
 import { QueuePool } from "./queue-pool";
 import type { PoolDeps } from "./queue-pool";
 import type { HandlerMiddleware } from "./middleware";
@@ -38,7 +38,7 @@ class QueueDispatcher implements Dispatcher {
 
   constructor(backend: QueueBackend, options: DispatcherOptions) {
     this.#backend = backend;
-    this.#drainTimeoutMs = resolveDrainTimeoutMs(options);
+    this.#drainTimeoutMs = resolveDispatcherOptions(options);
     this.#resolver = options.resolver;
     this.#deps = {
       backend,
@@ -52,8 +52,8 @@ class QueueDispatcher implements Dispatcher {
 
   handle<TPayload = unknown>(queue: string, handler: HandlerSpec<TPayload>, options?: HandlerOptions): HandlerRegistration {
     if (this.#state === "stopping" || this.#state === "stopped") throw new HostClosedError("dispatcher", this.#state);
-    if (typeof queue !== "string" || queue === "") throw new InvalidArgumentError("dispatcher", "queue", "must be a non-empty string");
-    if (this.#pools.has(queue)) throw new InvalidArgumentError("dispatcher", "queue", `"${queue}" already has a handler; unregister it first or use scale()`);
+    if (typeof queue !== "string" || queue === "") throw new InvalidArgumentError("handle", "queue", "must be a non-empty string");
+    if (this.#pools.has(queue)) throw new InvalidArgumentError("handle", "queue", `"${queue}" already has a handler; unregister it first or use scale()`);
     const resolved = resolveHandlerOptions(options);
     const source = prepareHandler(queue, handler, this.#resolver);
     const pool = new QueuePool(queue, source, resolved, this.#deps);
@@ -71,7 +71,7 @@ class QueueDispatcher implements Dispatcher {
   }
 
   use(middleware: HandlerMiddleware): () => void {
-    if (typeof middleware !== "function") throw new InvalidArgumentError("dispatcher", "middleware", "must be a function (ctx, next) => unknown");
+    if (typeof middleware !== "function") throw new InvalidArgumentError("use", "middleware", "must be a function (ctx, next) => unknown");
     this.#middleware.push(middleware);
     return () => {
       const i = this.#middleware.indexOf(middleware);
@@ -93,7 +93,7 @@ class QueueDispatcher implements Dispatcher {
 
   stop(options?: { readonly drainTimeoutMs?: number }): Promise<void> {
     if (this.#stopping === undefined) {
-      const drainTimeoutMs = options?.drainTimeoutMs === undefined ? this.#drainTimeoutMs : resolveDrainTimeoutMs(options);
+      const drainTimeoutMs = resolveDrainTimeoutMs(options, "stop") ?? this.#drainTimeoutMs;
       this.#state = "stopping";
       this.#stopping = this.#stopAll(drainTimeoutMs);
     }
@@ -141,7 +141,7 @@ class QueueDispatcher implements Dispatcher {
         return pool.options;
       },
       unregister: async (options) => {
-        const drainTimeoutMs = options?.drainTimeoutMs === undefined ? this.#drainTimeoutMs : resolveDrainTimeoutMs(options);
+        const drainTimeoutMs = resolveDrainTimeoutMs(options, "unregister") ?? this.#drainTimeoutMs;
         await this.#stopPool(pool, drainTimeoutMs);
         if (this.#pools.get(pool.queue) === pool) this.#pools.delete(pool.queue);
       },

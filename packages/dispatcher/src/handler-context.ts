@@ -52,7 +52,7 @@ export class InvocationContext implements HandlerContext<unknown> {
 
   extendLease(ms: number): Promise<void> {
     if (!Number.isInteger(ms) || ms <= 0) {
-      return Promise.reject(new InvalidArgumentError("dispatcher", "ms", `extendLease needs a positive integer of milliseconds, got ${String(ms)}`));
+      return Promise.reject(new InvalidArgumentError("ctx.extendLease", "ms", `extendLease needs a positive integer of milliseconds, got ${String(ms)}`));
     }
     return this.#target.extendLease(ms);
   }
@@ -69,7 +69,7 @@ export class InvocationContext implements HandlerContext<unknown> {
 
   rateLimited(ms: number): never {
     if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > MAX_TIMER_MS) {
-      throw new InvalidArgumentError("dispatcher", "ms", `rateLimited needs an integer of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(ms)}`);
+      throw new InvalidArgumentError("ctx.rateLimited", "ms", `rateLimited needs an integer of milliseconds from 0 to ${MAX_TIMER_MS}, got ${String(ms)}`);
     }
     this.#target.markRateLimited(ms);
     throw new RateLimitedError(`handler for "${this.#queue}" backed off`, ms);
@@ -101,5 +101,5 @@ function toTarget(destination: string | { readonly topic: string }): { queue: st
   if (typeof destination === "object" && destination !== null && typeof destination.topic === "string" && destination.topic !== "") {
     return { topic: destination.topic };
   }
-  throw new InvalidArgumentError("dispatcher", "destination", "publish needs a queue name or { topic } with a non-empty name");
+  throw new InvalidArgumentError("ctx.publish", "destination", "publish needs a queue name or { topic } with a non-empty name");
 }

@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from "@mq/core";
 import { describe, expect, it } from "vitest";
-import { resolveBackoff, resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
+import { resolveBackoff, resolveDispatcherOptions, resolveDrainTimeoutMs, resolveHandlerOptions } from "./handler-options";
 
 describe("resolveHandlerOptions", () => {
   it("applies the documented defaults", () => {
@@ -67,10 +67,22 @@ describe("resolveBackoff", () => {
   });
 });
 
-describe("resolveDrainTimeoutMs", () => {
-  it("defaults to 25 s and validates", () => {
-    expect(resolveDrainTimeoutMs(undefined)).toBe(25_000);
-    expect(resolveDrainTimeoutMs({ drainTimeoutMs: 0 })).toBe(0);
-    expect(() => resolveDrainTimeoutMs({ drainTimeoutMs: -1 })).toThrow(InvalidOptionsError);
+describe("resolveDispatcherOptions and resolveDrainTimeoutMs", () => {
+  it("the drain defaults to 25 s and is validated", () => {
+    expect(resolveDispatcherOptions(undefined)).toBe(25_000);
+    expect(resolveDispatcherOptions({ drainTimeoutMs: 0 })).toBe(0);
+    expect(() => resolveDispatcherOptions({ drainTimeoutMs: -1 })).toThrow(InvalidOptionsError);
+    expect(resolveDrainTimeoutMs(undefined, "stop")).toBeUndefined();
+    expect(resolveDrainTimeoutMs({ drainTimeoutMs: 5 }, "stop")).toBe(5);
+  });
+
+  it("rejects unknown keys, naming the operation and the key", () => {
+    expect(() => resolveDispatcherOptions({ drainTimeout: 5 })).toThrow(/\[mq:createDispatcher\] invalid options: drainTimeout/);
+    expect(() => resolveDrainTimeoutMs({ drainTimeoutMS: 5 }, "stop")).toThrow(/\[mq:stop\] invalid options: drainTimeoutMS/);
+    expect(() => resolveDrainTimeoutMs({ drain: 5 }, "unregister")).toThrow(/\[mq:unregister\]/);
+  });
+
+  it("handler option errors name handle()", () => {
+    expect(() => resolveHandlerOptions({ maxRetry: 3 } as never)).toThrow(/\[mq:handle\] invalid options: maxRetry/);
   });
 });

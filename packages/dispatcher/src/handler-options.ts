@@ -28,13 +28,21 @@ const handlerOptionsSchema = v.strictObject({
   maxPendingAcks: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000))),
 });
 
-const dispatcherOptionsSchema = v.object({
+const drainOptionsSchema = v.strictObject({
   drainTimeoutMs: v.optional(millis(0)),
 });
 
-/** Validates handler options (reporting every problem) and applies defaults. */
+const dispatcherOptionsSchema = v.strictObject({
+  clock: v.optional(v.custom((c) => typeof c === "object" && c !== null, "must be a Clock (now, monotonic, setTimeout, clearTimeout)")),
+  logger: v.optional(v.custom((l) => typeof l === "object" && l !== null, "must be a logger with debug, info, warn and error methods (pino's shape)")),
+  resolver: v.optional(v.custom((r) => typeof r === "object" && r !== null, "must be a resolver with a resolve(token) method")),
+  drainTimeoutMs: v.optional(millis(0)),
+  random: v.optional(v.custom((f) => typeof f === "function", "must be a function returning a number in [0, 1)")),
+});
+
+/** Validates the options of `handle()` (reporting every problem, named `[mq:handle]`) and applies defaults. */
 export function resolveHandlerOptions(options: HandlerOptions | undefined): ResolvedHandlerOptions {
-  const parsed = parse("dispatcher", handlerOptionsSchema, options ?? {});
+  const parsed = parse("handle", handlerOptionsSchema, options ?? {});
   const maxParallelism = parsed.maxParallelism ?? DEFAULT_HANDLER_OPTIONS.maxParallelism;
   const minParallelism = parsed.minParallelism ?? Math.min(DEFAULT_HANDLER_OPTIONS.minParallelism, maxParallelism);
   const issues: OptionIssue[] = [];
@@ -42,7 +50,7 @@ export function resolveHandlerOptions(options: HandlerOptions | undefined): Reso
   // valibot types absent keys as `undefined`; resolveBackoff treats both alike.
   const backoff = resolveBackoff(parsed.backoff as BackoffOption | undefined);
   if (backoff.maxMs < backoff.baseMs) issues.push({ path: "backoff.maxMs", message: `must be at least baseMs (${backoff.baseMs}), got ${backoff.maxMs}` });
-  if (issues.length > 0) throw new InvalidOptionsError("dispatcher", issues);
+  if (issues.length > 0) throw new InvalidOptionsError("handle", issues);
   const timeoutMs = parsed.timeoutMs ?? DEFAULT_HANDLER_OPTIONS.timeoutMs;
   const autoExtend = parsed.autoExtend ?? DEFAULT_HANDLER_OPTIONS.autoExtend;
   return Object.freeze({
@@ -66,10 +74,15 @@ export function resolveBackoff(option: BackoffOption | undefined): BackoffPolicy
   return Object.freeze({ type: option.type, baseMs: option.baseMs, maxMs, jitter: option.jitter ?? option.type === "exponential" });
 }
 
-/** Validates the dispatcher's own options and returns the drain deadline. */
-export function resolveDrainTimeoutMs(options: { readonly drainTimeoutMs?: number } | undefined): number {
-  const parsed = parse("dispatcher", dispatcherOptionsSchema, { drainTimeoutMs: options?.drainTimeoutMs });
+/** Validates `createDispatcher()`'s options (unknown keys included) and returns the drain deadline. */
+export function resolveDispatcherOptions(options: unknown): number {
+  const parsed = parse("createDispatcher", dispatcherOptionsSchema, options ?? {});
   return parsed.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+}
+
+/** Validates the options of `stop()` or `unregister()` (named by `operation`) and returns the drain deadline, if given. */
+export function resolveDrainTimeoutMs(options: unknown, operation: string): number | undefined {
+  return parse(operation, drainOptionsSchema, options ?? {}).drainTimeoutMs;
 }
 
 // ---------------------------------------------------------------------------

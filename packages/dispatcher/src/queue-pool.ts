@@ -101,7 +101,7 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
   scale(maxParallelism: number): void {
     const { minParallelism } = this.#options;
     if (!Number.isInteger(maxParallelism) || maxParallelism < minParallelism || maxParallelism > MAX_PARALLELISM) {
-      throw new InvalidArgumentError("dispatcher", "maxParallelism", `scale("${this.queue}") needs an integer from minParallelism (${minParallelism}) to ${MAX_PARALLELISM}, got ${String(maxParallelism)}`);
+      throw new InvalidArgumentError("scale", "maxParallelism", `scale("${this.queue}") needs an integer from minParallelism (${minParallelism}) to ${MAX_PARALLELISM}, got ${String(maxParallelism)}`);
     }
     const shrinking = maxParallelism < this.#options.maxParallelism;
     this.#options = Object.freeze({ ...this.#options, maxParallelism });
@@ -196,13 +196,16 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
     if (listened) this.emit("error", { queue: this.queue, operation, error: mqError });
     // A closed backend is expected around shutdown. Anything else is logged in any case, and as
     // an error when nobody listens to the event: an unheard error is never dropped.
-    // The same failure again within a minute (a failed journal refusing every retry) is logged once, not per retry.
-    const key = `${operation}\u0000${mqError.code}\u0000${mqError.message}`;
+    // The same kind of failure again within a minute (a failed journal refusing every retry, first
+    // with its cause, then as "fail-stopped") is logged once, not per retry: keyed by operation and code.
+    const key = `${operation}\u0000${mqError.code}`;
     const now = this.clock.monotonic();
     const repeated = key === this.#lastErrorKey && now - this.#lastErrorAt < REPEAT_QUIET_MS;
     this.#lastErrorKey = key;
     this.#lastErrorAt = now;
-    const level = repeated || MqError.hasCode(mqError, MQ_ERROR_CODES.HOST_CLOSED) ? "debug" : listened ? "warn" : "error";
+    // A fail-stopped backend refusing calls reported the failure itself (its logger, health, the
+    // call that failed): here it is the reason handlers stopped, a warning, not a second error.
+    const level = repeated || MqError.hasCode(mqError, MQ_ERROR_CODES.HOST_CLOSED) ? "debug" : listened || isFailStopped(mqError) ? "warn" : "error";
     this.logger[level]({ queue: this.queue, operation, ...fields, code: mqError.code, error: mqError.message }, `${operation} failed`);
   }
 
@@ -258,4 +261,9 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
     if (this.#active.size === 0 && this.#settling === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
+}
+
+/** A backend's refusal after its own earlier fail-stop (`PersistenceError` with errno `FAIL_STOPPED`). */
+function isFailStopped(error: MqError): boolean {
+  return MqError.hasCode(error, MQ_ERROR_CODES.PERSISTENCE) && (error as MqError & { errno?: unknown }).errno === "FAIL_STOPPED";
 }

@@ -15,12 +15,12 @@ export function prepareHandler(queue: string, spec: HandlerSpec<never>, resolver
     if ("handle" in spec && typeof spec.handle === "function") return { fixed: toInvoke(spec) };
     if ("token" in spec && typeof spec.token === "string" && spec.token !== "") {
       if (resolver === undefined) {
-        throw new InvalidArgumentError("dispatcher", "handler", `queue "${queue}" uses token "${spec.token}" but the dispatcher has no \`resolver\`; pass one to createDispatcher()`);
+        throw new InvalidArgumentError("handle", "handler", `queue "${queue}" uses token "${spec.token}" but the dispatcher has no \`resolver\`; pass one to createDispatcher()`);
       }
       return { token: spec.token, resolver };
     }
   }
-  throw new InvalidArgumentError("dispatcher", "handler", `queue "${queue}": expected a function, an object with handle(), or { token }`);
+  throw new InvalidArgumentError("handle", "handler", `queue "${queue}": expected a function, an object with handle(), or { token }`);
 }
 
 /** The handler for one delivery (resolving a token through the resolver). */

@@ -8,6 +8,12 @@ describe("installSignalHandlers", () => {
     vi.restoreAllMocks();
   });
 
+  it("rejects an unknown option key, naming it, and installs nothing", () => {
+    const before = process.listenerCount("SIGTERM");
+    expect(() => installSignalHandlers({ stop: () => Promise.resolve() }, { drainTimeout: 5 } as never)).toThrow('[mq:installSignalHandlers] options.drainTimeout: is not a known option (did you mean "drainTimeoutMs"?)');
+    expect(process.listenerCount("SIGTERM")).toBe(before);
+  });
+
   it("stops gracefully on the first signal, then exits 0", async () => {
     const exit = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
     const stopped = deferred();

@@ -1,5 +1,5 @@
 import { constants } from "node:os";
-import { silentLogger, toErrorInfo } from "@mq/core";
+import { assertKnownKeys, silentLogger, toErrorInfo } from "@mq/core";
 import type { Logger } from "@mq/core";
 
 /** Options of {@link installSignalHandlers}. */
@@ -14,6 +14,8 @@ export interface SignalHandlerOptions {
   readonly logger?: Logger;
 }
 
+const SIGNAL_HANDLER_OPTION_KEYS: ReadonlySet<string> = new Set(["signals", "exit", "drainTimeoutMs", "logger"]);
+
 /** Anything that stops gracefully: a dispatcher, a host. */
 export interface Stoppable {
   stop(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
@@ -25,6 +27,7 @@ export interface Stoppable {
  * Returns a function that removes the handlers.
  */
 export function installSignalHandlers(target: Stoppable, options: SignalHandlerOptions = {}): () => void {
+  assertKnownKeys("installSignalHandlers", "options", options, SIGNAL_HANDLER_OPTION_KEYS);
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
   const exit = options.exit ?? true;
   const logger = options.logger ?? silentLogger;

@@ -85,7 +85,8 @@ export class HealthTracker {
     const durableLsn = (p as { readonly durableLsn?: unknown }).durableLsn;
     const sync: { durableLsn?: number; syncLagMs?: number } = {};
     if (typeof durableLsn === "number") {
-      const now = this.#clock.now();
+      // Monotonic: a wall-clock jump must not show as (or hide) a sync stall.
+      const now = this.#clock.monotonic();
       if (durableLsn !== this.#lastDurable || durableLsn >= p.lastLsn) this.#lastSyncProgressAt = now;
       this.#lastDurable = durableLsn;
       sync.durableLsn = durableLsn;

@@ -1,4 +1,7 @@
 import {
+  assertDuration,
+  assertKnownKeys,
+  assertName,
   guardLogger,
   HostClosedError,
   InvalidArgumentError,
@@ -37,6 +40,7 @@ import {
   type HandlerSpec,
 } from "@mq/dispatcher";
 import type { EventEmitter } from "eventemitter3";
+import { checkedDeadLetters } from "./checked-dead-letters";
 import { createPersistence } from "./create-persistence";
 import { DEFAULT_QUEUE_SETTINGS } from "./defaults";
 import { Engine } from "./engine/engine";
@@ -81,6 +85,7 @@ export class QueueHost {
   readonly #persistence: Persistence | undefined;
   readonly #health: HealthTracker;
   readonly #observer: QueueObserver;
+  readonly #deadLetters: DeadLetterApi;
   #started = false;
   #stopping = false;
 
@@ -101,9 +106,13 @@ export class QueueHost {
         deadLetterLimit: resolved.maxDeadLetters,
         knownQueues: Object.keys(resolved.queues),
         logger: this.#logger,
+        // The file journal the host creates logs its fail-stop (cause, errno, folder) to this logger itself.
+        persistenceLogsFailure: options.persistence === undefined && resolved.durability !== "none" && options.logger !== undefined,
       });
     }
     this.backend = this.#engine ?? options.backend!;
+    // The engine checks its own arguments; a custom backend's get the same checks here.
+    this.#deadLetters = this.#engine?.deadLetters ?? checkedDeadLetters(() => this.backend.deadLetters);
     this.#health = new HealthTracker(this.#persistence, clock);
     const handlerResolver = options.resolver ?? resolver;
     this.#dispatcher = createDispatcher(this.backend, {
@@ -136,7 +145,7 @@ export class QueueHost {
 
   /** Inspect, replay and purge dead letters. */
   get deadLetters(): DeadLetterApi {
-    return this.backend.deadLetters;
+    return this.#deadLetters;
   }
 
   /** What recovery found when the host started (embedded engine only). */
@@ -158,6 +167,7 @@ export class QueueHost {
 
   /** Stops handlers (waiting up to `drainTimeoutMs`), writes a final snapshot and closes the journal. */
   async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    assertKnownKeys("stop", "options", options, STOP_OPTION_KEYS);
     this.#stopping = true;
     if (this.#started) await this.#dispatcher.stop(options.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: options.drainTimeoutMs });
     await this.backend.close();
@@ -172,7 +182,10 @@ export class QueueHost {
 
   /** Enqueues many messages atomically: all are stored or none. */
   enqueueBatch(items: readonly EnqueueItem[], options: { readonly waitIfFull?: boolean; readonly signal?: AbortSignal } = {}): Promise<EnqueueResult[]> {
-    return this.backend.enqueue(items, waitOptions(options.waitIfFull, options.signal));
+    return checked(
+      () => assertKnownKeys("enqueueBatch", "options", options, BATCH_OPTION_KEYS),
+      () => this.backend.enqueue(items, waitOptions(options.waitIfFull, options.signal)),
+    );
   }
 
   /** Enqueues a copy into every queue bound to `topic`, atomically; `result.copies` has one result per queue. */
@@ -210,6 +223,13 @@ export class QueueHost {
   /** Leases up to `max` messages; with `waitMs`, waits for one to arrive. */
   receive<TPayload = unknown>(queue: string, options: HostReceiveOptions = {}): Promise<Delivery<TPayload>[]> {
     if (typeof options !== "object" || options === null) return Promise.reject(new InvalidArgumentError("receive", "options", "must be an object"));
+    // The engine checks the keys itself (once, on the hot path); a custom backend may not.
+    if (this.#engine === undefined) {
+      return checked(
+        () => assertKnownKeys("receive", "options", options, RECEIVE_OPTION_KEYS),
+        () => this.backend.receive(queue, { ...options, max: options.max ?? 1, leaseMs: options.leaseMs ?? this.#defaultLeaseMs(queue) }) as Promise<Delivery<TPayload>[]>,
+      );
+    }
     const leaseMs = options.leaseMs ?? this.#defaultLeaseMs(queue);
     return this.backend.receive(queue, { ...options, max: options.max ?? 1, leaseMs }) as Promise<Delivery<TPayload>[]>;
   }
@@ -221,6 +241,7 @@ export class QueueHost {
 
   /** Reports a failed attempt: retried after `delayMs`, or dead-lettered when attempts are used up. */
   nack(receipt: string, options?: NackOptions): Promise<NackOutcome> {
+    if (this.#engine === undefined && options !== undefined) return checked(() => assertKnownKeys("nack", "options", options, NACK_OPTION_KEYS), () => this.backend.nack(receipt, options));
     return this.backend.nack(receipt, options);
   }
 
@@ -287,12 +308,22 @@ export class QueueHost {
   result(id: string): Promise<CompletedMessage | undefined> {
     const backend = this.backend;
     if (backend.completion === undefined) return Promise.reject(unsupported("result"));
-    return backend.completion(id);
+    return checked(
+      () => assertMessageId("result", id),
+      () => backend.completion!(id),
+    );
   }
 
   /** Waits for message `id` to complete and resolves with its completion; see {@link WaitForResultOptions}. */
   waitForResult(id: string, options: WaitForResultOptions = {}): Promise<CompletedMessage> {
-    return waitForResult(this.backend, this.#clock, id, options);
+    return checked(
+      () => {
+        assertMessageId("waitForResult", id);
+        assertKnownKeys("waitForResult", "options", options, WAIT_FOR_RESULT_OPTION_KEYS);
+        if (options.timeoutMs !== undefined) assertDuration("waitForResult", "timeoutMs", options.timeoutMs);
+      },
+      () => waitForResult(this.backend, this.#clock, id, options),
+    );
   }
 
   /**
@@ -372,11 +403,13 @@ export class QueueHost {
    * call {@link observe} at startup to have a full minute by the first read.
    */
   latency(queue: string): QueueLatency {
+    assertName("latency", "queue", queue);
     return this.#observer.latency(queue);
   }
 
   /** Events per second of `queue` over the last minute (enqueued, delivered, acked, failed, retried, dead-lettered, expired). */
   rates(queue: string): QueueRates {
+    assertName("rates", "queue", queue);
     return this.#observer.rates(queue);
   }
 
@@ -407,6 +440,24 @@ export class QueueHost {
 
 /** Key of the hidden accessor `@mq/host/testing` reads. */
 export const INTERNALS: unique symbol = Symbol.for("@mq/host:internals") as never;
+
+const STOP_OPTION_KEYS: ReadonlySet<string> = new Set(["drainTimeoutMs"]);
+const RECEIVE_OPTION_KEYS: ReadonlySet<string> = new Set(["max", "leaseMs", "waitMs", "signal"]);
+const NACK_OPTION_KEYS: ReadonlySet<string> = new Set(["delayMs", "reason", "maxAttempts", "deadLetter"]);
+const BATCH_OPTION_KEYS: ReadonlySet<string> = new Set(["waitIfFull", "signal"]);
+const WAIT_FOR_RESULT_OPTION_KEYS: ReadonlySet<string> = new Set(["signal", "timeoutMs"]);
+
+/** Runs `check`, then `run`; a failed check rejects the returned promise (these methods never throw). */
+function checked<T>(check: () => void, run: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve) => {
+    check();
+    resolve(run());
+  });
+}
+
+function assertMessageId(operation: string, id: unknown): void {
+  if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id (a non-empty string)");
+}
 
 function unsupported(operation: string): InvalidArgumentError {
   return new InvalidArgumentError(operation, "backend", `this backend does not support ${operation}; use the embedded engine or a backend that implements it`);

@@ -1,7 +1,8 @@
 import type { Logger, Persistence, PersistenceEvents, RecoveryHandler, RecoveryReport, SnapshotInfo } from "@mq/core";
 import { EventEmitter } from "eventemitter3";
 import { afterEach, describe, expect, it } from "vitest";
-import { createQueueHost, MQ_ERROR_CODES, UnsupportedVersionError, type QueueHost } from "../src/index";
+import { createMemoryPersistence } from "@mq/journal/memory";
+import { createQueueHost, MQ_ERROR_CODES, MqError, PersistenceError, UnsupportedVersionError, type QueueHost } from "../src/index";
 import { memoryHost } from "./support";
 
 const failure = (p: Promise<unknown>): Promise<unknown> =>
@@ -68,6 +69,39 @@ describe("hardening: inputs, reads and stored data", () => {
     if (operation.startsWith("enqueue")) expect(s.ready).toBe(0);
   });
 
+  it.each([
+    ["enqueueBatch", (h: QueueHost) => h.enqueueBatch([{ queue: "q", payload: 1 }], { waitIfFul: true } as never), "waitIfFul"],
+    ["stop", (h: QueueHost) => h.stop({ drainTimeout: 5 } as never), "drainTimeout"],
+    ["waitForResult", (h: QueueHost) => h.waitForResult("id-1", { timeout: 5 } as never), "timeout"],
+    ["deadLetters.list", (h: QueueHost) => h.deadLetters.list({ queu: "q" } as never), "queu"],
+    ["deadLetters.count", (h: QueueHost) => h.deadLetters.count({ reasn: "expired" } as never), "reasn"],
+    ["deadLetters.replay", (h: QueueHost) => h.deadLetters.replay({ queu: "q" } as never), "queu"],
+    ["deadLetters.replay", (h: QueueHost) => h.deadLetters.replay({}, { toQueue: "q" } as never), "toQueue"],
+    ["deadLetters.purge", (h: QueueHost) => h.deadLetters.purge({ queu: "q" } as never), "queu"],
+    ["configureQueue", (h: QueueHost) => h.configureQueue("q", { maxAttempt: 3 } as never), "maxAttempt"],
+    ["handle", (h: QueueHost) => Promise.resolve().then(() => h.handle("q", () => undefined, { maxRetry: 3 } as never)), "maxRetry"],
+  ])("%s rejects an unknown option key (%#), naming the operation and the key", async (operation, call, key) => {
+    const h = await start();
+    const error = await failure(call(h));
+    expect(error).toBeInstanceOf(MqError);
+    expect((error as Error).message).toContain(`[mq:${operation}]`);
+    expect((error as Error).message).toContain(key);
+  });
+
+  it("a mistyped dead-letter filter deletes or replays nothing", async () => {
+    const h = await start({ queues: { q: { maxAttempts: 1 } } });
+    await h.enqueueBatch([{ queue: "q", payload: 1 }, { queue: "q", payload: 2 }]);
+    for (const d of await h.receive("q", { max: 2 })) await h.nack(d.receipt);
+    expect(await h.deadLetters.count()).toBe(2);
+    await failure(h.deadLetters.purge({ queu: "other" } as never));
+    await failure(h.deadLetters.replay({ reasn: "max-retries" } as never));
+    await failure(h.deadLetters.purge({ queue: "" }));
+    expect(await h.deadLetters.count()).toBe(2);
+    expect((await h.stats("q")).ready).toBe(0);
+    // Correct filters still work.
+    expect(await h.deadLetters.purge({ queue: "q", reason: "max-retries" })).toBe(2);
+  });
+
   it("names the operation that was called in validation errors", async () => {
     const h = await start();
     const messageOf = async (p: Promise<unknown>): Promise<string> => ((await failure(p)) as Error).message;
@@ -79,6 +113,21 @@ describe("hardening: inputs, reads and stored data", () => {
     expect(await messageOf(h.nack(""))).toContain("[mq:nack]");
     expect(await messageOf(h.extend("", 10))).toContain("[mq:extend]");
     expect(await messageOf(h.release([""]))).toContain("[mq:release]");
+    expect(await messageOf(h.peek(""))).toContain("[mq:peek]");
+    expect(await messageOf(h.getMessage("", "id"))).toContain("[mq:getMessage]");
+    expect(await messageOf(h.cancel("", "id"))).toContain("[mq:cancel]");
+    expect(await messageOf(h.purge(""))).toContain("[mq:purge]");
+    expect(await messageOf(h.result(""))).toContain("[mq:result]");
+    expect(await messageOf(h.waitForResult(""))).toContain("[mq:waitForResult]");
+    expect(await messageOf(h.unschedule(""))).toContain("[mq:unschedule]");
+    expect(await messageOf(h.configureQueue("q", { maxAttempts: 0 }))).toContain("[mq:configureQueue]");
+    expect(await messageOf(h.deadLetters.list({ limit: 0 }))).toContain("[mq:deadLetters.list]");
+    expect(await messageOf(h.deadLetters.list({ cursor: "not-a-cursor" }))).toContain("[mq:deadLetters.list]");
+    expect(await messageOf(h.deadLetters.get(""))).toContain("[mq:deadLetters.get]");
+    expect(await messageOf(h.deadLetters.purge({ queue: "" }))).toContain("[mq:deadLetters.purge]");
+    expect(await messageOf(Promise.resolve().then(() => h.handle("", () => undefined)))).toContain("[mq:handle]");
+    expect(() => h.latency("")).toThrow("[mq:latency]");
+    expect(() => h.rates("")).toThrow("[mq:rates]");
   });
 
   it("reads never create queues", async () => {
@@ -88,7 +137,17 @@ describe("hardening: inputs, reads and stored data", () => {
     expect([typo.ready, typo.inFlight, typo.delayed]).toEqual([0, 0, 0]);
     expect(await h.receive("typo-2", { max: 5 })).toEqual([]);
     await h.deadLetters.list({ queue: "typo-3" });
+    // A long poll that ends empty, and every other read by queue name.
+    expect(await h.receive("typo-4", { max: 5, waitMs: 20 })).toEqual([]);
+    expect(await h.peek("typo-5")).toEqual([]);
+    expect((await h.getMessage("typo-6", "no-such-id")).state).toBe("unknown");
+    expect(await h.purge("typo-7")).toBe(0);
+    expect(await h.deadLetters.count({ queue: "typo-8" })).toBe(0);
+    expect(await h.bindings("typo-9")).toEqual([]);
+    h.latency("typo-10");
+    h.rates("typo-11");
     expect(await h.queues()).toEqual(["real"]);
+    expect((await h.stats("*")).ready).toBe(1);
   });
 
   it("rejects a payload larger than the queue's whole maxBytes at once, even with waitIfFull", async () => {
@@ -154,6 +213,44 @@ describe("hardening: inputs, reads and stored data", () => {
     expect(errors[0]?.message).toContain("journal failed");
   });
 
+  it("when the journal fails under running handlers: they stop, health says why, one error line", async () => {
+    const lines: { level: string; message: string }[] = [];
+    const at = (level: string) => (_fields: unknown, message: string) => void lines.push({ level, message });
+    const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+    let failing = false;
+    const inner = createMemoryPersistence();
+    // Fault injection: appends start failing, as on a full disk.
+    const persistence: Persistence = {
+      contractVersion: 1,
+      kind: inner.kind,
+      durability: inner.durability,
+      events: inner.events,
+      get lastLsn() {
+        return inner.lastLsn;
+      },
+      open: (handler) => inner.open(handler),
+      append: (ops) => (failing ? Promise.reject(new PersistenceError("ENOSPC: no space left on device", "ENOSPC")) : inner.append(ops)),
+      snapshot: () => inner.snapshot(),
+      close: () => inner.close(),
+    };
+    host = createQueueHost({ persistence, logger });
+    const handled: unknown[] = [];
+    host.handle("jobs", (payload) => void handled.push(payload), { maxParallelism: 4 });
+    await host.start();
+    await host.enqueue("jobs", 1);
+    await expect.poll(() => handled, { timeout: 5_000 }).toEqual([1]);
+    failing = true;
+    expect(await failure(host.enqueue("jobs", 2))).toMatchObject({ code: MQ_ERROR_CODES.PERSISTENCE, errno: "ENOSPC" });
+    for (let i = 0; i < 3; i++) expect(await failure(host.enqueue("jobs", i))).toMatchObject({ errno: "FAIL_STOPPED" });
+    // Long enough for the handler's receives to be refused and retried several times.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(handled).toEqual([1]);
+    expect(host.health()).toMatchObject({ ok: false, status: "failed", handlersRunning: false, failure: { code: MQ_ERROR_CODES.PERSISTENCE, message: expect.stringContaining("ENOSPC") as string } });
+    expect(lines.filter((l) => l.level === "error")).toEqual([{ level: "error", message: expect.stringContaining("journal failed") as string }]);
+    // The handlers' refused receives are one warning, not a line per retry.
+    expect(lines.filter((l) => l.level === "warn")).toHaveLength(1);
+  });
+
   it("hands the logger option to handlers as ctx.log, with the message's fields", async () => {
     const lines: { fields: Record<string, unknown>; message: string }[] = [];
     const logger: Logger = {
@@ -181,6 +278,42 @@ describe("hardening: inputs, reads and stored data", () => {
     host = restart();
     await host.start();
     expect((await host.receive("q", { max: 10 })).map((d) => d.message.payload)).toEqual([3]);
+  });
+
+  it("checks option keys and dead-letter filters on a custom backend too, before it is called", async () => {
+    const owner = await start();
+    const reached: string[] = [];
+    // A backend that checks nothing: whatever reaches it would be obeyed.
+    const lax = new Proxy(owner.backend, {
+      get(target, property) {
+        if (property === "receive") return (queue: string) => (reached.push(`receive ${queue}`), Promise.resolve([]));
+        if (property === "nack") return () => (reached.push("nack"), Promise.resolve({ action: "retried", attempts: 1 }));
+        if (property === "deadLetters") {
+          const note = <T>(name: string, value: T) => (): Promise<T> => (reached.push(name), Promise.resolve(value));
+          return { list: note("list", { items: [] }), get: note("get", undefined), count: note("count", 0), replay: note("replay", { replayed: 0, ids: [] }), purge: note("purge", 99) };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const guest = createQueueHost({ backend: lax });
+    await guest.start();
+    for (const call of [
+      () => guest.receive("q", { maxx: 5 } as never),
+      () => guest.nack("r-1", { delay: 5 } as never),
+      () => guest.deadLetters.purge({ queu: "orders" } as never),
+      () => guest.deadLetters.replay({ reasn: "expired" } as never),
+      () => guest.deadLetters.replay({}, { toQueue: "x" } as never),
+      () => guest.deadLetters.list({ queu: "orders" } as never),
+      () => guest.deadLetters.count({ queue: "" }),
+    ]) {
+      expect(await failure(call())).toMatchObject({ code: MQ_ERROR_CODES.INVALID_ARGUMENT });
+    }
+    expect(reached).toEqual([]);
+    await guest.receive("q", { max: 2 });
+    expect(await guest.deadLetters.purge({ queue: "orders" })).toBe(99);
+    expect(reached).toEqual(["receive q", "purge"]);
+    await guest.stop();
   });
 
   it("runs on a custom backend given as an option", async () => {

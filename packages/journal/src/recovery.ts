@@ -84,6 +84,16 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
     }
   }
 
+  // The next segment is read while this one is scanned, and the first while the snapshot is restored.
+  const read = (i: number): Promise<Buffer> | undefined => {
+    const seg = segments[i];
+    if (!seg) return undefined;
+    const pending = readBytes(fs, join(ctx.journalDir, seg.name));
+    pending.catch(() => undefined); // awaited below; never an unhandled rejection if we stop early
+    return pending;
+  };
+  let nextRead = read(0);
+
   // Newest snapshot that validates; an older one (and the longer replay it needs) if it does not.
   let snapLsn = 0;
   const problems: string[] = [];
@@ -102,7 +112,9 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
         // Streamed: each block is decoded, handed over and dropped, so the decoded items are never all alive at once.
         restoring = true;
         const sink = handler.beginRestore(snap.meta, lsn, snap.count);
-        for (const block of snap.blocks()) sink.items(block);
+        // A sink that decodes its own items gets the blocks as stored: no intermediate array per item.
+        if (sink.encodedItems !== undefined) snap.encodedBlocks(sink.encodedItems.bind(sink));
+        else for (const block of snap.blocks()) sink.items(block);
         sink.end();
       }
       snapLsn = lsn;
@@ -127,21 +139,12 @@ export async function recover(ctx: RecoveryContext): Promise<RecoveryResult> {
   let activeSize = 0;
   let truncated: RecoveryReport["truncated"];
   const skipped: Skipped[] = [];
-  // The next segment is read while this one is scanned.
-  const read = (i: number): Promise<Buffer> | undefined => {
-    const seg = segments[i];
-    if (!seg) return undefined;
-    const pending = readBytes(fs, join(ctx.journalDir, seg.name));
-    pending.catch(() => undefined); // awaited below; never an unhandled rejection if we stop early
-    return pending;
-  };
   const replay = (ops: unknown, lsn: number, file: string, offset: number): void => {
     if (!Array.isArray(ops)) throw new JournalCorruptError(file, offset, `record ${lsn} is not an array of ops`);
     ctx.handler.apply(ops, lsn);
     framesReplayed++;
     opsReplayed += ops.length;
   };
-  let nextRead = read(0);
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const file = join(ctx.journalDir, seg.name);

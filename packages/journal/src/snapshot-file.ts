@@ -87,7 +87,18 @@ export interface CheckedSnapshot {
    * disagree: damage no checksum caught, after the consumer took earlier blocks.
    */
   blocks(): Generator<readonly unknown[]>;
+  /**
+   * Hands the item blocks over undecoded, in order, for a consumer that
+   * decodes its own items: `consume(bytes, start, end, decode)` reads the
+   * msgpack array in `bytes[start..end)` (`decode(s, e)` decodes one value
+   * as {@link blocks} would) and returns how many items it held. Throws as
+   * {@link blocks} does when the counts disagree with the header.
+   */
+  encodedBlocks(consume: EncodedBlockConsumer): void;
 }
+
+/** Reads one encoded item block; returns its item count. */
+export type EncodedBlockConsumer = (bytes: Uint8Array, start: number, end: number, decode: (start: number, end: number) => unknown) => number;
 
 /**
  * Validates a snapshot file without decoding its items: every block's length
@@ -138,6 +149,15 @@ export function checkSnapshotFile(buf: Buffer, expectedLsn: number, file = "snap
         seen += block.length;
         if (seen > count) throw new Error("snapshot holds more items than its header says");
         yield block;
+      }
+      if (seen !== count) throw new Error(`snapshot holds ${seen} items, its header says ${count}`);
+    },
+    encodedBlocks(consume) {
+      const decodeOne = (start: number, end: number): unknown => decodeViews(plain, start, end);
+      let seen = 0;
+      for (let i = 1; i < last; i++) {
+        seen += consume(plain, starts[i]!, ends[i]!, decodeOne);
+        if (seen > count) throw new Error("snapshot holds more items than its header says");
       }
       if (seen !== count) throw new Error(`snapshot holds ${seen} items, its header says ${count}`);
     },

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createQueueHost, type QueueHost } from "@mq/host";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Histogram } from "@opentelemetry/sdk-metrics";
@@ -188,6 +191,50 @@ describe("traces", () => {
     expect(d!.message.headers).toBeUndefined();
     expect(telemetry.spans()).toHaveLength(0);
     expect(Object.prototype.hasOwnProperty.call(host, "enqueue")).toBe(false);
+  });
+});
+
+describe("no cost when not installed", () => {
+  type Emitter = { eventNames(): (string | symbol)[]; listenerCount(event: string | symbol): number };
+  const listeners = (emitter: Emitter, names: readonly string[]): Record<string, number> => Object.fromEntries(names.map((n) => [n, emitter.listenerCount(n)]));
+  const ENGINE = ["enqueued", "delivered", "acked", "nacked", "deadLettered", "expired", "completed", "progress"];
+  const DISPATCHER = ["started", "succeeded", "failed"];
+
+  it("an uninstrumented host has no listener of ours; uninstrument() removes every listener, wrapper and middleware it added", async () => {
+    let seenContext: unknown;
+    host.handle("q", (_p, ctx) => void (seenContext = ctx));
+    const engineBefore = listeners(host.events, ENGINE);
+    const dispatcherBefore = listeners(host.dispatcher.events, DISPATCHER);
+    // The engine builds an event only when someone listens: nothing listens to the per-message events by default.
+    for (const name of ["enqueued", "acked", "deadLettered", "expired"]) expect(engineBefore[name], name).toBe(0);
+    install();
+    expect(host.events.listenerCount("enqueued")).toBeGreaterThan(engineBefore.enqueued!);
+    expect((host.dispatcher.events as unknown as Emitter).listenerCount("started")).toBeGreaterThan(dispatcherBefore.started!);
+    instrumentation!.uninstrument();
+    instrumentation = undefined;
+    expect(listeners(host.events as unknown as Emitter, ENGINE)).toEqual(engineBefore);
+    expect(listeners(host.dispatcher.events as unknown as Emitter, DISPATCHER)).toEqual(dispatcherBefore);
+    for (const name of ["enqueue", "enqueueBatch", "publish", "receive", "transaction"]) expect(Object.prototype.hasOwnProperty.call(host, name), name).toBe(false);
+    await host.start();
+    await host.enqueue("q", 1);
+    await until(() => seenContext !== undefined);
+    // The handler got the dispatcher's own context: no tracing middleware ran.
+    expect((seenContext as object).constructor.name).not.toBe("TracedContext");
+    expect(telemetry.spans()).toHaveLength(0);
+  });
+
+  it("imports only @opentelemetry/api at run time (a peer dependency); the SDK is for tests only", () => {
+    const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
+    expect(Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith("@opentelemetry/"))).toEqual([]);
+    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(["@opentelemetry/api"]);
+    const src = path.join(root, "src");
+    const imported = new Set<string>();
+    for (const file of readdirSync(src).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+      // Value imports only: `import type` vanishes at build time.
+      for (const m of readFileSync(path.join(src, file), "utf8").matchAll(/^import (?!type )[^;]*? from "([^"]+)";/gms)) imported.add(m[1]!);
+    }
+    expect([...imported].filter((m) => m.startsWith("@opentelemetry/"))).toEqual(["@opentelemetry/api"]);
   });
 });
 

@@ -34,6 +34,7 @@ import { randomUUID } from "node:crypto";
 import calculateSlot from "cluster-key-slot";
 import { EventEmitter } from "eventemitter3";
 import { Cluster, Redis } from "ioredis";
+import { CallBatcher } from "./call-batcher";
 import { encodePayload } from "./codec";
 import { describeTarget, reconnectDelay } from "./connect";
 import { itemArgs, receiptArgs, rowArgs, unique, validateItem, type Row } from "./enqueue-args";
@@ -51,11 +52,8 @@ import { assertArray, assertDuration, assertName, assertPositiveInt } from "./va
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
 const COMMAND = "mqQueueOp";
-/** The same script under another name that skips auto-pipelining (see `open()`). */
-const DIRECT_COMMAND = "mqQueueOpDirect";
 
 type Client = Redis | Cluster;
-type ScriptFn = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<Reply>;
 
 
 type Status = "new" | "open" | "closing" | "closed";
@@ -76,6 +74,7 @@ export class RedisBackend implements QueueBackend {
   readonly #newId = createIdGenerator();
   #client!: Client;
   #sub!: Client;
+  #calls!: CallBatcher;
   #ownsClient = false;
   #cluster = false;
   #status: Status = "new";
@@ -90,8 +89,14 @@ export class RedisBackend implements QueueBackend {
   readonly #held = new Map<string, number>();
   #scheduler!: Scheduler;
   #runner!: ScheduleRunner;
-  /** Names this backend in the scripts' announcements, so it skips its own. */
+  /** Names this backend in the scripts' announcements, so it skips its own, and in the queues' idle lists. */
   readonly #origin = randomUUID().replace(/-/g, "");
+  /** Where wake-ups meant for this backend alone arrive (it waited on an empty queue; see `notify` in the script). */
+  readonly #ownChannel: string;
+  /** ARGV[1] of every script call: channel, origin, and whether wake-ups may go to one idle consumer. */
+  #scriptHead = "";
+  /** Receives in progress per queue, so a wake-up meant for this backend is passed on when none will lease. */
+  readonly #receiving = new Map<string, number>();
   readonly #jobs: RedisJobs;
   readonly #ignore = (): void => undefined;
   readonly #lost = (): void => this.#onConnectionLost();
@@ -114,6 +119,7 @@ export class RedisBackend implements QueueBackend {
       if (value !== undefined && (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1)) throw new InvalidArgumentError("redis", name, `must be an integer ≥ ${min}, got ${String(value)}`);
     }
     this.keys = new KeySpace(prefix);
+    this.#ownChannel = `${this.keys.readyChannel}:${this.#origin}`;
     this.#target = describeTarget(options);
     this.deadLetters = createRedisDeadLetterApi({
       keys: this.keys,
@@ -161,18 +167,14 @@ export class RedisBackend implements QueueBackend {
     if (this.#status === "open") return;
     if (this.#status !== "new") throw new HostClosedError("redis", `cannot open from state ${this.#status}; create a new backend`);
     const o = this.#options;
-    // Auto-pipelining sends the calls of one tick in one write: many handlers acking at once cost one syscall.
-    // But ioredis keeps one auto-pipeline in flight per connection, so a call waits for the reply to the
-    // previous batch (and a setImmediate) before it is even written. The lease after a wake-up is on
-    // the enqueue → handler-start path: it goes out at once, under a name auto-pipelining skips.
-    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2, enableAutoPipelining: true, autoPipeliningIgnoredCommands: [DIRECT_COMMAND] };
+    // No ioredis auto-pipelining: CallBatcher coalesces the script calls of one tick without waiting on earlier replies.
+    const timeouts = { commandTimeout: o.commandTimeoutMs ?? 10_000, maxRetriesPerRequest: o.maxRetriesPerRequest ?? 2 };
     if (o.client !== undefined) this.#client = o.client;
     else {
       this.#ownsClient = true;
       const c = o.connection!;
       if (typeof c === "object" && "cluster" in c) {
-        // No auto-pipelining on Cluster: ioredis may group script calls of different slots into one pipeline and refuse it.
-        this.#client = new Cluster([...c.cluster], { ...c.options, redisOptions: { ...timeouts, enableAutoPipelining: false, ...c.options?.redisOptions } });
+        this.#client = new Cluster([...c.cluster], { ...c.options, redisOptions: { ...timeouts, ...c.options?.redisOptions } });
       } else if (typeof c === "string") this.#client = new Redis(c, { ...timeouts, retryStrategy: reconnectDelay });
       else this.#client = new Redis({ ...timeouts, retryStrategy: reconnectDelay, ...c });
     }
@@ -188,7 +190,10 @@ export class RedisBackend implements QueueBackend {
       throw new InvalidArgumentError("redis", "replication.replicas", "must be an integer ≥ 1");
     }
     this.#client.defineCommand(COMMAND, { lua: SCRIPT });
-    this.#client.defineCommand(DIRECT_COMMAND, { lua: SCRIPT });
+    // One pipeline stays in one slot: on Cluster every call goes alone.
+    this.#calls = new CallBatcher(this.#client, COMMAND, !this.#cluster);
+    // On Cluster PUBLISH counts only the node's own subscribers, so the script cannot tell a gone consumer: wake all.
+    this.#scriptHead = `${this.keys.readyChannel}|${this.#origin}|${this.#cluster ? "0" : "1"}`;
     this.#client.on("error", this.#ignore); // reported through close/ready below
     this.#client.on("close", this.#lost);
     this.#client.on("ready", this.#back);
@@ -196,14 +201,16 @@ export class RedisBackend implements QueueBackend {
     this.#sub = this.#client instanceof Cluster ? this.#client.duplicate(undefined, { redisOptions: { maxRetriesPerRequest: null } }) : this.#client.duplicate({ maxRetriesPerRequest: null });
     this.#sub.on("error", () => undefined);
     this.#sub.on("message", (channel: string, message: string) => {
-      if (channel !== this.keys.readyChannel) return;
-      const queue = this.keys.queueOf(message);
-      if (queue !== undefined) this.#onReady(queue);
+      if (channel === this.#ownChannel) this.#onDirectedReady(message);
+      else if (channel === this.keys.readyChannel) {
+        const queue = this.keys.queueOf(message);
+        if (queue !== undefined) this.#onReady(queue);
+      }
     });
     try {
       // Ping first: it fails within the retry bound when Redis is down, where the subscribe would wait.
       await this.#client.ping();
-      await this.#sub.subscribe(this.keys.readyChannel);
+      await this.#sub.subscribe(this.keys.readyChannel, this.#ownChannel);
       this.#sub.on("ready", this.#subscriberBack);
     } catch (error) {
       this.#status = "closed";
@@ -285,12 +292,23 @@ export class RedisBackend implements QueueBackend {
     assertDuration("receive", "waitMs", waitMs, { timer: true });
     const signal = options.signal;
     if (signal?.aborted === true) throw new AbortedError("receive", signal.reason);
-    await this.#register(queue);
+    this.#receiving.set(queue, (this.#receiving.get(queue) ?? 0) + 1);
+    try {
+      return await this.#receive(queue, options.max, options.leaseMs, waitMs, signal);
+    } finally {
+      const n = this.#receiving.get(queue)! - 1;
+      if (n === 0) this.#receiving.delete(queue);
+      else this.#receiving.set(queue, n);
+    }
+  }
+
+  async #receive(queue: string, max: number, leaseMs: number, waitMs: number, signal: AbortSignal | undefined): Promise<Delivery[]> {
+    if (!this.#knownQueues.has(queue)) await this.#register(queue);
     await this.#runner.catchUp();
     const deadline = performance.now() + waitMs;
     for (;;) {
       const gen = this.#readyGen.get(queue) ?? 0;
-      const { deliveries: got, retryInMs } = await this.#lease(queue, options.max, options.leaseMs);
+      const { deliveries: got, retryInMs } = await this.#lease(queue, max, leaseMs);
       if (got.length > 0) return got;
       const left = deadline - performance.now();
       if (left <= 0) return got;
@@ -524,11 +542,10 @@ export class RedisBackend implements QueueBackend {
     void operation;
   }
 
-  /** Runs the script with `keys` (`direct`: written at once, not auto-pipelined); connection trouble becomes `ConnectionError`. */
-  async #call(keys: readonly string[], args: readonly (string | Buffer)[], direct = false): Promise<Reply> {
-    const fn = (this.#client as unknown as Record<string, ScriptFn>)[`${direct ? DIRECT_COMMAND : COMMAND}Buffer`]!.bind(this.#client);
-    const reply = await this.#guard<Reply>(fn(keys.length, ...keys, `${this.keys.readyChannel}|${this.#origin}`, ...args));
-    if (!READ_ONLY.has(args[0] as string)) await this.#replicated();
+  /** Runs the script with `keys` (sent with the other calls of this tick, without waiting on earlier replies); connection trouble becomes `ConnectionError`. */
+  async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
+    const reply = await this.#guard<Reply>(this.#calls.call([keys.length, ...keys, this.#scriptHead, ...args]));
+    if (this.#options.replication !== undefined && !READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
   }
 
@@ -639,7 +656,7 @@ export class RedisBackend implements QueueBackend {
       const queues = item.topic !== undefined ? topics.get(item.topic)! : [item.queue];
       shape.push(queues);
       for (const queue of queues) {
-        await this.#register(queue);
+        if (!this.#knownQueues.has(queue)) await this.#register(queue); // known: no await on the hot path
         rows.push({ queue, base: this.keys.base(queue), args: itemArgs(this.#newId(), item, payload) });
       }
     }
@@ -690,7 +707,7 @@ export class RedisBackend implements QueueBackend {
   /** Leases up to `max`; `retryInMs` says when a limit that held starts back lets one through. */
   async #lease(queue: string, max: number, leaseMs: number): Promise<{ deliveries: Delivery[]; retryInMs: number | undefined }> {
     const base = this.keys.base(queue);
-    const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))], true);
+    const reply = await this.#call([base], ["lease", String(max), String(Math.ceil(leaseMs))]);
     const r = this.#check(reply, [], []);
     const leaseExpiresAt = num(r[1]) ?? 0;
     this.#emitEvents(list(r[2]));
@@ -792,6 +809,21 @@ export class RedisBackend implements QueueBackend {
     if (this.events.listenerCount("ready") > 0) this.events.emit("ready", queue);
   }
 
+  /**
+   * A wake-up for this backend alone: its last lease of the queue found nothing, and Redis picked it
+   * (of the consumers waiting) for a message that became ready. If nothing here leases now (the
+   * handler was paused, stopped or is full, or a long poll ended), every subscriber is woken instead,
+   * so the message does not wait for the next sweep.
+   */
+  #onDirectedReady(base: string): void {
+    const queue = this.keys.queueOf(base);
+    if (queue === undefined) return;
+    const waiting = (this.#readyWaiters.get(queue)?.size ?? 0) > 0;
+    this.#onReady(queue);
+    if (this.#status === "open" && (waiting || this.#receiving.has(queue))) return;
+    this.#client.publish(this.keys.readyChannel, base).catch(() => undefined); // unreachable: the sweep after the outage wakes everyone
+  }
+
   #waitForReady(queue: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
       let set = this.#readyWaiters.get(queue);
@@ -870,7 +902,7 @@ export class RedisBackend implements QueueBackend {
    */
   #onSubscriberBack(): void {
     if (this.#status !== "open") return;
-    this.#sub.subscribe(this.keys.readyChannel).then(
+    this.#sub.subscribe(this.keys.readyChannel, this.#ownChannel).then(
       () => {
         if (this.#status !== "open") return;
         for (const q of this.#knownQueues) this.#onReady(q);

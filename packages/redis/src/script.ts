@@ -9,13 +9,15 @@ import { RATE_LIMIT_FUNCTIONS } from "./rate-limit-script";
  *
  * KEYS are queue bases (`{prefix:queue}`); every other key a call touches is
  * built from a base, so one call touches one hash slot per base it is given.
- * ARGV[1] is the pub/sub channel for ready wake-ups and, after its last "|",
- * the calling backend's origin id; ARGV[2] is the operation.
+ * ARGV[1] is `<channel>|<origin>|<directed>`: the pub/sub channel for ready
+ * wake-ups, the calling backend's origin id, and "1" when wake-ups may go to
+ * one idle consumer each instead of to every subscriber (see `notify`);
+ * ARGV[2] is the operation.
  * Time comes from Redis `TIME`, never from a client clock.
  */
 export const SCRIPT = String.raw`
 local op = ARGV[2]
-local CHANNEL, ORIGIN = string.match(ARGV[1], '^(.*)|([^|]*)$')
+local CHANNEL, ORIGIN, DIRECTED = string.match(ARGV[1], '^(.*)|([^|]*)|([01])$')
 local DEFAULTS = { maxAttempts = 5, capacity = 1000000, maxBytes = 1073741824, maxPayloadBytes = 1048576,
   dedupMode = 'replace', dedupWindowMs = 300000, onExpire = 'drop', defaultLeaseMs = 30000 }
 local MAX_DEAD = 100000
@@ -45,7 +47,9 @@ local function conf(B)
   return c
 end
 
+-- Queues to wake every subscriber of (a freed maxInFlight slot, ...), and per queue how many messages became ready.
 local woke = {}
+local readied = {}
 local due = nil
 local function at_due(ms) if due == nil or ms < due then due = ms end end
 
@@ -62,7 +66,7 @@ local function ready_add(B, id, pr, x, fresh)
   local seq = redis.call('HINCRBY', B .. ':s', 'seq', 1)
   redis.call('ZADD', B .. ':r', fmt((9 - pr) * 1e13 + seq), id)
   if x then redis.call('ZADD', B .. ':t', x, id) end
-  woke[B] = true
+  readied[B] = (readied[B] or 0) + 1
 end
 
 -- Dedup slots: key -> "id|version|acceptedAt|mode|windowMs".
@@ -316,8 +320,40 @@ local function apply_enqueue(p)
   for _, c in pairs(p.counts) do redis.call('HINCRBY', c[1] .. ':s', c[2], c[3]) end
 end
 
+-- Wake-ups. A consumer whose lease found nothing is in B:idle (origin -> since when) and listens on
+-- CHANNEL:<origin>. Messages that became ready wake that many idle consumers, the longest idle first,
+-- each on its own channel: one message wakes one consumer, not every process (whose leases but one
+-- would come back empty). A consumer that is not idle is busy and leases again by itself. PUBLISH
+-- counts the receivers: none means that consumer is gone (or reconnecting, and then it looks again
+-- once back), so the next one is tried. With no idle consumer reached, every subscriber is woken when
+-- the queue had nothing ready before (with something ready and no one idle, every consumer is busy:
+-- so a producer without consumers does not wake itself on every enqueue). On Cluster (where PUBLISH
+-- counts only the node's own subscribers) every subscriber is woken, as before.
+-- The idle list is a hint, kept out of the AOF and replicas (a restart or failover empties it, and
+-- wake-ups then go to every process until consumers are idle again): registering as idle is no write
+-- that an fsync (AOF always) or a replica must wait for.
+local function idle_call(...)
+  redis.set_repl(redis.REPL_NONE)
+  local r = redis.call(...)
+  redis.set_repl(redis.REPL_ALL)
+  return r
+end
+local function wake_idle(B, n)
+  local sent = 0
+  while sent < n do
+    local e = idle_call('ZPOPMIN', B .. ':idle')
+    if #e == 0 then break end
+    if redis.call('PUBLISH', CHANNEL .. ':' .. e[1], B) > 0 then sent = sent + 1 end
+  end
+  return sent
+end
 local function notify()
   for B, _ in pairs(woke) do redis.call('PUBLISH', CHANNEL, B) end
+  for B, n in pairs(readied) do
+    if woke[B] then
+    elseif DIRECTED ~= '1' then redis.call('PUBLISH', CHANNEL, B)
+    elseif wake_idle(B, n) == 0 and redis.call('ZCARD', B .. ':r') <= n then redis.call('PUBLISH', CHANNEL, B) end
+  end
 end
 local function due_reply() if due == nil then return '' end return fmt(due) end
 
@@ -422,6 +458,18 @@ elseif op == 'lease' then
   if #out > 0 then
     redis.call('HSET', B .. ':s', 'lseq', fmt(tok))
     redis.call('HINCRBY', B .. ':s', 'delivered', #out)
+    if DIRECTED == '1' then
+      -- Busy now: it leases again by itself. What it left (a full batch) wakes as many consumers that wait,
+      -- and no one else (every other consumer is busy and leases by itself); due messages it made ready
+      -- are among them.
+      idle_call('ZREM', B .. ':idle', ORIGIN)
+      local left = redis.call('ZCARD', B .. ':r')
+      if left > 0 then wake_idle(B, left) end
+      readied[B] = nil
+    end
+  elseif DIRECTED == '1' then
+    -- Found nothing: the next message that becomes ready wakes it (NX keeps its place in line).
+    idle_call('ZADD', B .. ':idle', 'NX', NOW, ORIGIN)
   end
   if gheld > 0 then redis.call('HINCRBY', B .. ':s', 'thrGroupRateLimit', gheld) end
   if held and #out < want and redis.call('ZCARD', B .. ':r') > 0 then

@@ -217,6 +217,13 @@ export function createServer(host: QueueHost, options: ServerOptions = {}): MqSe
   });
 
   app.get("/healthz", (_req, reply) => void reply.send({ ok: true }));
+  // DS9: readiness follows the host. A fail-stopped journal (or a stopping host) answers 503, so a
+  // load balancer stops sending writes; the failure's text stays in host.health() (it may name paths).
+  app.get("/readyz", (_req, reply) => {
+    const health = host.health();
+    if (health.ok && !closing.signal.aborted) return void reply.send({ ok: true, status: health.status });
+    void reply.code(503).header("retry-after", "1").send({ ok: false, status: closing.signal.aborted ? "closing" : health.status });
+  });
   const openApi = openApiDocument(o);
   app.get("/openapi.json", (_req, reply) => void reply.send(openApi));
   registerMessageRoutes(app, ctx);

@@ -50,6 +50,7 @@ export const ROUTES: Readonly<Record<string, Readonly<Record<string, Op>>>> = {
   "/v1/dead-letters/purge": { post: { summary: "Delete dead letters `{ queue?, reason? }` (`?confirm=true`)", scope: "admin", body: "DeadLetterFilter", ok: "200" } },
   "/v1/ws": { get: { summary: "WebSocket (subprotocol `mq.v1`): subscribe with credits, ack/nack/extend/release, ready notifications", scope: "consume", ok: "101" } },
   "/healthz": { get: { summary: "Liveness; no token needed", scope: "none", ok: "200" } },
+  "/readyz": { get: { summary: "Readiness `{ ok, status }`: 503 while the host is not open, after its journal failed (fail-stop), or while the server closes; no token needed", scope: "none", ok: "200" } },
   "/openapi.json": { get: { summary: "This document", scope: "none", ok: "200" } },
 };
 

@@ -78,7 +78,9 @@ export function createSchemas(o: ResolvedServerOptions) {
   const errorInfo = v.strictObject({ name: v.pipe(v.string(), v.maxLength(256)), message: v.pipe(v.string(), v.maxLength(4096)), stack: v.optional(v.pipe(v.string(), v.maxLength(16_384))), code: v.optional(v.pipe(v.string(), v.maxLength(64))) });
   return {
     name,
-    send: v.union([message, v.strictObject({ messages: batchOf(message), waitIfFull: v.optional(v.boolean()) })], "send one message `{ payload, ... }` or a batch `{ messages: [...] }`, with only known fields"),
+    // One message or a batch, told apart by a `messages` key (parseSend), so a bad field is named by its path (V2).
+    sendOne: message,
+    sendBatch: v.strictObject({ messages: batchOf(message), waitIfFull: v.optional(v.boolean()) }),
     enqueue: v.strictObject({ items: batchOf(item), waitIfFull: v.optional(v.boolean()) }),
     receive: v.strictObject({ max: v.optional(int(1, o.maxReceive)), visibilityTimeoutMs: v.optional(int(1, o.maxLeaseMs)), waitMs: v.optional(int(0, o.maxWaitMs)) }),
     ack: v.pipe(
@@ -137,6 +139,15 @@ export function parse<T extends v.GenericSchema>(schema: T, input: unknown, wher
   const [first, ...more] = result.issues;
   const problems = [first.message, ...more.slice(0, 4).map((i) => `${at(i)}: ${i.message}`)];
   throw invalidField(at(first), problems.join("; "));
+}
+
+/**
+ * Parses a send body: a batch when it has a `messages` key, else one message. Choosing the
+ * shape first (rather than a union) keeps the 422 naming the bad field, e.g. `body.priority`.
+ */
+export function parseSend(schemas: Schemas, input: unknown): Defined<v.InferOutput<Schemas["sendOne"]>> | Defined<v.InferOutput<Schemas["sendBatch"]>> {
+  const batch = typeof input === "object" && input !== null && !Array.isArray(input) && Object.hasOwn(input, "messages");
+  return batch ? parse(schemas.sendBatch, input) : parse(schemas.sendOne, input);
 }
 
 /** Validates a path segment with `pattern`, or throws a 422 naming it. */

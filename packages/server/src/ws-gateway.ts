@@ -314,9 +314,16 @@ class Connection {
           await new Promise((r) => setTimeout(r, 200));
           continue;
         }
-        for (const d of deliveries) {
+        for (let i = 0; i < deliveries.length; i++) {
+          if (this.#ws.bufferedAmount > SLOW_READER_BYTES || this.#closed) {
+            // DS13: the reader fell behind within one batch. What was not sent goes back to
+            // ready at once (attempt not used) and the credit stays, so server memory is
+            // bounded by the threshold plus one message, and other consumers can take them.
+            await this.#ctx.host.backend.release(deliveries.slice(i).map((d) => d.receipt)).catch(() => undefined);
+            break;
+          }
           sub.credit--;
-          this.#send({ op: "message", queue: sub.queue, delivery: toWire(this.#ctx, sub.queue, d) });
+          this.#send({ op: "message", queue: sub.queue, delivery: toWire(this.#ctx, sub.queue, deliveries[i]!) });
         }
       }
     } finally {

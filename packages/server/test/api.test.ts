@@ -25,6 +25,29 @@ describe("send", () => {
     expect(got.body.messages[0].attempt).toBe(1);
   });
 
+  it("a dedup key: the default mode replaces the waiting message, dedupMode drop keeps the first (alone or in a batch)", async () => {
+    const waiting = await send("api-replace", { payload: { v: 1 }, key: "order-7" });
+    expect((await send("api-replace", { payload: { v: 2 }, key: "order-7" })).body).toMatchObject({ id: waiting.body.id, status: "replaced" });
+    expect((await receive("api-replace", { max: 10 })).body.messages.map((m: { message: { payload: unknown } }) => m.message.payload)).toEqual([{ v: 2 }]);
+    expect((await call(s.url, "PUT", "/v1/queues/api-dedup/settings", { dedupMode: "drop" })).status).toBe(204);
+    const first = await send("api-dedup", { payload: { v: 1 }, key: "order-7" });
+    expect(first.body).toMatchObject({ status: "created" });
+    const again = await send("api-dedup", { payload: { v: 2 }, key: "order-7" });
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({ id: first.body.id, status: "duplicate" });
+    const batch = await send("api-dedup", { messages: [{ payload: 3, key: "order-7" }, { payload: 4, key: "order-8" }] });
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(["duplicate", "created"]);
+    const got = await receive("api-dedup", { max: 10 });
+    expect(got.body.messages.map((m: { message: { payload: unknown } }) => m.message.payload)).toEqual([{ v: 1 }, 4]);
+  });
+
+  it("delivers higher priorities first, and a message past its TTL never", async () => {
+    await send("api-prio", { messages: [{ payload: "low", priority: 1 }, { payload: "expiring", priority: 9, ttlMs: 1 }, { payload: "high", priority: 8 }] });
+    await sleep(50);
+    const got = await receive("api-prio", { max: 10 });
+    expect(got.body.messages.map((m: { message: { payload: unknown } }) => m.message.payload)).toEqual(["high", "low"]);
+  });
+
   it("sends a batch atomically: one bad item rejects all", async () => {
     const bad = await send("api-batch", { messages: [{ payload: 1 }, { payload: 2, priority: 10 }] });
     expect(bad.status).toBe(422);

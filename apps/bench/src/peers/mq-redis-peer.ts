@@ -17,19 +17,21 @@ const PREFIX = "mqbench";
  * `maxParallelism`, against a redis-server the caller started and stops
  * (the same one BullMQ runs on). Each workload starts on an emptied Redis.
  */
-export function createMqRedisPeer(server: RedisServer): Peer {
+export function createMqRedisPeer(server: RedisServer, backendModule?: string): Peer {
   return {
     id: server.appendfsync === "always" ? "mq-redis-always" : "mq-redis-everysec",
     settings: `redis-server --appendonly yes --appendfsync ${server.appendfsync} --save "" (port ${server.port}); createQueueHost({ backend: redisBackend({ connection: { host, port }, prefix: "${PREFIX}" }) }); handle(queue, noop, { maxParallelism: <concurrency> }); 3 processes: one such host each`,
     workloads: ALL_WORKLOADS,
-    openSession: () => openMqRedisSession(server),
+    openSession: () => openMqRedisSession(server, backendModule),
     dispose: () => Promise.resolve(),
   };
 }
 
-async function openMqRedisSession(server: RedisServer): Promise<PeerSession> {
+/** `backendModule`: another build of @mq/redis (diagnostics, src/redis-focus.ts); its consumer processes use it too. */
+async function openMqRedisSession(server: RedisServer, backendModule?: string): Promise<PeerSession> {
   await flushAll(server);
-  const host: QueueHost = createQueueHost({ backend: redisBackend({ connection: { host: server.host, port: server.port }, prefix: PREFIX }) });
+  const make = backendModule === undefined ? redisBackend : ((await import(backendModule)) as { redisBackend: typeof redisBackend }).redisBackend;
+  const host: QueueHost = createQueueHost({ backend: make({ connection: { host: server.host, port: server.port }, prefix: PREFIX }) });
   await host.start();
   let consumers: StartedConsumers | undefined;
   let closed = false;
@@ -54,7 +56,13 @@ async function openMqRedisSession(server: RedisServer): Promise<PeerSession> {
       return Promise.resolve();
     },
     async startConsumerProcesses(processes, concurrency, onDone, onStart) {
-      consumers = await startConsumers(processes, { kind: "mq-redis", port: server.port, queue: PREFIX, concurrency }, onDone, onStart);
+      // Children inherit the environment: point them at the same build, only while they start.
+      if (backendModule !== undefined) process.env.MQ_BENCH_REDIS_MODULE = backendModule;
+      try {
+        consumers = await startConsumers(processes, { kind: "mq-redis", port: server.port, queue: PREFIX, concurrency }, onDone, onStart);
+      } finally {
+        delete process.env.MQ_BENCH_REDIS_MODULE;
+      }
       return consumers;
     },
     async close() {

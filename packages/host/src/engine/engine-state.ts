@@ -9,6 +9,7 @@ import { CREATE_WIDTH, GROUPED_CREATE_WIDTH, readCreate, type DedupStamp, type O
 import type { Group } from "./group";
 import { QueueState, type ResolvedQueueSettings } from "./queue-state";
 import { fromSnapshotItem, NO_ATTEMPTS, toSnapshotItem, type SnapshotItem } from "./snapshot-item";
+import { SnapshotBlockReader, type DecodeValue } from "./snapshot-block-reader";
 import { CompletedStore, type CompletedItem } from "./completed-store";
 import { SCHEDULE_PREFIX, type ScheduleRecord } from "./schedule-record";
 
@@ -70,6 +71,8 @@ export class EngineState {
   #replayOrder: Entry[] | undefined;
   /** While recovering: one copy each for replayed payloads (views of journal read buffers), in shared slabs. */
   #replayArena: PayloadArena | undefined;
+  /** While restoring: the queue of the last restored entry. */
+  #restoreQueue: QueueState | undefined;
   /** Set once any grouped entry is inserted: recovery skips the pass that rebuilds groups when none ever was. */
   #sawGroup = false;
   /** While recovering: group pauses by queue and group, applied once the groups are rebuilt. */
@@ -254,10 +257,24 @@ export class EngineState {
     for (const record of meta.schedules ?? []) this.#putSchedule({ ...record });
     for (const [queue, group, until] of meta.throttles ?? []) this.#throttle(queue, group, until);
     const arena = this.#replayArena ?? new PayloadArena();
+    const reader = new SnapshotBlockReader();
     return {
       items: (block) => this.#restoreBlock(block, arena),
-      end: () => undefined,
+      encodedItems: (bytes, start, end, decode) => this.#restoreEncoded(reader, bytes, start, end, decode),
+      end: () => reader.close(),
     };
+  }
+
+  /** One block of snapshot items as stored, decoded straight into entries (see {@link SnapshotBlockReader}). */
+  #restoreEncoded(reader: SnapshotBlockReader, bytes: Uint8Array, start: number, end: number, decode: DecodeValue): number {
+    const count = reader.open(bytes, start, end, decode);
+    const now = this.#ctx.now();
+    const order = this.#replayOrder;
+    for (let i = 0; i < count; i++) {
+      const entry = reader.next();
+      if (entry.state !== "gone") this.#restoreEntry(entry, now, order);
+    }
+    return count;
   }
 
   /**
@@ -269,36 +286,46 @@ export class EngineState {
   #restoreBlock(block: readonly unknown[], arena: PayloadArena): void {
     const now = this.#ctx.now();
     const order = this.#replayOrder;
-    let q: QueueState | undefined;
     for (let i = 0; i < block.length; i++) {
       const item = block[i];
       // Adapters that do not apply encodeItem hand back the entries as objects.
       const entry = Array.isArray(item) ? fromSnapshotItem(item as SnapshotItem) : (item as Entry);
-      // Restore runs once, on empty state: items are unique by construction, so no lookup per item.
       if (entry.state === "gone") continue;
       // Decoded bytes are views into the snapshot's read buffer: keep only the payload (one copy).
       entry.payload = arena.copy(entry.payload);
-      if (q === undefined || q.name !== entry.queue) q = this.queue(entry.queue);
-      // One string per queue name, not one per message (the decoder made a new one for each).
-      entry.queue = q.name;
-      if (order === undefined || entry.group !== undefined || entry.expiresAt !== undefined) {
-        this.#insert(entry, entry.state);
-        continue;
-      }
-      // The common case, inlined: ungrouped, no TTL, while recovering (ready entries are queued at the end).
-      this.entries.set(entry.id, entry);
-      q.bytes += entry.payload.byteLength;
-      // A snapshot may say "delayed" for a delay that has since passed (the release is not journaled).
-      if (entry.state === "ready" || (entry.state === "delayed" && entry.availableAt <= now)) {
-        entry.state = "ready";
-        q.ready++;
-        entry.replayOrder = order.length;
-        order.push(entry);
-      } else if (entry.state === "delayed") {
-        q.delayed++;
-        this.#ctx.leases.schedule(entry.id, entry.availableAt);
-      } else q.inFlight++;
+      this.#restoreEntry(entry, now, order);
     }
+  }
+
+  /**
+   * One restored entry into the state: the same outcome as `#insert`, with
+   * the common case inlined. Restore runs once, on empty state: items are
+   * unique by construction, so no lookup per item.
+   */
+  #restoreEntry(entry: Entry, now: number, order: Entry[] | undefined): void {
+    let q = this.#restoreQueue;
+    // Consecutive items almost always share their queue: no map lookup by a freshly decoded name.
+    if (q === undefined || q.name !== entry.queue) q = this.#restoreQueue = this.queue(entry.queue);
+    // One string per queue name, not one per message.
+    entry.queue = q.name;
+    if (order === undefined || entry.group !== undefined || entry.expiresAt !== undefined) {
+      // Callers skip tombstones.
+      this.#insert(entry, entry.state as "ready" | "delayed" | "in-flight");
+      return;
+    }
+    // The common case, inlined: ungrouped, no TTL, while recovering (ready entries are queued at the end).
+    this.entries.set(entry.id, entry);
+    q.bytes += entry.payload.byteLength;
+    // A snapshot may say "delayed" for a delay that has since passed (the release is not journaled).
+    if (entry.state === "ready" || (entry.state === "delayed" && entry.availableAt <= now)) {
+      entry.state = "ready";
+      q.ready++;
+      entry.replayOrder = order.length;
+      order.push(entry);
+    } else if (entry.state === "delayed") {
+      q.delayed++;
+      this.#ctx.leases.schedule(entry.id, entry.availableAt);
+    } else q.inFlight++;
   }
 
   /**
@@ -325,6 +352,7 @@ export class EngineState {
     }
     this.#replayOrder = undefined;
     this.#replayArena = undefined;
+    this.#restoreQueue = undefined;
     for (const q of this.queues.values()) q.clearLanes();
     // An entry that became ready more than once during replay is queued at its last position only.
     for (let i = 0; i < order.length; i++) {

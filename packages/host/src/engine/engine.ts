@@ -68,6 +68,11 @@ export interface EngineOptions {
   readonly knownQueues: readonly string[];
   /** Where a failure is reported once, whether or not anyone listens for `error`. */
   readonly logger?: Logger;
+  /**
+   * The persistence writes its own fail-stop to the same logger (the file
+   * journal the host creates), so the engine does not log it a second time.
+   */
+  readonly persistenceLogsFailure?: boolean;
 }
 
 type Status = "new" | "opening" | "open" | "closing" | "closed";
@@ -432,7 +437,8 @@ export class Engine implements QueueBackend {
 
   async unschedule(name: string): Promise<boolean> {
     this.#assertOpen("unschedule");
-    if (typeof name !== "string" || !this.#state.schedules.has(name)) return false;
+    if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("unschedule", "name", "must be the name of a schedule (a non-empty string)");
+    if (!this.#state.schedules.has(name)) return false;
     await this.#commit([["unschedule", name]]);
     return true;
   }
@@ -445,7 +451,7 @@ export class Engine implements QueueBackend {
   async configureQueue(queue: string, settings: QueueSettings): Promise<void> {
     this.#assertOpen("configureQueue");
     assertName("configureQueue", "queue", queue);
-    const valid = validateQueueSettings(settings, `queues.${queue}`);
+    const valid = validateQueueSettings(settings, "settings", "configureQueue");
     await this.#commit([["configure", queue, valid]]);
     // A lifted or loosened limit may let held-back messages start: wake consumers.
     const q = this.#state.queues.get(queue);
@@ -539,7 +545,7 @@ export class Engine implements QueueBackend {
   // ---- internals ---------------------------------------------------------
 
   #assertOpen(operation: string): void {
-    if (this.#failure !== undefined) throw new PersistenceError(`${operation} refused: the journal failed earlier (${this.#failure.message}); restart the process to recover`, "FAIL_STOPPED", { cause: this.#failure });
+    if (this.#failure !== undefined) throw this.#refusal(operation);
     if (this.#status !== "open") throw new HostClosedError("host", this.#status === "new" ? "not started" : this.#status);
   }
 
@@ -599,8 +605,9 @@ export class Engine implements QueueBackend {
   #fail(error: MqError): void {
     if (this.#failure !== undefined) return;
     this.#failure = error;
-    this.#options.logger?.error({ code: error.code, error: error.message }, "the journal failed; the host refuses work until it is restarted");
-    this.#waiters.rejectAll(error);
+    if (this.#options.persistenceLogsFailure !== true) this.#options.logger?.error({ code: error.code, error: error.message }, "the journal failed; the host refuses work until it is restarted");
+    // Waiting receives did not make the write that failed: they are refused like every later call.
+    this.#waiters.rejectAll(this.#refusal("receive"));
     if (this.events.listenerCount("error") > 0) this.events.emit("error", error);
   }
 
@@ -658,7 +665,20 @@ export class Engine implements QueueBackend {
       for (const d of deliveries) this.events.emit("delivered", { queue: q.name, id: d.message.id, attempt: d.attempt, enqueuedAt: d.message.enqueuedAt });
     }
     if (expired > 0) this.#afterRemoval();
-    return committed.then(() => deliveries);
+    // A lease lost with a failed write is no delivery, nothing more: the receive is refused like every
+    // call after the fail-stop, so its caller does not report the journal's failure a second time.
+    return committed.then(
+      () => deliveries,
+      (error: unknown) => {
+        throw this.#failure === undefined ? error : this.#refusal("receive");
+      },
+    );
+  }
+
+  /** What a call gets once the journal has failed: errno `FAIL_STOPPED`, the failure as its cause. */
+  #refusal(operation: string): PersistenceError {
+    const failure = this.#failure;
+    return new PersistenceError(`${operation} refused: the journal failed earlier (${failure?.message ?? "unknown"}); restart the process to recover`, "FAIL_STOPPED", { cause: failure });
   }
 
   #completion(id: string): CompletedMessage | undefined {

@@ -33,8 +33,8 @@ export function toOptionIssues(issues: readonly v.BaseIssue<unknown>[], prefix =
 }
 
 /** Validates settings given at runtime; throws `InvalidOptionsError` listing every problem. */
-export function validateQueueSettings(settings: unknown, path: string): QueueSettings {
+export function validateQueueSettings(settings: unknown, path: string, operation = "host"): QueueSettings {
   const result = v.safeParse(queueSettingsSchema, settings);
-  if (!result.success) throw new InvalidOptionsError("host", toOptionIssues(result.issues, path));
+  if (!result.success) throw new InvalidOptionsError(operation, toOptionIssues(result.issues, path));
   return result.output as QueueSettings;
 }

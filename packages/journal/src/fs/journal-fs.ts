@@ -51,7 +51,7 @@ export interface JournalFs {
   fsync(fd: number): Promise<void>;
   ftruncate(fd: number, length: number): Promise<void>;
   close(fd: number): Promise<void>;
-  /** Reads a whole regular file without following a final symlink. */
+  /** Reads a whole regular file without following a final symlink, into bytes the caller owns (recovery keeps views of them). */
   readFile(path: string): Promise<Uint8Array>;
   rename(from: string, to: string): Promise<void>;
   /** Creates `to` as a hard link of `from`; fails with EEXIST if `to` exists (an atomic exclusive create). */

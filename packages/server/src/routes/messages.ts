@@ -5,7 +5,7 @@ import { encodedSize } from "../codec";
 import { principalOf, requestSignal, type ServerContext } from "../context";
 import { invalidField, tooLarge } from "../http-errors";
 import { authorizeTopics } from "../topic-auth";
-import { parse, parseName } from "../validation";
+import { parse, parseName, parseSend } from "../validation";
 
 /** A delivery as it goes on the wire: the engine receipt wrapped and signed. */
 export interface WireDelivery {
@@ -21,7 +21,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.post<{ Params: { queue: string } }>("/v1/queues/:queue/messages", async (req, reply) => {
     const queue = parseName(req.params.queue);
-    const body = parse(schemas.send, req.body);
+    const body = parseSend(schemas, req.body);
     authorize(principalOf(req), "produce", queue);
     const batch = "messages" in body;
     const items = (batch ? body.messages : [body]).map((m) => ({ ...m, queue }) as EnqueueItem);
@@ -44,7 +44,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.post<{ Params: { topic: string } }>("/v1/topics/:topic/messages", async (req, reply) => {
     const topic = parseName(req.params.topic, "topic");
-    const body = parse(schemas.send, req.body);
+    const body = parseSend(schemas, req.body);
     await authorizeTopics(host, principalOf(req), [topic]);
     const batch = "messages" in body;
     const items = (batch ? body.messages : [body]).map((m) => ({ ...m, topic }) as EnqueueItem);

@@ -11,7 +11,39 @@ export const MAX_PAYLOAD_DEPTH = 64;
  * {@link MAX_PAYLOAD_DEPTH} are rejected with the path of the first problem.
  */
 export function assertValidPayload(value: unknown, path = "payload"): void {
+  // The common case (valid) is checked without building a path string per field; only a
+  // payload that fails is walked again with paths, to name the first problem.
+  if (typeof value !== "object" || value === null ? isValidScalar(value) : isValid(value, 0, [])) return;
   check(value, path, 0, []);
+}
+
+function isValidScalar(value: unknown): boolean {
+  const type = typeof value;
+  return type !== "function" && type !== "symbol";
+}
+
+/** The rules of {@link check}, without paths: true when `value` (an object) is valid. */
+function isValid(obj: object, depth: number, stack: object[]): boolean {
+  if (obj instanceof Date || obj instanceof Uint8Array) return true;
+  if (depth >= MAX_PAYLOAD_DEPTH || stack.includes(obj)) return false;
+  stack.push(obj);
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) if (!isValidField(obj[i], depth, stack)) return false;
+  } else {
+    const proto = Object.getPrototypeOf(obj) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    if (Object.getOwnPropertySymbols(obj).length > 0) return false;
+    for (const key in obj) {
+      // Inherited enumerable keys cannot occur (the prototype is Object.prototype or null).
+      if (key === "__proto__" || !isValidField((obj as Record<string, unknown>)[key], depth, stack)) return false;
+    }
+  }
+  stack.pop();
+  return true;
+}
+
+function isValidField(value: unknown, depth: number, stack: object[]): boolean {
+  return typeof value !== "object" || value === null ? isValidScalar(value) : isValid(value, depth + 1, stack);
 }
 
 function check(value: unknown, path: string, depth: number, stack: object[]): void {

@@ -12,12 +12,17 @@ const NAME_MAX = 200;
  * @param operation - the call that received it, e.g. `"enqueue"`: it leads the message.
  */
 export function assertName(operation: string, what: "queue" | "topic", name: unknown): asserts name is string {
+  // A batch names the same queue in every item: the last name that passed is not checked again.
+  if (name === lastValidName) return;
   if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(operation, what, `must be a non-empty string, got ${describe(name)}`);
   if (name.length > NAME_MAX) throw new InvalidArgumentError(operation, what, `must be at most ${NAME_MAX} characters, got ${name.length}`);
   if (name === "*") throw new InvalidArgumentError(operation, what, `"*" is reserved (it means every queue in stats)`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidArgumentError(operation, what, "must not contain control characters");
+  lastValidName = name;
 }
+
+let lastValidName: string | undefined;
 
 /**
  * Throws `InvalidArgumentError` unless every own key of `value` is in

@@ -5,11 +5,12 @@ import { resolveBackoff } from "./handler-options";
 import { InvocationContext } from "./handler-context";
 import type { ContextTarget } from "./handler-context";
 import type { Timed } from "./invocation-timers";
-import type { LeaseHeartbeat } from "./lease-heartbeat";
+import type { AckSettler } from "./ack-batcher";
+import type { HeartbeatListener, LeaseHeartbeat } from "./lease-heartbeat";
 import { runMiddleware, type HandlerMiddleware } from "./middleware";
 import type { Outcome } from "./pool-counters";
 import { handlerFor } from "./resolve-handler";
-import type { HandlerSource } from "./resolve-handler";
+import type { HandlerSource, Invoke } from "./resolve-handler";
 import type { DispatcherEvents, HandlerContext, ResolvedHandlerOptions } from "./types";
 
 /** What an invocation needs from the pool that runs it. */
@@ -23,8 +24,8 @@ export interface InvocationOwner {
   /** Wrappers around every handler call (usually empty). */
   readonly middleware: readonly HandlerMiddleware[];
   readonly random: () => number;
-  /** Acks one delivery with its publishes (coalesced with others of the same turn). */
-  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result?: unknown): Promise<void>;
+  /** Acks one delivery with its publishes (coalesced with others of the same turn); the outcome goes to `settler`. */
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result: unknown, settler: AckSettler): void;
   /** True when someone listens to `event` (so payloads are only built when needed). */
   listening(event: keyof DispatcherEvents): boolean;
   emit<K extends keyof DispatcherEvents>(event: K, payload: Parameters<DispatcherEvents[K]>[0]): void;
@@ -55,7 +56,7 @@ const NEVER_DEAD_LETTER = Number.MAX_SAFE_INTEGER;
  * later result is ignored, and the backend fences its receipt).
  * Timers live in the pool ({@link InvocationTimers}), not here.
  */
-export class Invocation implements Timed, ContextTarget {
+export class Invocation implements Timed, ContextTarget, AckSettler, HeartbeatListener {
   readonly delivery: Delivery;
   readonly #owner: InvocationOwner;
   readonly #lease: LeaseHeartbeat;
@@ -80,12 +81,15 @@ export class Invocation implements Timed, ContextTarget {
     this.delivery = delivery;
     this.#lease = lease;
     if (!owner.options.autoExtend) lease.stop();
-    lease.onFailure = (error, lost) => {
-      if (this.#phase !== "running") return;
-      this.#report("extend", error);
-      // Someone else may get the message now; tell the handler to stop.
-      if (lost) this.#abort(error);
-    };
+    lease.listener = this;
+  }
+
+  /** The heartbeat's extend failed (it took over from the held delivery's listener). */
+  heartbeatFailed(error: unknown, lost: boolean): void {
+    if (this.#phase !== "running") return;
+    this.#report("extend", error);
+    // Someone else may get the message now; tell the handler to stop.
+    if (lost) this.#abort(error);
   }
 
   /** True while the handler may still publish and its result counts. */
@@ -118,6 +122,11 @@ export class Invocation implements Timed, ContextTarget {
     if (owner.listening("started")) owner.emit("started", { queue: owner.queue, messageId: message.id, attempt, enqueuedAt: message.enqueuedAt });
     const ctx = new InvocationContext(this, owner.queue, owner.logger);
     const source = owner.source;
+    // The common case (a fixed handler, no middleware) allocates no closure or promise chain of its own.
+    if (owner.middleware.length === 0 && "fixed" in source) {
+      void this.#runFixed(source.fixed, message.payload, ctx);
+      return;
+    }
     // Promise.resolve().then() turns a synchronous throw into a rejection we handle.
     const call = (c: HandlerContext<unknown>): Promise<unknown> =>
       "fixed" in source
@@ -128,6 +137,19 @@ export class Invocation implements Timed, ContextTarget {
       (value: unknown) => this.#onSettled(undefined, true, value),
       (error: unknown) => this.#onSettled(error, false),
     );
+  }
+
+  /** Calls a fixed handler from a microtask (never inside `run()`), then settles; never rejects. */
+  async #runFixed(fixed: Invoke, payload: unknown, ctx: HandlerContext<unknown>): Promise<void> {
+    await Promise.resolve();
+    let value: unknown;
+    try {
+      value = await fixed(payload, ctx);
+    } catch (error) {
+      this.#onSettled(error, false);
+      return;
+    }
+    this.#onSettled(undefined, true, value);
   }
 
   /** ctx.progress: an event, and the backend keeps it on the message while it runs. */
@@ -202,7 +224,7 @@ export class Invocation implements Timed, ContextTarget {
     const backOffMs = this.#rateLimitMs ?? (ok ? undefined : retryAfterOf(error));
     if (this.#deadLetterReason === undefined && backOffMs !== undefined) void this.#backOff(backOffMs);
     else if (this.#deadLetterReason !== undefined) this.#fail(ok || !MqError.hasCode(error, MQ_ERROR_CODES.UNRECOVERABLE) ? new UnrecoverableError(this.#deadLetterReason) : error);
-    else if (ok) void this.#ack(value);
+    else if (ok) this.#ack(value);
     else this.#fail(error instanceof Error || MqError.isInstance(error) ? error : new HandlerError(this.#owner.queue, error));
   }
 
@@ -217,29 +239,35 @@ export class Invocation implements Timed, ContextTarget {
     this.#owner.leftRunning(this);
   }
 
-  async #ack(value: unknown): Promise<void> {
+  #ack(value: unknown): void {
+    this.#owner.ack(this.delivery.receipt, this.#published, value, this);
+  }
+
+  /** The ack is durable: count and report the success. */
+  acked(): void {
     const owner = this.#owner;
-    const { message, attempt, receipt } = this.delivery;
-    try {
-      await owner.ack(receipt, this.#published, value);
-    } catch (error) {
-      if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
-        // The lease ended before the ack: the message is (or will be) delivered again.
-        this.#report("ack", error);
-        owner.record("failed");
-        owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: toErrorInfo(error) });
-        owner.finished();
-        return;
-      }
-      // Nothing was acked or published (the ack is atomic): count the attempt as failed and retry.
-      this.#fail(error);
-      return;
-    }
+    const { message, attempt } = this.delivery;
     owner.record("succeeded");
     if (owner.listening("succeeded")) {
       owner.emit("succeeded", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), published: this.#published?.length ?? 0 });
     }
     owner.finished();
+  }
+
+  /** The ack failed: nothing was acked or published (the ack is atomic). */
+  ackFailed(error: unknown): void {
+    const owner = this.#owner;
+    const { message, attempt } = this.delivery;
+    if (MqError.hasCode(error, MQ_ERROR_CODES.LEASE_LOST)) {
+      // The lease ended before the ack: the message is (or will be) delivered again.
+      this.#report("ack", error);
+      owner.record("failed");
+      owner.emit("failed", { queue: owner.queue, messageId: message.id, attempt, durationMs: this.#elapsed(), error: toErrorInfo(error) });
+      owner.finished();
+      return;
+    }
+    // Count the attempt as failed and retry.
+    this.#fail(error);
   }
 
   #fail(error: unknown): void {

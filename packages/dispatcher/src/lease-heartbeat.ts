@@ -10,8 +10,11 @@ export interface HeartbeatDeps {
   heartbeatDue(at: number): void;
 }
 
-/** Told when a heartbeat's extend fails: `lost` when the lease is gone for good (someone else may get the message). */
-export type HeartbeatFailure = (error: unknown, lost: boolean) => void;
+/** Told when a heartbeat's extend fails (an object, not a closure per delivery). */
+export interface HeartbeatListener {
+  /** `lost` when the lease is gone for good (someone else may get the message). */
+  heartbeatFailed(error: unknown, lost: boolean): void;
+}
 
 /**
  * Keeps one delivery's lease alive: extends it by `leaseMs` once a third of it
@@ -25,16 +28,16 @@ export class LeaseHeartbeat {
   /** Monotonic time the lease ends unless extended. */
   leaseEndsAt: number;
   /** Who hears about failures; the invocation takes it over from the held delivery. */
-  onFailure: HeartbeatFailure;
+  listener: HeartbeatListener;
   readonly #deps: HeartbeatDeps;
   #nextBeat: number;
   #beating = true;
 
-  constructor(deps: HeartbeatDeps, receipt: string, leaseEndsAt: number, onFailure: HeartbeatFailure) {
+  constructor(deps: HeartbeatDeps, receipt: string, leaseEndsAt: number, listener: HeartbeatListener) {
     this.#deps = deps;
     this.receipt = receipt;
     this.leaseEndsAt = leaseEndsAt;
-    this.onFailure = onFailure;
+    this.listener = listener;
     this.#nextBeat = beatAfter(leaseEndsAt, deps.options.leaseMs);
   }
 
@@ -80,7 +83,7 @@ export class LeaseHeartbeat {
           this.#nextBeat = deps.clock.monotonic() + Math.max(1, Math.floor(leaseMs / 6));
           deps.heartbeatDue(this.#nextBeat);
         }
-        this.onFailure(error, lost);
+        this.listener.heartbeatFailed(error, lost);
       },
     );
   }

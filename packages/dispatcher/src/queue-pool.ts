@@ -1,7 +1,7 @@
 import { InvalidArgumentError, MQ_ERROR_CODES, MqError, toErrorInfo, toMqError } from "@mq/core";
 import type { Clock, Delivery, EnqueueItem, Logger, QueueBackend } from "@mq/core";
 import type { EventEmitter } from "eventemitter3";
-import { AckBatcher } from "./ack-batcher";
+import { AckBatcher, type AckSettler } from "./ack-batcher";
 import { MAX_PARALLELISM } from "./defaults";
 import { DeliveryReleaser } from "./delivery-releaser";
 import type { HeldDelivery } from "./held-delivery";
@@ -170,8 +170,8 @@ export class QueuePool implements InvocationOwner, PrefetchHost {
     this.#releaser.release(deliveries);
   }
 
-  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result?: unknown): Promise<void> {
-    return this.#acks.ack(receipt, publish, result);
+  ack(receipt: string, publish: readonly EnqueueItem[] | undefined, result: unknown, settler: AckSettler): void {
+    this.#acks.submit(receipt, publish, result, settler);
   }
 
   listening(event: keyof DispatcherEvents): boolean {

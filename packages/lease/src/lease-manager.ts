@@ -113,6 +113,21 @@ export class LeaseManager {
     return this.#currentSlot(token) >= 0;
   }
 
+  /**
+   * The id of `token`'s lease while the token is current (not expired,
+   * released or superseded), else undefined: `idOf` and `isCurrent` in one
+   * parse and one lookup, for hot paths that check many receipts.
+   */
+  currentId(token: string): string | undefined {
+    if (typeof token !== "string") return undefined;
+    const dot = tokenDot(token);
+    const gen = tokenGeneration(token, dot);
+    if (gen < 0) return undefined;
+    const id = token.slice(dot + 1);
+    const slot = this.#leases.get(id);
+    return slot !== undefined && this.#heap.gen(slot) === gen ? id : undefined;
+  }
+
   /** The current token of `id`'s lease, or undefined when it holds none. */
   tokenOf(id: string): string | undefined {
     const slot = this.#leases.get(id);

@@ -112,13 +112,11 @@ export class EngineState {
   apply(op: Op): void {
     switch (op[0]) {
       case "create":
-        return readCreate(op, 1, this.#createFn);
+        return this.#createRows(op, 1, CREATE_WIDTH);
       case "creates":
-        for (let at = 0; at < op[1].length; at += CREATE_WIDTH) readCreate(op[1], at, this.#createFn);
-        return;
+        return this.#createRows(op[1], 0, CREATE_WIDTH);
       case "gcreates":
-        for (let at = 0; at < op[1].length; at += GROUPED_CREATE_WIDTH) readCreate(op[1], at, this.#createFn, GROUPED_CREATE_WIDTH);
-        return;
+        return this.#createRows(op[1], 0, GROUPED_CREATE_WIDTH);
       case "regroup":
         return this.#regroup(op[1], op[2]);
       case "throttle":
@@ -199,6 +197,33 @@ export class EngineState {
       default:
         // Written by a newer version: skipping it would silently lose or corrupt state.
         throw new UnsupportedVersionError("operation", String((op as readonly unknown[])[0]), "a journal frame holds an operation type this engine does not know");
+    }
+  }
+
+  /**
+   * `apply(op)` for a live `lease(s)` or `ack(s)` operation whose entries the
+   * caller resolved moments ago (`entries[i]` is the entry of the op's i-th
+   * id, still in `entries`): the same changes without a lookup per message.
+   * Any other operation, or an entry that does not match, goes through `apply`.
+   */
+  applyResolved(op: Op, entries: readonly Entry[]): void {
+    switch (op[0]) {
+      case "leases":
+        for (let i = 0; i < op[1].length; i++) {
+          const entry = entries[i];
+          if (entry !== undefined && entry.id === op[1][i]) this.#leaseEntry(entry, op[2][i]!, op[3]);
+          else this.#lease(op[1][i]!, op[2][i]!, op[3]);
+        }
+        return;
+      case "acks":
+        for (let i = 0; i < op[1].length; i++) {
+          const entry = entries[i];
+          if (entry !== undefined && entry.id === op[1][i] && entry.state !== "gone") this.#ackEntry(entry, op[2]);
+          else this.#ack(op[1][i]!, op[2]);
+        }
+        return;
+      default:
+        return this.apply(op);
     }
   }
 
@@ -372,24 +397,34 @@ export class EngineState {
 
   // ---- operations --------------------------------------------------------
 
-  readonly #createFn = (entry: Entry, stamp: DedupStamp | undefined): void => this.#create(entry, stamp);
-
-  #create(own: Entry, stamp: DedupStamp | undefined): void {
-    if (this.entries.has(own.id)) return;
-    // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
-    if (this.replaying) own.payload = this.#replayArena === undefined ? ownBytes(own.payload) : this.#replayArena.copy(own.payload);
-    const dueNow = own.availableAt <= this.#ctx.now();
-    this.#insert(own, dueNow ? "ready" : "delayed");
-    if (own.key !== undefined && stamp !== undefined) {
-      this.dedup.accept(dedupKey(own.queue, own.key), { messageId: own.id, version: own.version, mode: stamp.mode, now: own.enqueuedAt, windowMs: stamp.windowMs });
+  /** The messages of a create operation, its rows from `from` on; the clock and each run of one queue looked up once. */
+  #createRows(fields: readonly unknown[], from: number, width: number): void {
+    const now = this.#ctx.now();
+    const replaying = this.#replayOrder !== undefined;
+    let q: QueueState | undefined;
+    for (let at = from; at < fields.length; at += width) {
+      const own = readCreate(fields, at, width);
+      if (this.entries.has(own.id)) continue;
+      // Replayed bytes are views into a journal read buffer; live ones are already the engine's own.
+      if (replaying) own.payload = this.#replayArena === undefined ? ownBytes(own.payload) : this.#replayArena.copy(own.payload);
+      if (q === undefined || q.name !== own.queue) q = this.queue(own.queue);
+      this.#place(q, own, own.availableAt <= now ? "ready" : "delayed", now);
+      const mode = fields[at + 12] as DedupStamp["mode"] | null;
+      if (own.key !== undefined && mode !== null) {
+        this.dedup.accept(dedupKey(own.queue, own.key), { messageId: own.id, version: own.version, mode, now: own.enqueuedAt, windowMs: fields[at + 13] as number });
+      }
+      if (!replaying) q.totals.enqueued++;
     }
-    if (!this.replaying) this.queue(own.queue).totals.enqueued++;
   }
 
   #insert(entry: Entry, wanted: "ready" | "delayed" | "in-flight"): void {
-    const q = this.queue(entry.queue);
+    this.#place(this.queue(entry.queue), entry, wanted, wanted === "delayed" ? this.#ctx.now() : 0);
+  }
+
+  /** Puts `entry` into `q` in state `wanted` (`now` is read only for "delayed"). */
+  #place(q: QueueState, entry: Entry, wanted: "ready" | "delayed" | "in-flight", now: number): void {
     // A snapshot may say "delayed" for a delay that has since passed (the release is not journaled).
-    const state = wanted === "delayed" && entry.availableAt <= this.#ctx.now() ? "ready" : wanted;
+    const state = wanted === "delayed" && entry.availableAt <= now ? "ready" : wanted;
     entry.state = state;
     this.entries.set(entry.id, entry);
     q.bytes += entry.payload.byteLength;
@@ -450,7 +485,12 @@ export class EngineState {
   /** Delivery: the entry is in flight with its attempt counted (the live path already took it off its lane). */
   #lease(id: string, attempts: number, at: number): void {
     const entry = this.entries.get(id);
-    if (entry === undefined || entry.state === "gone") return;
+    if (entry !== undefined) this.#leaseEntry(entry, attempts, at);
+  }
+
+  #leaseEntry(entry: Entry, attempts: number, at: number): void {
+    if (entry.state === "gone") return;
+    const id = entry.id;
     const q = this.queue(entry.queue);
     if (entry.state === "ready") {
       q.ready--;
@@ -472,7 +512,10 @@ export class EngineState {
 
   #ack(id: string, at: number): void {
     const entry = this.entries.get(id);
-    if (entry === undefined) return;
+    if (entry !== undefined) this.#ackEntry(entry, at);
+  }
+
+  #ackEntry(entry: Entry, at: number): void {
     this.#remove(entry, at);
     if (!this.replaying) this.queue(entry.queue).totals.acked++;
   }

@@ -245,17 +245,19 @@ export class Engine implements QueueBackend {
   async ack(receipts: readonly string[], publish: readonly EnqueueItem[] = [], options?: AckOptions): Promise<void> {
     this.#assertOpen("ack");
     assertArray("ack", "receipts", receipts);
-    const unique = [...new Set(receipts)];
-    const entries = unique.map((r) => this.#entryForReceipt(r));
+    const unique = receipts.length === 1 ? receipts : [...new Set(receipts)];
+    const entries: Entry[] = [];
+    for (let i = 0; i < unique.length; i++) entries.push(this.#entryForReceipt(unique[i]!));
     const now = this.#clock.now();
     const plan = publish.length > 0 ? planEnqueue(this.#state, publish, now, this.#options.newId) : undefined;
     // Completions go first in the frame: they read the entry the ack then removes.
     const completed = this.#completedOp(receipts, unique, entries, options?.results, now);
-    for (const r of unique) this.#leases.release(r);
+    // No release per receipt here: applying the ack removes each entry, and with it its lease.
     const ops: Op[] = completed === undefined ? [] : [completed];
-    ops.push(entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now]);
+    const ackOp: Op = entries.length === 1 ? ["ack", entries[0]!.id, now] : ["acks", entries.map((e) => e.id), now];
+    ops.push(ackOp);
     if (plan !== undefined) ops.push(...plan.ops);
-    await this.#commit(ops);
+    await this.#commit(ops, entries.length === 1 ? undefined : { op: ackOp, entries });
     if (this.events.listenerCount("acked") > 0) for (const e of entries) this.events.emit("acked", { queue: e.queue, id: e.id });
     if (completed !== undefined && this.events.listenerCount("completed") > 0) {
       const [, ids, results] = completed as readonly ["completed", readonly string[], readonly (Uint8Array | null)[], number];
@@ -553,10 +555,14 @@ export class Engine implements QueueBackend {
    * waiting consumers are served before the append and their leases join the
    * record (see {@link JoinedFrame}).
    */
-  #commit(ops: readonly Op[]): Promise<number> {
+  #commit(ops: readonly Op[], resolved?: { readonly op: Op; readonly entries: readonly Entry[] }): Promise<number> {
     if (this.#failure !== undefined) return Promise.reject(new PersistenceError("the journal failed earlier; restart the process to recover", "FAIL_STOPPED", { cause: this.#failure }));
     try {
-      for (const op of ops) this.#state.apply(op);
+      // `resolved`: the entries of one op's ids, found by the caller in this tick (no lookup per message).
+      for (const op of ops) {
+        if (op === resolved?.op) this.#state.applyResolved(op, resolved.entries);
+        else this.#state.apply(op);
+      }
     } catch (error) {
       // A half-applied frame leaves memory ahead of the journal: stop rather than serve it.
       const failure = toMqError(error, "applying a state change failed");
@@ -607,9 +613,8 @@ export class Engine implements QueueBackend {
 
   #entryForReceipt(receipt: string, operation = "ack"): Entry {
     if (typeof receipt !== "string" || receipt.length === 0) throw new InvalidArgumentError(operation, "receipt", "must be the receipt string of a delivery");
-    const id = this.#leases.idOf(receipt);
-    if (id === undefined) throw new LeaseLostError(receipt, "not a receipt this host issued");
-    if (!this.#leases.isCurrent(receipt)) throw new LeaseLostError(receipt);
+    const id = this.#leases.currentId(receipt);
+    if (id === undefined) throw this.#leases.idOf(receipt) === undefined ? new LeaseLostError(receipt, "not a receipt this host issued") : new LeaseLostError(receipt);
     const entry = this.#state.entries.get(id);
     if (entry === undefined || entry.state !== "in-flight") throw new LeaseLostError(receipt);
     return entry;
@@ -648,10 +653,10 @@ export class Engine implements QueueBackend {
       taken.push(entry);
     }
     const expired = ops.length;
-    if (taken.length === 1) ops.push(["lease", ids[0]!, attempts[0]!, now]);
-    else if (taken.length > 1) ops.push(["leases", ids, attempts, now]);
+    const leaseOp: Op | undefined = taken.length === 1 ? ["lease", ids[0]!, attempts[0]!, now] : taken.length > 1 ? ["leases", ids, attempts, now] : undefined;
+    if (leaseOp !== undefined) ops.push(leaseOp);
     if (ops.length === 0) return undefined;
-    const committed = this.#commit(ops);
+    const committed = this.#commit(ops, taken.length > 1 ? { op: leaseOp!, entries: taken } : undefined);
     const deliveries = taken.map((entry): Delivery => {
       const receipt = this.#leases.acquire(entry.id, leaseMs);
       return { message: toMessage(entry, decodePayload(entry.payload)), receipt, attempt: entry.attempts, leaseExpiresAt: now + leaseMs };

@@ -8,11 +8,11 @@ import {
   type EnqueueResult,
 } from "@mq/core";
 import { encodePayload } from "../payload-codec";
-import { dedupKey, type Entry } from "./entry";
+import { dedupKey } from "./entry";
 import { assertArray } from "./validate";
 import type { EngineState } from "./engine-state";
 import type { QueueState } from "./queue-state";
-import { createsOp, type Op } from "./ops";
+import { CREATE_HEADERS, CREATE_PAYLOAD, CREATE_VERSION, createsOp, type Op } from "./ops";
 
 /** The journal operations and results for a batch of enqueue items, checked as a whole. */
 export interface EnqueuePlan {
@@ -20,59 +20,123 @@ export interface EnqueuePlan {
   readonly results: EnqueueResult[];
 }
 
+/** A create planned earlier in the same batch under a dedup key: where its row starts, and how the key dedups. */
 interface PlannedKey {
-  readonly entry: Entry;
+  readonly at: number;
   readonly mode: "replace" | "drop";
+}
+
+/** Messages and bytes a batch adds to one queue so far (capacity checks are for the batch as a whole). */
+interface Growth {
+  count: number;
+  bytes: number;
 }
 
 /**
  * Turns enqueue items into journal operations without changing any state:
  * validation, payload encoding, size and capacity checks and dedup decisions
- * all happen here, so a batch is rejected whole or applied whole.
+ * all happen here, so a batch is rejected whole or applied whole. New
+ * messages are written straight into the rows of one `creates` operation (no
+ * entry is built here: `apply` builds each entry once, from its row).
  */
 export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], now: number, newId: () => string): EnqueuePlan {
   assertArray("enqueue", "items", items);
   const ops: Op[] = [];
-  // Creates stay objects while later items of the batch may still replace them in place.
-  const creates: { entry: Entry; stamp: { mode: "replace" | "drop"; windowMs: number } | undefined }[] = [];
   const results: EnqueueResult[] = [];
-  const batchKeys = new Map<string, PlannedKey>();
-  const added = new Map<string, { count: number; bytes: number }>();
+  // Any grouped item makes the batch a `gcreates` (two more fields per row); decided up front so rows are written once.
+  let grouped = false;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item === "object" && item !== null && item.group !== undefined) {
+      grouped = true;
+      break;
+    }
+  }
+  const rows: unknown[] = [];
+  // Own limits follow the creates in the same frame (only messages that have one pay for it).
+  let limits: Op[] | undefined;
+  let batchKeys: Map<string, PlannedKey> | undefined;
   // Positions in groups come from one engine-wide sequence; the ops carry them, so replay needs no counter.
   let nextSeq = state.nextSeq;
-  const newEntry = (queue: string, item: EnqueueItem, payload: Uint8Array, id: string, version: number): Entry => {
-    const entry = buildEntry(queue, item, payload, now, id, version);
-    if (item.group !== undefined) {
-      entry.group = item.group;
-      entry.groupSeq = nextSeq++;
+  // Batches are almost always for one queue: its state and growth are looked up once, not per item.
+  let lastQueue: string | undefined;
+  let lastState: QueueState | undefined;
+  let lastGrowth: Growth | undefined;
+  let added: Map<string, Growth> | undefined;
+
+  const growthOf = (queue: string, q: QueueState): Growth => {
+    let growth: Growth | undefined;
+    if (lastQueue !== undefined) {
+      // A second queue in the batch: from now on every queue's growth is kept in a map.
+      added ??= new Map([[lastQueue, lastGrowth!]]);
+      growth = added.get(queue);
     }
-    return entry;
+    if (growth === undefined) {
+      growth = { count: 0, bytes: 0 };
+      added?.set(queue, growth);
+    }
+    lastQueue = queue;
+    lastState = q;
+    lastGrowth = growth;
+    return growth;
+  };
+
+  /** Writes a new message's row; returns where it starts. */
+  const pushRow = (queue: string, item: EnqueueItem, payload: Uint8Array, id: string, version: number, mode: "replace" | "drop" | null, windowMs: number): number => {
+    const at = rows.length;
+    const expiresAt = expiryOf(item, now);
+    rows.push(
+      id,
+      queue,
+      payload,
+      item.key ?? null,
+      version,
+      item.priority ?? 0,
+      now,
+      item.availableAt ?? now + (item.delayMs ?? 0),
+      expiresAt ?? null,
+      item.correlationId ?? null,
+      item.causationId ?? null,
+      item.headers === undefined ? null : { ...item.headers },
+      mode,
+      windowMs,
+    );
+    if (grouped) {
+      if (item.group === undefined) rows.push(null, 0);
+      else rows.push(item.group, nextSeq++);
+    }
+    if (item.maxAttempts !== undefined || item.backoff !== undefined) {
+      const backoff = item.backoff === undefined ? null : typeof item.backoff === "number" ? item.backoff : { ...item.backoff };
+      (limits ??= []).push(["limit", id, item.maxAttempts ?? null, backoff]);
+    }
+    return at;
   };
 
   const planOne = (queue: string, item: EnqueueItem, payload: Uint8Array): EnqueueResult => {
-    const q = state.queue(queue);
+    const q = queue === lastQueue ? lastState! : state.queue(queue);
+    const settings = q.settings;
     // A payload over the queue's whole byte budget could never fit: waiting for room would wait forever.
-    const limit = Math.min(q.settings.maxPayloadBytes, q.settings.maxBytes);
+    const limit = Math.min(settings.maxPayloadBytes, settings.maxBytes);
     if (payload.byteLength > limit) throw new PayloadTooLargeError(queue, payload.byteLength, limit);
-    let growth = added.get(queue);
-    if (growth === undefined) added.set(queue, (growth = { count: 0, bytes: 0 }));
-    const mode = q.settings.dedupMode;
-    const windowMs = q.settings.dedupWindowMs;
+    const growth = queue === lastQueue ? lastGrowth! : growthOf(queue, q);
 
     if (item.key !== undefined) {
+      const mode = settings.dedupMode;
+      const windowMs = settings.dedupWindowMs;
       const dk = dedupKey(queue, item.key);
-      const planned = batchKeys.get(dk);
+      const planned = batchKeys?.get(dk);
       if (planned !== undefined) {
-        if (item.expectedVersion !== undefined && item.expectedVersion !== planned.entry.version) {
-          throw new VersionConflictError(item.key, item.expectedVersion, planned.entry.version);
-        }
-        if (planned.mode === "drop") return { id: planned.entry.id, queue, status: "duplicate", version: planned.entry.version };
-        growth.bytes += payload.byteLength - planned.entry.payload.byteLength;
+        const at = planned.at;
+        const version = rows[at + CREATE_VERSION] as number;
+        const id = rows[at] as string;
+        if (item.expectedVersion !== undefined && item.expectedVersion !== version) throw new VersionConflictError(item.key, item.expectedVersion, version);
+        if (planned.mode === "drop") return { id, queue, status: "duplicate", version };
+        growth.bytes += payload.byteLength - (rows[at + CREATE_PAYLOAD] as Uint8Array).byteLength;
         checkRoom(q, growth);
-        planned.entry.payload = payload;
-        planned.entry.version++;
-        if (item.headers !== undefined) planned.entry.headers = { ...item.headers };
-        return { id: planned.entry.id, queue, status: "replaced", version: planned.entry.version };
+        rows[at + CREATE_PAYLOAD] = payload;
+        rows[at + CREATE_VERSION] = version + 1;
+        if (item.headers !== undefined) rows[at + CREATE_HEADERS] = { ...item.headers };
+        return { id, queue, status: "replaced", version: version + 1 };
       }
       const decision = state.dedup.decide(dk, {
         mode,
@@ -88,29 +152,30 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
         ops.push(["replace", { id: existing.id, payload, version: decision.version, at: now, headers: item.headers === undefined ? undefined : { ...item.headers }, expiresAt: expiryOf(item, now) }]);
         return { id: existing.id, queue, status: "replaced", version: decision.version };
       }
-      const entry = newEntry(queue, item, payload, newId(), decision.action === "create" ? decision.version : 1);
+      const version = decision.action === "create" ? decision.version : 1;
       growth.count++;
       growth.bytes += payload.byteLength;
       checkRoom(q, growth);
-      batchKeys.set(dk, { entry, mode });
-      creates.push({ entry, stamp: { mode, windowMs } });
-      return { id: entry.id, queue, status: "created", version: entry.version };
+      const id = newId();
+      (batchKeys ??= new Map()).set(dk, { at: pushRow(queue, item, payload, id, version, mode, windowMs), mode });
+      return { id, queue, status: "created", version };
     }
 
-    const entry = newEntry(queue, item, payload, newId(), 1);
     growth.count++;
     growth.bytes += payload.byteLength;
     checkRoom(q, growth);
-    creates.push({ entry, stamp: undefined });
-    return { id: entry.id, queue, status: "created", version: 1 };
+    const id = newId();
+    pushRow(queue, item, payload, id, 1, null, 0);
+    return { id, queue, status: "created", version: 1 };
   };
 
-  const checkRoom = (q: QueueState, growth: { count: number; bytes: number }): void => {
+  const checkRoom = (q: QueueState, growth: Growth): void => {
     if (q.count + growth.count > q.settings.capacity) throw new QueueFullError(q.name, "messages", q.settings.capacity);
     if (q.bytes + growth.bytes > q.settings.maxBytes) throw new QueueFullError(q.name, "bytes", q.settings.maxBytes);
   };
 
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     validateItem(item);
     const payload = encodePayload(item.payload);
     if (item.topic !== undefined) {
@@ -120,11 +185,8 @@ export function planEnqueue(state: EngineState, items: readonly EnqueueItem[], n
       results.push(planOne(item.queue, item, payload));
     }
   }
-  if (creates.length > 0) ops.push(createsOp(creates));
-  // Own limits follow the creates in the same frame (only messages that have one pay for it).
-  for (const { entry } of creates) {
-    if (entry.maxAttempts !== undefined || entry.backoff !== undefined) ops.push(["limit", entry.id, entry.maxAttempts ?? null, entry.backoff ?? null]);
-  }
+  if (rows.length > 0) ops.push(createsOp(rows, grouped));
+  if (limits !== undefined) for (const op of limits) ops.push(op);
   return { ops, results };
 }
 
@@ -136,27 +198,4 @@ export const validateItem = validateEnqueueItem;
 
 function expiryOf(item: EnqueueItem, now: number): number | undefined {
   return item.expiresAt ?? (item.ttlMs === undefined ? undefined : now + item.ttlMs);
-}
-
-function buildEntry(queue: string, item: EnqueueItem, payload: Uint8Array, now: number, id: string, version: number): Entry {
-  return {
-    id,
-    queue,
-    payload,
-    key: item.key,
-    version,
-    priority: item.priority ?? 0,
-    enqueuedAt: now,
-    availableAt: item.availableAt ?? now + (item.delayMs ?? 0),
-    expiresAt: expiryOf(item, now),
-    attempts: 0,
-    attemptTimestamps: [],
-    correlationId: item.correlationId,
-    causationId: item.causationId,
-    headers: item.headers === undefined ? undefined : { ...item.headers },
-    state: "ready",
-    replayOrder: 0,
-    ...(item.maxAttempts === undefined ? {} : { maxAttempts: item.maxAttempts }),
-    ...(item.backoff === undefined ? {} : { backoff: typeof item.backoff === "number" ? item.backoff : { ...item.backoff } }),
-  };
 }

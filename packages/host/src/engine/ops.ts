@@ -1,6 +1,7 @@
 import type { ErrorInfo, MessageBackoff, QueueSettings } from "@mq/core";
 import type { Entry } from "./entry";
 import type { ScheduleRecord } from "./schedule-record";
+import { NO_ATTEMPTS } from "./snapshot-item";
 
 /**
  * Journal operations. Each carries absolute values (never increments) so
@@ -75,79 +76,62 @@ export const CREATE_WIDTH = 14;
 /** Fields per message in a `gcreates` operation: the create fields, group, position. */
 export const GROUPED_CREATE_WIDTH = CREATE_WIDTH + 2;
 
-/** The `create` operation for one new entry. */
-export function createOp(entry: Entry, stamp: DedupStamp | undefined): Op {
-  const op: unknown[] = ["create"];
-  pushCreateFields(op, entry, stamp);
-  return op as unknown as Op;
-}
+/** Offsets of the fields a later item of the same batch may change (a dedup key replaced in the batch). */
+export const CREATE_PAYLOAD = 2;
+export const CREATE_VERSION = 4;
+export const CREATE_HEADERS = 11;
 
-/** One operation creating every entry of a batch: fewer values to encode and no per-message array to replay. */
-export function createsOp(rows: readonly { readonly entry: Entry; readonly stamp: DedupStamp | undefined }[]): Op {
-  if (rows.some((row) => row.entry.group !== undefined)) {
-    const flat: unknown[] = [];
-    for (const row of rows) {
-      pushCreateFields(flat, row.entry, row.stamp);
-      flat.push(row.entry.group ?? null, row.entry.groupSeq ?? 0);
-    }
-    return ["gcreates", flat];
+/**
+ * The operation that creates the rows in `fields` (written by the enqueue
+ * planner straight from the items, {@link CREATE_WIDTH} or, when `grouped`,
+ * {@link GROUPED_CREATE_WIDTH} values per message): `create` for one
+ * ungrouped message, `creates` for several, `gcreates` when any is grouped.
+ * One operation per batch means fewer values to encode and no per-message
+ * array to replay.
+ */
+export function createsOp(fields: unknown[], grouped: boolean): Op {
+  if (grouped) return ["gcreates", fields];
+  if (fields.length === CREATE_WIDTH) {
+    fields.unshift("create");
+    return fields as unknown as Op;
   }
-  if (rows.length === 1) return createOp(rows[0]!.entry, rows[0]!.stamp);
-  const flat: unknown[] = [];
-  for (const row of rows) pushCreateFields(flat, row.entry, row.stamp);
-  return ["creates", flat];
-}
-
-function pushCreateFields(into: unknown[], entry: Entry, stamp: DedupStamp | undefined): void {
-  into.push(
-    entry.id,
-    entry.queue,
-    entry.payload,
-    entry.key ?? null,
-    entry.version,
-    entry.priority,
-    entry.enqueuedAt,
-    entry.availableAt,
-    entry.expiresAt ?? null,
-    entry.correlationId ?? null,
-    entry.causationId ?? null,
-    entry.headers ?? null,
-    stamp?.mode ?? null,
-    stamp?.windowMs ?? 0,
-  );
+  return ["creates", fields];
 }
 
 /**
  * The entry described by the create fields starting at `at` in `fields` (a
- * `create` operation from index 1, or a row of `creates`), and how its key
- * was accepted. Hands the fields to `into` instead of returning an object, so
- * replaying a million creates allocates only the entries.
+ * `create` operation from index 1, or a row of `creates`/`gcreates`). The
+ * dedup stamp (fields 12 and 13) is read by the caller. Every entry is built
+ * from the same literal, so entries share one shape (grouped ones one more).
  */
-export function readCreate(fields: readonly unknown[], at: number, into: (entry: Entry, stamp: DedupStamp | undefined) => void, width = CREATE_WIDTH): void {
-  const mode = fields[at + 12] as CreateFields[12];
-  const group = width === GROUPED_CREATE_WIDTH ? (fields[at + 14] as string | null) : null;
-  into(
-    {
-      id: fields[at] as string,
-      queue: fields[at + 1] as string,
-      payload: fields[at + 2] as Uint8Array,
-      key: (fields[at + 3] as string | null) ?? undefined,
-      version: fields[at + 4] as number,
-      priority: fields[at + 5] as number,
-      enqueuedAt: fields[at + 6] as number,
-      availableAt: fields[at + 7] as number,
-      expiresAt: (fields[at + 8] as number | null) ?? undefined,
-      attempts: 0,
-      attemptTimestamps: [],
-      correlationId: (fields[at + 9] as string | null) ?? undefined,
-      causationId: (fields[at + 10] as string | null) ?? undefined,
-      headers: (fields[at + 11] as Record<string, string> | null) ?? undefined,
-      state: "ready",
-      replayOrder: 0,
-      ...(group === null ? {} : { group, groupSeq: fields[at + 15] as number }),
-    },
-    mode === null ? undefined : { mode, windowMs: fields[at + 13] as number },
-  );
+export function readCreate(fields: readonly unknown[], at: number, width = CREATE_WIDTH): Entry {
+  const entry: Entry = {
+    id: fields[at] as string,
+    queue: fields[at + 1] as string,
+    payload: fields[at + 2] as Uint8Array,
+    key: (fields[at + 3] as string | null) ?? undefined,
+    version: fields[at + 4] as number,
+    priority: fields[at + 5] as number,
+    enqueuedAt: fields[at + 6] as number,
+    availableAt: fields[at + 7] as number,
+    expiresAt: (fields[at + 8] as number | null) ?? undefined,
+    attempts: 0,
+    // Shared until the first attempt: most messages never need a history array of their own before delivery.
+    attemptTimestamps: NO_ATTEMPTS,
+    correlationId: (fields[at + 9] as string | null) ?? undefined,
+    causationId: (fields[at + 10] as string | null) ?? undefined,
+    headers: (fields[at + 11] as Record<string, string> | null) ?? undefined,
+    state: "ready",
+    replayOrder: 0,
+  };
+  if (width === GROUPED_CREATE_WIDTH) {
+    const group = fields[at + 14] as string | null;
+    if (group !== null) {
+      entry.group = group;
+      entry.groupSeq = fields[at + 15] as number;
+    }
+  }
+  return entry;
 }
 
 /** How a created message's dedup key was accepted. */

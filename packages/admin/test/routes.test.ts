@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminServer, type AdminServer } from "../src/index";
-import { createMemoryPersistence, createQueueHost, PersistenceError, type Persistence, type QueueHost } from "@mq/host";
+import { withFailingAppends } from "@mq/core/testing";
+import { createMemoryPersistence, createQueueHost, PersistenceError, type QueueHost } from "@mq/host";
 import { startHost, until } from "./support";
 
 const TOKEN = "test-token-0123456789";
@@ -248,27 +249,13 @@ describe("a host that stops", () => {
 
 describe("a host whose journal failed", () => {
   it("healthz and readyz answer 503 with the fail-stop reason; /metrics says so", async () => {
-    const inner = createMemoryPersistence();
-    let failing = false;
     // Fault injection: appends start failing, as on a full disk.
-    const persistence: Persistence = {
-      contractVersion: 1,
-      kind: inner.kind,
-      durability: inner.durability,
-      events: inner.events,
-      get lastLsn() {
-        return inner.lastLsn;
-      },
-      open: (handler) => inner.open(handler),
-      append: (ops) => (failing ? Promise.reject(new PersistenceError("disk full", "ENOSPC")) : inner.append(ops)),
-      snapshot: () => inner.snapshot(),
-      close: () => inner.close(),
-    };
+    const { persistence, failAppends } = withFailingAppends(createMemoryPersistence());
     const broken = createQueueHost({ persistence });
     await broken.start();
     const admin = await createAdminServer(broken, { token: TOKEN });
     try {
-      failing = true;
+      failAppends(new PersistenceError("disk full", "ENOSPC"));
       await expect(broken.enqueue("q", 1)).rejects.toThrow(/disk full/);
       expect(await json(await fetch(`${admin.url}/healthz`), 503)).toMatchObject({ ok: false, status: "failed", failure: { code: "MQ_PERSISTENCE", message: expect.stringContaining("disk full") } });
       expect((await fetch(`${admin.url}/readyz`)).status).toBe(503);

@@ -1,6 +1,7 @@
 import type { Logger, Persistence, PersistenceEvents, RecoveryHandler, RecoveryReport, SnapshotInfo } from "@mq/core";
 import { EventEmitter } from "eventemitter3";
 import { afterEach, describe, expect, it } from "vitest";
+import { withFailingAppends } from "@mq/core/testing";
 import { createMemoryPersistence } from "@mq/journal/memory";
 import { createQueueHost, MQ_ERROR_CODES, MqError, PersistenceError, UnsupportedVersionError, type QueueHost } from "../src/index";
 import { memoryHost } from "./support";
@@ -217,29 +218,15 @@ describe("hardening: inputs, reads and stored data", () => {
     const lines: { level: string; message: string }[] = [];
     const at = (level: string) => (_fields: unknown, message: string) => void lines.push({ level, message });
     const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-    let failing = false;
-    const inner = createMemoryPersistence();
     // Fault injection: appends start failing, as on a full disk.
-    const persistence: Persistence = {
-      contractVersion: 1,
-      kind: inner.kind,
-      durability: inner.durability,
-      events: inner.events,
-      get lastLsn() {
-        return inner.lastLsn;
-      },
-      open: (handler) => inner.open(handler),
-      append: (ops) => (failing ? Promise.reject(new PersistenceError("ENOSPC: no space left on device", "ENOSPC")) : inner.append(ops)),
-      snapshot: () => inner.snapshot(),
-      close: () => inner.close(),
-    };
+    const { persistence, failAppends } = withFailingAppends(createMemoryPersistence());
     host = createQueueHost({ persistence, logger });
     const handled: unknown[] = [];
     host.handle("jobs", (payload) => void handled.push(payload), { maxParallelism: 4 });
     await host.start();
     await host.enqueue("jobs", 1);
     await expect.poll(() => handled, { timeout: 5_000 }).toEqual([1]);
-    failing = true;
+    failAppends(new PersistenceError("ENOSPC: no space left on device", "ENOSPC"));
     expect(await failure(host.enqueue("jobs", 2))).toMatchObject({ code: MQ_ERROR_CODES.PERSISTENCE, errno: "ENOSPC" });
     for (let i = 0; i < 3; i++) expect(await failure(host.enqueue("jobs", i))).toMatchObject({ errno: "FAIL_STOPPED" });
     // Long enough for the handler's receives to be refused and retried several times.

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createQueueHost, MqError, type Persistence, type QueueHost } from "../src/index";
+import { withFailingAppends } from "@mq/core/testing";
+import { createQueueHost, MqError, type QueueHost } from "../src/index";
 import { memoryHost, tempDir, until } from "./support";
 
 describe("host.snapshot(), health(), latency() and rates()", () => {
@@ -78,26 +79,12 @@ describe("health() after a journal failure", () => {
   it("reports failed with the fail-stop reason", async () => {
     const { createMemoryPersistence } = await import("@mq/journal/memory");
     const { PersistenceError } = await import("../src/index");
-    const inner = createMemoryPersistence();
-    let failing = false;
     // Fault injection: the adapter's append starts failing, as a full disk would.
-    const persistence: Persistence = {
-      contractVersion: 1,
-      kind: inner.kind,
-      durability: inner.durability,
-      events: inner.events,
-      get lastLsn() {
-        return inner.lastLsn;
-      },
-      open: (handler) => inner.open(handler),
-      append: (ops) => (failing ? Promise.reject(new PersistenceError("disk full", "ENOSPC")) : inner.append(ops)),
-      snapshot: () => inner.snapshot(),
-      close: () => inner.close(),
-    };
+    const { persistence, failAppends } = withFailingAppends(createMemoryPersistence());
     const host = createQueueHost({ persistence });
     await host.start();
     await host.enqueue("q", 1);
-    failing = true;
+    failAppends(new PersistenceError("disk full", "ENOSPC"));
     await expect(host.enqueue("q", 2)).rejects.toThrow(/disk full/);
     const health = host.health();
     expect(health).toMatchObject({ ok: false, status: "failed", journal: { state: "failed" }, failure: { code: "MQ_PERSISTENCE", message: expect.stringContaining("disk full") }, handlersRunning: false });

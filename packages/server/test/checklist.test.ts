@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { connect as netConnect } from "node:net";
-import { PersistenceError, type Persistence } from "@mq/core";
+import { PersistenceError } from "@mq/core";
+import { withFailingAppends } from "@mq/core/testing";
 import { createMemoryPersistence, createQueueHost } from "@mq/host";
 import { Packr } from "msgpackr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -164,26 +165,7 @@ describe("resource limits (DS1, DS4, DS7, DS8)", () => {
 describe("DS9: a fail-stopped journal", () => {
   it("answers writes 503 MQ_PERSISTENCE, never 200, and /readyz goes 503 while /healthz stays up", async () => {
     // The fault is injected under the real memory journal: appends start failing as a disk would.
-    const inner = createMemoryPersistence();
-    let failing = false;
-    const persistence: Persistence = {
-      contractVersion: inner.contractVersion,
-      kind: inner.kind,
-      durability: inner.durability,
-      events: inner.events,
-      get lastLsn() {
-        return inner.lastLsn;
-      },
-      open: (handler) => inner.open(handler),
-      append: (ops) => {
-        if (!failing) return inner.append(ops);
-        const error = new PersistenceError("write failed (injected)", "EIO");
-        inner.events.emit("error", error);
-        return Promise.reject(error);
-      },
-      snapshot: () => inner.snapshot(),
-      close: () => inner.close(),
-    };
+    const { persistence, failAppends } = withFailingAppends(createMemoryPersistence());
     const host = createQueueHost({ persistence });
     await host.start();
     const server = createServer(host, { port: 0 });
@@ -191,7 +173,7 @@ describe("DS9: a fail-stopped journal", () => {
     try {
       expect((await call(url, "GET", "/readyz")).body).toEqual({ ok: true, status: "open" });
       expect((await call(url, "POST", "/v1/queues/ds9/messages", { payload: 1 })).status).toBe(201);
-      failing = true;
+      failAppends(new PersistenceError("write failed (injected)", "EIO"), { emitError: true });
       const r = await call(url, "POST", "/v1/queues/ds9/messages", { payload: 2 });
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe("MQ_PERSISTENCE");

@@ -15,3 +15,5 @@ export type { HistoryClass, HistoryExample, HistoryReport, HistoryViolation } fr
 export { classifyError } from "./history/classify-error";
 export type { ErrorOutcome } from "./history/classify-error";
 export type { Ev, EvDeadLetter, EvDelivered, EvEnqueueResult, EvInput, EvItem, EvKind, EvOf } from "./history/events";
+export { withFailingAppends } from "./failing-appends";
+export type { FailingAppends } from "./failing-appends";

@@ -4,6 +4,15 @@ import { assertDuration, assertKnownKeys, assertName } from "./validate";
 
 // The exact wording is part of the contract: host and redis tests assert these messages.
 describe("shared argument checks", () => {
+  // First in the file: assertName remembers the last name that passed, and nothing has passed yet.
+  it("refuses a missing name before any name has passed, and after one has", () => {
+    expect(() => assertName("enqueue", "queue", undefined)).toThrow("[mq:enqueue] queue: must be a non-empty string, got undefined");
+    assertName("enqueue", "queue", "orders");
+    expect(() => assertName("enqueue", "queue", undefined)).toThrow(InvalidArgumentError);
+    assertName("enqueue", "queue", "orders");
+    expect(() => assertName("enqueue", "queue", "")).toThrow(InvalidArgumentError);
+  });
+
   it("names the operation and the argument in every error", () => {
     expect(() => assertName("bind", "topic", "")).toThrow('[mq:bind] topic: must be a non-empty string, got ""');
     expect(() => assertName("enqueue", "queue", "x".repeat(201))).toThrow("[mq:enqueue] queue: must be at most 200 characters, got 201");

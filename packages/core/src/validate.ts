@@ -13,7 +13,7 @@ const NAME_MAX = 200;
  */
 export function assertName(operation: string, what: "queue" | "topic", name: unknown): asserts name is string {
   // A batch names the same queue in every item: the last name that passed is not checked again.
-  if (name === lastValidName) return;
+  if (typeof name === "string" && name === lastValidName) return;
   if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError(operation, what, `must be a non-empty string, got ${describe(name)}`);
   if (name.length > NAME_MAX) throw new InvalidArgumentError(operation, what, `must be at most ${NAME_MAX} characters, got ${name.length}`);
   if (name === "*") throw new InvalidArgumentError(operation, what, `"*" is reserved (it means every queue in stats)`);

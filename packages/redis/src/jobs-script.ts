@@ -183,7 +183,7 @@ elseif op == 'fire' then
   end
   local p, err = plan_enqueue(6)
   if err then return { 'E', err } end
-  apply_enqueue(p)
+  apply_enqueue(p, true)
   redis.call('HSET', B .. ':sf', name, sid .. '|' .. fmt(last))
   notify()
   return { 'OK', p.results, due_reply() }

@@ -55,16 +55,17 @@ local function at_due(ms) if due == nil or ms < due then due = ms end end
 
 ${JOBS_FUNCTIONS}
 -- Ready order: higher priority first, then FIFO by a per-queue sequence.
--- A new message passes its priority and expiry and has its state set already.
-local function ready_add(B, id, pr, x, fresh)
+-- A new message passes its priority and expiry and has its state set already, and may pass a sequence
+-- number its caller reserved. (Integers go to redis.call as numbers: Redis prints them exactly.)
+local function ready_add(B, id, pr, x, fresh, seq)
   local mk = B .. ':m:' .. id
   if not fresh then
     local f = redis.call('HMGET', mk, 'pr', 'x')
     pr, x = tonumber(f[1] or '0'), f[2]
     redis.call('HSET', mk, 's', 'r')
   end
-  local seq = redis.call('HINCRBY', B .. ':s', 'seq', 1)
-  redis.call('ZADD', B .. ':r', fmt((9 - pr) * 1e13 + seq), id)
+  if not seq then seq = redis.call('HINCRBY', B .. ':s', 'seq', 1) end
+  redis.call('ZADD', B .. ':r', (9 - pr) * 1e13 + seq, id)
   if x then redis.call('ZADD', B .. ':t', x, id) end
   readied[B] = (readied[B] or 0) + 1
 end
@@ -174,8 +175,8 @@ local function plan_enqueue(start)
     local c = conf(B)
     local h = held[B]
     if not h then
-      local r = redis.call('HMGET', B .. ':s', 'n', 'b')
-      h = { n = tonumber(r[1] or '0'), b = tonumber(r[2] or '0') }
+      local r = redis.call('HMGET', B .. ':s', 'n', 'b', 'enqueued', 'seq')
+      h = { n = tonumber(r[1] or '0'), b = tonumber(r[2] or '0'), e = tonumber(r[3] or '0'), seq = tonumber(r[4] or '0') }
       held[B] = h
     end
     if h.n + g.n > c.capacity then return { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } end
@@ -252,7 +253,7 @@ local function plan_enqueue(start)
           g.b = g.b + #payload
           local e = room(B, g)
           if e then return nil, e end
-          planned = { kind = 'create', B = B, id = id, key = key, payload = payload, v = create_version, pr = pr, av = av, x = x, j = j, h = h, mode = create_mode, win = c.dedupWindowMs }
+          planned = { kind = 'create', B = B, id = id, key = key, payload = payload, v = create_version, pr = pr, av = av, x = x, j = j, h = h, grp = group_from_meta(j), mode = create_mode, win = c.dedupWindowMs }
           batch[bk] = planned
           table.insert(plan, planned)
           table.insert(results, { 'created', id, fmt(create_version) })
@@ -263,15 +264,28 @@ local function plan_enqueue(start)
       g.b = g.b + #payload
       local e = room(B, g)
       if e then return nil, e end
-      table.insert(plan, { kind = 'create', B = B, id = id, key = '', payload = payload, v = 1, pr = pr, av = av, x = x, j = j, h = h })
+      table.insert(plan, { kind = 'create', B = B, id = id, key = '', payload = payload, v = 1, pr = pr, av = av, x = x, j = j, h = h, grp = group_from_meta(j) })
       table.insert(results, { 'created', id, '1' })
     end
   end
-  return { plan = plan, results = results, counts = counts }
+  return { plan = plan, results = results, counts = counts, growth = growth, held = held }
 end
 
-local function apply_enqueue(p)
+-- Writes a plan. counts_current: nothing has written the queues' n or b since plan_enqueue read them
+-- (an enqueue, not an ack that removed messages in between), so one HSET sets the counters.
+local function apply_enqueue(p, counts_current)
   local grown = {}
+  -- Sequence numbers of the ungrouped messages ready now: taken from the plan's read when the counters
+  -- are current and nothing else (a grouped message) takes one, else reserved with one increment per queue.
+  local seqs, grouped = {}, false
+  for _, e in ipairs(p.plan) do
+    if e.grp then grouped = true
+    elseif e.kind == 'create' and e.av <= NOW then seqs[e.B] = (seqs[e.B] or 0) + 1 end
+  end
+  local seq_set = counts_current and not grouped
+  for B, n in pairs(seqs) do
+    if seq_set then seqs[B] = p.held[B].seq else seqs[B] = redis.call('HINCRBY', B .. ':s', 'seq', n) - n end
+  end
   for _, e in ipairs(p.plan) do
     local B = e.B
     local mk = B .. ':m:' .. e.id
@@ -280,17 +294,20 @@ local function apply_enqueue(p)
       local ready = e.av <= NOW
       local st = 'd'
       if ready then st = 'r' end
-      local f = { 'p', e.payload, 'v', fmt(e.v), 'pr', fmt(e.pr), 'eq', fmt(NOW), 'av', fmt(e.av), 'a', '0', 'ts', '', 'j', e.j, 'b', fmt(#e.payload), 's', st }
+      local f = { 'p', e.payload, 'v', e.v, 'pr', e.pr, 'eq', NOW, 'av', e.av, 'a', '0', 'ts', '', 'j', e.j, 'b', #e.payload, 's', st }
       if e.key ~= '' then table.insert(f, 'k'); table.insert(f, e.key) end
       if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
       local x = nil
       if e.x then x = fmt(e.x); table.insert(f, 'x'); table.insert(f, x) end
-      local grp = group_from_meta(e.j)
+      local grp = e.grp
       if grp then table.insert(f, 'g'); table.insert(f, grp) end
       redis.call('HSET', mk, unpack(f))
       if grp and group_join(B, grp, e.id) then
         -- waits behind its group's head
-      elseif ready then ready_add(B, e.id, e.pr, x, true)
+      elseif ready then
+        local seq = nil
+        if not grp then seqs[B] = seqs[B] + 1; seq = seqs[B] end
+        ready_add(B, e.id, e.pr, x, true, seq)
       else
         redis.call('ZADD', B .. ':d', fmt(e.av), e.id)
         if x then redis.call('ZADD', B .. ':t', x, e.id) end
@@ -313,9 +330,17 @@ local function apply_enqueue(p)
     end
   end
   for B, g in pairs(grown) do
-    redis.call('HINCRBY', B .. ':s', 'n', g.n)
-    redis.call('HINCRBY', B .. ':s', 'b', g.b)
-    redis.call('HINCRBY', B .. ':s', 'enqueued', g.n)
+    local h = p.held[B]
+    if counts_current and h then
+      -- growth also holds the byte change of replaced payloads, whose HINCRBY above this HSET supersedes.
+      local f = { 'n', h.n + p.growth[B].n, 'b', h.b + p.growth[B].b, 'enqueued', h.e + g.n }
+      if seq_set and seqs[B] then table.insert(f, 'seq'); table.insert(f, seqs[B]) end
+      redis.call('HSET', B .. ':s', unpack(f))
+    else
+      redis.call('HINCRBY', B .. ':s', 'n', g.n)
+      redis.call('HINCRBY', B .. ':s', 'b', g.b)
+      redis.call('HINCRBY', B .. ':s', 'enqueued', g.n)
+    end
   end
   for _, c in pairs(p.counts) do redis.call('HINCRBY', c[1] .. ':s', c[2], c[3]) end
 end
@@ -369,7 +394,7 @@ end
 if op == 'enqueue' then
   local p, err = plan_enqueue(3)
   if err then return { 'E', err } end
-  apply_enqueue(p)
+  apply_enqueue(p, true)
   notify()
   return { 'OK', p.results, due_reply() }
 

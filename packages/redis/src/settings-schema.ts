@@ -31,10 +31,10 @@ export function toOptionIssues(issues: readonly v.BaseIssue<unknown>[], prefix =
   });
 }
 
-/** Validates settings given at runtime; throws `InvalidOptionsError` listing every problem. */
+/** Validates `configureQueue` settings; throws `InvalidOptionsError` listing every problem. */
 export function validateQueueSettings(settings: unknown, path: string): QueueSettings {
   const result = v.safeParse(queueSettingsSchema, settings);
-  if (!result.success) throw new InvalidOptionsError("redis", toOptionIssues(result.issues, path));
+  if (!result.success) throw new InvalidOptionsError("configureQueue", toOptionIssues(result.issues, path));
   return result.output as QueueSettings;
 }
 

@@ -36,6 +36,18 @@ function suite(name: string, connect: () => RedisConnection): void {
       for (const b of backends) await b.close();
     });
 
+    it("names the call in errors: configureQueue settings and an empty unschedule name are refused, nothing changes", async () => {
+      const b = await open();
+      const bad = b.configureQueue("named", { maxAttempts: 0, capacity: -1 } as never);
+      await expect(bad).rejects.toMatchObject({ code: "MQ_INVALID_OPTIONS" });
+      await expect(bad).rejects.toThrow(/^\[mq:configureQueue\]/);
+      expect((await b.stats("named")).settings?.maxAttempts).toBe(5);
+      await b.schedule("kept", { everyMs: 60_000, queue: "named", payload: 1 });
+      await expect(b.unschedule("")).rejects.toMatchObject({ code: "MQ_INVALID_ARGUMENT", message: expect.stringMatching(/^\[mq:unschedule\]/) });
+      expect((await b.schedules()).map((s) => s.name)).toEqual(["kept"]);
+      expect(await b.unschedule("kept")).toBe(true);
+    });
+
     it("lists dead letters of every queue in the order they died, filters, pages stably, replays into another queue", async () => {
       const b = await open();
       const ids = [

@@ -147,4 +147,11 @@ export function runJobsConformance(ctx: JobsConformanceContext): void {
     expect(await b2.unschedule!("every-5s")).toBe(true);
     expect(await b2.schedules!()).toEqual([]);
   });
+
+  it("jobs: refuses an empty schedule name and reports an unknown one as absent", async ({ skip }) => {
+    const b = await ctx.open();
+    if (b.unschedule === undefined) return skip("the backend has no unschedule");
+    expect(await codeOf(b.unschedule(""))).toBe(MQ_ERROR_CODES.INVALID_ARGUMENT);
+    expect(await b.unschedule("no-such-schedule")).toBe(false);
+  });
 }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotFoundError, type DeadLetter, type DeadLetterFilter, type Message, type SnapshotInfo } from "@mq/core";
+import { InvalidArgumentError, MQ_ERROR_CODES, MqError, NotFoundError, type DeadLetter, type DeadLetterFilter, type Message, type SnapshotInfo } from "@mq/core";
 import type { AdminHost, HandlerStats, HealthLike } from "./admin-host";
 import { toJsonSafe } from "./json-safe";
 import { NotSupportedError } from "./not-supported-error";
@@ -35,9 +35,9 @@ export interface AdminApi {
   snapshot(): Promise<SnapshotInfo>;
   /** The host's health report. */
   health(): HealthLike;
-  /** Up to `limit` ready messages of `queue` without leasing them (needs a host with `peek`). */
+  /** Up to `limit` ready messages of `queue` without leasing them; `NotSupportedError` when the host or its backend has no `peek`. */
   peek(queue: string, limit?: number): Promise<Message[]>;
-  /** Deletes the ready and delayed messages of `queue` (needs a host with `purge`). */
+  /** Deletes the ready and delayed messages of `queue`; `NotSupportedError` when the host or its backend has no `purge`. */
   purge(queue: string): Promise<{ readonly purged: number }>;
   /** The rate limits, in-flight cap and group failure mode `queue` runs with (`null`: no limit). */
   limits(queue: string): Promise<QueueLimits>;
@@ -115,13 +115,13 @@ export function createAdminApi(host: AdminHost): AdminApi {
       await knownQueue(queue);
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PEEK) throw new InvalidArgumentError("admin", "limit", `must be an integer from 1 to ${MAX_PEEK}`);
       if (host.peek === undefined) throw new NotSupportedError("peek", "upgrade @mq/host to a version with host.peek(queue, limit)");
-      const messages = await host.peek(queue, limit);
+      const messages = await backendSupports("peek", "peeking at a queue", host.peek(queue, limit));
       return messages.map(safeMessage);
     },
     async purge(queue) {
       await knownQueue(queue);
       if (host.purge === undefined) throw new NotSupportedError("purge", "upgrade @mq/host to a version with host.purge(queue)");
-      return { purged: await host.purge(queue) };
+      return { purged: await backendSupports("purge", "purging a queue", host.purge(queue)) };
     },
     async limits(queue) {
       assertQueueName(queue);
@@ -158,6 +158,22 @@ export function createAdminApi(host: AdminHost): AdminApi {
 }
 
 // ---------------------------------------------------------------------------
+
+/**
+ * The host has the method but its backend may not: `@mq/host` then rejects
+ * with `InvalidArgumentError` on the argument `backend`. That is a missing
+ * capability, not bad input, so it becomes a `NotSupportedError` (HTTP 501).
+ */
+async function backendSupports<T>(capability: string, what: string, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (MqError.hasCode(error, MQ_ERROR_CODES.INVALID_ARGUMENT) && (error as { argument?: unknown }).argument === "backend") {
+      throw new NotSupportedError(capability, `its backend does not support ${what}`, { cause: error });
+    }
+    throw error;
+  }
+}
 
 function assertQueueName(name: unknown): asserts name is string {
   if (typeof name !== "string" || name === "" || name === "*") throw new InvalidArgumentError("admin", "queue", "must be a queue name");

@@ -40,7 +40,9 @@ export interface HealthLike {
  * (the host may take admin as an optional peer without a cycle).
  *
  * @remarks `peek` and `purge` of ready messages are optional: a host without
- * them answers those admin calls with `NotSupportedError` (HTTP 501).
+ * them, or one whose backend rejects them (`InvalidArgumentError` on the
+ * argument `backend`, as `@mq/host` does), answers those admin calls with
+ * `NotSupportedError` (HTTP 501).
  */
 export interface AdminHost {
   queues(): Promise<string[]>;

@@ -23,7 +23,7 @@ export const SHARED_SCHEMAS: readonly Record<string, unknown>[] = [
   {
     $id: "Error",
     ...open({ statusCode: int, code: str, error: str, message: str }, ["statusCode", "code", "message"]),
-    description: "Every error answer: 400 bad input, 401 missing token, 404 unknown queue or dead letter, 501 not supported by this host, 503 host closed or failed.",
+    description: "Every error answer: 400 bad input, 401 missing token, 404 unknown queue or dead letter, 501 not supported by this host or its backend (peek, purge), 503 host closed or failed.",
   },
   {
     $id: "QueueMetrics",
@@ -91,12 +91,12 @@ export const ROUTE_SCHEMAS = {
   queue: { tags: ["queues"], summary: "One queue's metrics", params: queueParam, response: { 200: { $ref: "QueueMetrics#" }, ...errors } },
   peek: {
     tags: ["queues"],
-    summary: "Ready messages in delivery order, without leasing them",
+    summary: "Ready messages in delivery order, without leasing them (501 when the host or its backend cannot peek)",
     params: queueParam,
     querystring: { type: "object", properties: { limit: { type: "integer", minimum: 1, maximum: 1000, default: 10 } }, additionalProperties: false },
     response: { 200: { type: "array", items: { $ref: "Message#" } }, ...errors },
   },
-  purge: { tags: ["queues"], summary: "Delete a queue's ready and delayed messages", security: bearer, params: queueParam, response: { 200: open({ purged: int }, ["purged"]), ...errors } },
+  purge: { tags: ["queues"], summary: "Delete a queue's ready and delayed messages (501 when the host or its backend cannot purge)", security: bearer, params: queueParam, response: { 200: open({ purged: int }, ["purged"]), ...errors } },
   limits: { tags: ["queues"], summary: "The queue's rate limits, in-flight cap and group failure mode", params: queueParam, response: { 200: { $ref: "Limits#" }, ...errors } },
   setLimits: {
     tags: ["queues"],

@@ -40,8 +40,10 @@ export type FsOp =
 export interface JournalFs {
   /** Distinguishes one "boot" of a file system from the next (in-process locks are scoped to it). */
   readonly identity: string;
+  /** Creates `path` and missing parents (owner-only, 0700, on the real file system); an existing folder is left as it is. */
   mkdir(path: string): Promise<void>;
   readdir(path: string): Promise<DirEntry[]>;
+  /** Opens `path`; a file it creates is owner-only (0600 on the real file system). */
   open(path: string, mode: OpenMode): Promise<number>;
   /** Writes `buffers` at `position`; may write fewer bytes than asked (the caller continues). */
   writev(fd: number, buffers: readonly Uint8Array[], position: number): Promise<number>;

@@ -10,20 +10,26 @@ const FLAGS: Record<OpenMode, number> = {
   createExclusive: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW,
 };
 
+// Payloads may hold private data: what the journal creates is for its owner
+// only. The umask may remove more bits, never add any. Existing folders and
+// files keep their modes (a data folder the user made is not chmod-ed).
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
 // Callback API wrapped by hand: one promise per call and no FileHandle objects on the hot path.
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-/** The real file system (node:fs), used by default. */
+/** The real file system (node:fs), used by default. Creates folders 0700 and files 0600. */
 export const nodeFs: JournalFs = {
   identity: "node",
-  mkdir: (path) => call<string | undefined>((cb) => fs.mkdir(path, { recursive: true }, cb)).then(() => undefined),
+  mkdir: (path) => call<string | undefined>((cb) => fs.mkdir(path, { recursive: true, mode: DIR_MODE }, cb)).then(() => undefined),
   readdir: (path) =>
     call<fs.Dirent[]>((cb) => fs.readdir(path, { withFileTypes: true }, cb)).then((entries) =>
       entries.map((e): DirEntry => ({ name: e.name, type: e.isFile() ? "file" : e.isDirectory() ? "directory" : e.isSymbolicLink() ? "symlink" : "other" })),
     ),
-  open: (path, mode) => call<number>((cb) => fs.open(path, FLAGS[mode], 0o644, cb)),
+  open: (path, mode) => call<number>((cb) => fs.open(path, FLAGS[mode], FILE_MODE, cb)),
   writev: (fd, buffers, position) => call<number>((cb) => fs.writev(fd, buffers as NodeJS.ArrayBufferView[], position, cb)),
   read: (fd, buffer, offset, length, position) => call<number>((cb) => fs.read(fd, buffer, offset, length, position, cb)),
   size: (fd) => call<fs.Stats>((cb) => fs.fstat(fd, cb)).then((s) => s.size),

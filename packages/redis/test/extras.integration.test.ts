@@ -38,7 +38,7 @@ function suite(name: string, connect: () => RedisConnection): void {
 
     it("names the call in errors: configureQueue settings and an empty unschedule name are refused, nothing changes", async () => {
       const b = await open();
-      const bad = b.configureQueue("named", { maxAttempts: 0, capacity: -1 } as never);
+      const bad = b.configureQueue("named", { maxAttempts: 0, capacity: -1 });
       await expect(bad).rejects.toMatchObject({ code: "MQ_INVALID_OPTIONS" });
       await expect(bad).rejects.toThrow(/^\[mq:configureQueue\]/);
       expect((await b.stats("named")).settings?.maxAttempts).toBe(5);

@@ -1,4 +1,5 @@
 import {
+  assertScheduleName,
   assertDeadLetterFilter,
   assertKnownKeys,
   NACK_OPTION_KEYS,
@@ -290,7 +291,7 @@ export class NetworkBackend implements QueueBackend {
   /** Removes schedule `name`; false when there was none (or this token may not see it). */
   async unschedule(name: string): Promise<boolean> {
     this.#check();
-    if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("unschedule", "name", "must be the name of a schedule (a non-empty string)");
+    assertScheduleName("unschedule", name);
     try {
       await this.#http.request("DELETE", `/v1/schedules/${q(name)}`);
       return true;

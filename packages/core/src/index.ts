@@ -80,6 +80,6 @@ export { MAX_TIMER_MS, systemClock } from "./clock";
 export type { Clock, TimerHandle } from "./clock";
 export { createIdGenerator, idTime, newId } from "./message-id";
 export { assertValidPayload, MAX_PAYLOAD_DEPTH } from "./payload";
-export { assertDuration, assertKnownKeys, assertName, NACK_OPTION_KEYS, RECEIVE_OPTION_KEYS } from "./validate";
+export { assertDuration, assertKnownKeys, assertName, assertScheduleName, NACK_OPTION_KEYS, RECEIVE_OPTION_KEYS } from "./validate";
 export { assertDeadLetterFilter, assertReplayOptions, DEAD_LETTER_FILTER_KEYS, DEAD_LETTER_LIST_KEYS, DEAD_LETTER_REPLAY_OPTION_KEYS } from "./validate-dead-letters";
 export { assertArray, assertHeaders, assertKey, assertOptionalString, assertPositiveInt, assertPriority, assertTimestamp, ENQUEUE_ITEM_KEYS, validateEnqueueItem } from "./validate-enqueue";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "./errors/invalid-argument-error";
-import { assertDuration, assertKnownKeys, assertName } from "./validate";
+import { assertDuration, assertKnownKeys, assertName, assertScheduleName } from "./validate";
 
 // The exact wording is part of the contract: host and redis tests assert these messages.
 describe("shared argument checks", () => {
@@ -20,6 +20,13 @@ describe("shared argument checks", () => {
     expect(() => assertName("peek", "queue", "a\nb")).toThrow("[mq:peek] queue: must not contain control characters");
     expect(() => assertName("peek", "queue", 42)).toThrow(InvalidArgumentError);
     expect(() => assertName("peek", "queue", "orders")).not.toThrow();
+  });
+
+  it("checks a schedule name the same way for schedule and unschedule", () => {
+    expect(() => assertScheduleName("unschedule", "")).toThrow('[mq:unschedule] name: must be a schedule name (a non-empty string of at most 200 characters), got ""');
+    expect(() => assertScheduleName("schedule", "x".repeat(201))).toThrow(InvalidArgumentError);
+    expect(() => assertScheduleName("schedule", 7)).toThrow(InvalidArgumentError);
+    expect(() => assertScheduleName("schedule", "nightly")).not.toThrow();
   });
 
   it("rejects an unknown option with the closest known one", () => {

@@ -7,6 +7,17 @@ import { InvalidArgumentError } from "./errors/invalid-argument-error";
 const NAME_MAX = 200;
 
 /**
+ * Throws `InvalidArgumentError` unless `name` can name a schedule: a
+ * non-empty string of at most 200 characters.
+ * @param operation - the call that received it, e.g. `"unschedule"`.
+ */
+export function assertScheduleName(operation: string, name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0 || name.length > NAME_MAX) {
+    throw new InvalidArgumentError(operation, "name", `must be a schedule name (a non-empty string of at most ${NAME_MAX} characters), got ${describe(name)}`);
+  }
+}
+
+/**
  * Throws `InvalidArgumentError` unless `name` is a queue or topic name:
  * 1–200 characters, no control characters, not the reserved `"*"`.
  * @param operation - the call that received it, e.g. `"enqueue"`: it leads the message.

@@ -1,4 +1,5 @@
 import {
+  assertScheduleName,
   assertValidPayload,
   InvalidArgumentError,
   MessageInFlightError,
@@ -289,7 +290,7 @@ export class RedisJobs {
 
   async unschedule(name: string): Promise<boolean> {
     this.#d.assertOpen("unschedule");
-    if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("unschedule", "name", "must be the name of a schedule (a non-empty string)");
+    assertScheduleName("unschedule", name);
     return (num(await this.#d.call([this.#d.keys.globalBase], ["sdel", name])) ?? 0) > 0;
   }
 

@@ -1,4 +1,4 @@
-import { assertKnownKeys, assertName, assertValidPayload, InvalidArgumentError, type EnqueueItem, type ScheduleSpec } from "@mq/core";
+import { assertKnownKeys, assertName, assertScheduleName, assertValidPayload, InvalidArgumentError, type EnqueueItem, type ScheduleSpec } from "@mq/core";
 import type { ScheduleRecord } from "./schedule-record";
 import { checkCron, nextFireAfter } from "./schedule-times";
 
@@ -18,7 +18,7 @@ const SPEC_KEYS: ReadonlySet<string> = new Set(["cron", "everyMs", "tz", "queue"
  * bad field, with `schedule` as the operation.
  */
 export function buildSchedule(name: string, spec: ScheduleSpec, id: string, now: number, checks: ScheduleOptionChecks): ScheduleRecord {
-  if (typeof name !== "string" || name.length === 0 || name.length > 200) throw new InvalidArgumentError("schedule", "name", "must be a non-empty string of at most 200 characters");
+  assertScheduleName("schedule", name);
   if (typeof spec !== "object" || spec === null) throw new InvalidArgumentError("schedule", "spec", "must be an object with cron or everyMs, queue and payload");
   assertKnownKeys("schedule", "spec", spec, SPEC_KEYS);
   assertName("schedule", "queue", spec.queue);

@@ -1,4 +1,5 @@
 import {
+  assertScheduleName,
   AbortedError,
   HostClosedError,
   InvalidArgumentError,
@@ -437,7 +438,7 @@ export class Engine implements QueueBackend {
 
   async unschedule(name: string): Promise<boolean> {
     this.#assertOpen("unschedule");
-    if (typeof name !== "string" || name.length === 0) throw new InvalidArgumentError("unschedule", "name", "must be the name of a schedule (a non-empty string)");
+    assertScheduleName("unschedule", name);
     if (!this.#state.schedules.has(name)) return false;
     await this.#commit([["unschedule", name]]);
     return true;

@@ -175,8 +175,8 @@ local function plan_enqueue(start)
     local c = conf(B)
     local h = held[B]
     if not h then
-      local r = redis.call('HMGET', B .. ':s', 'n', 'b', 'enqueued', 'seq')
-      h = { n = tonumber(r[1] or '0'), b = tonumber(r[2] or '0'), e = tonumber(r[3] or '0'), seq = tonumber(r[4] or '0') }
+      local r = redis.call('HMGET', B .. ':s', 'n', 'b', 'enqueued')
+      h = { n = tonumber(r[1] or '0'), b = tonumber(r[2] or '0'), e = tonumber(r[3] or '0') }
       held[B] = h
     end
     if h.n + g.n > c.capacity then return { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } end
@@ -275,17 +275,12 @@ end
 -- (an enqueue, not an ack that removed messages in between), so one HSET sets the counters.
 local function apply_enqueue(p, counts_current)
   local grown = {}
-  -- Sequence numbers of the ungrouped messages ready now: taken from the plan's read when the counters
-  -- are current and nothing else (a grouped message) takes one, else reserved with one increment per queue.
-  local seqs, grouped = {}, false
+  -- One increment per queue reserves the sequence numbers of the ungrouped messages ready now.
+  local seqs = {}
   for _, e in ipairs(p.plan) do
-    if e.grp then grouped = true
-    elseif e.kind == 'create' and e.av <= NOW then seqs[e.B] = (seqs[e.B] or 0) + 1 end
+    if e.kind == 'create' and not e.grp and e.av <= NOW then seqs[e.B] = (seqs[e.B] or 0) + 1 end
   end
-  local seq_set = counts_current and not grouped
-  for B, n in pairs(seqs) do
-    if seq_set then seqs[B] = p.held[B].seq else seqs[B] = redis.call('HINCRBY', B .. ':s', 'seq', n) - n end
-  end
+  for B, n in pairs(seqs) do seqs[B] = redis.call('HINCRBY', B .. ':s', 'seq', n) - n end
   for _, e in ipairs(p.plan) do
     local B = e.B
     local mk = B .. ':m:' .. e.id
@@ -330,12 +325,10 @@ local function apply_enqueue(p, counts_current)
     end
   end
   for B, g in pairs(grown) do
-    local h = p.held[B]
-    if counts_current and h then
+    if counts_current then
       -- growth also holds the byte change of replaced payloads, whose HINCRBY above this HSET supersedes.
-      local f = { 'n', h.n + p.growth[B].n, 'b', h.b + p.growth[B].b, 'enqueued', h.e + g.n }
-      if seq_set and seqs[B] then table.insert(f, 'seq'); table.insert(f, seqs[B]) end
-      redis.call('HSET', B .. ':s', unpack(f))
+      local h = p.held[B]
+      redis.call('HSET', B .. ':s', 'n', h.n + p.growth[B].n, 'b', h.b + p.growth[B].b, 'enqueued', h.e + g.n)
     else
       redis.call('HINCRBY', B .. ':s', 'n', g.n)
       redis.call('HINCRBY', B .. ':s', 'b', g.b)

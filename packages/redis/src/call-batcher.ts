@@ -6,6 +6,7 @@ type ScriptArgs = readonly (string | Buffer | number)[];
 type ScriptFn = (...args: ScriptArgs) => Promise<Reply>;
 
 interface Pending {
+  readonly command: string;
   readonly args: ScriptArgs;
   readonly resolve: (reply: Reply) => void;
   readonly reject: (error: unknown) => void;
@@ -27,27 +28,26 @@ interface Pending {
  */
 export class CallBatcher {
   readonly #client: Client;
-  readonly #command: string;
   readonly #coalesce: boolean;
   #pending: Pending[] = [];
 
-  /** `command`: the script's name as given to `defineCommand` (its `…Buffer` variant is called). */
-  constructor(client: Client, command: string, coalesce: boolean) {
+  constructor(client: Client, coalesce: boolean) {
     this.#client = client;
-    this.#command = `${command}Buffer`;
     this.#coalesce = coalesce;
   }
 
-  /** Calls the script with `args` (numKeys, keys, argv). */
-  call(args: ScriptArgs): Promise<Reply> {
-    if (!this.#coalesce) return this.#direct(args);
+  /** Calls the script `command` (its name as given to `defineCommand`; the `…Buffer` variant is called) with `args` (numKeys, keys, argv). */
+  call(command: string, args: ScriptArgs): Promise<Reply> {
+    const buffer = `${command}Buffer`;
+    if (typeof (this.#client as unknown as Record<string, unknown>)[buffer] !== "function") return Promise.reject(new Error(`redis script ${command} is not defined`));
+    if (!this.#coalesce) return this.#direct(buffer, args);
     return new Promise<Reply>((resolve, reject) => {
-      if (this.#pending.push({ args, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
+      if (this.#pending.push({ command: buffer, args, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
     });
   }
 
-  #direct(args: ScriptArgs): Promise<Reply> {
-    const fn = (this.#client as unknown as Record<string, ScriptFn>)[this.#command]!;
+  #direct(command: string, args: ScriptArgs): Promise<Reply> {
+    const fn = (this.#client as unknown as Record<string, ScriptFn>)[command]!;
     return fn.apply(this.#client, args as (string | Buffer | number)[]);
   }
 
@@ -57,12 +57,12 @@ export class CallBatcher {
     // A client with auto-pipelining on (one the caller gave) would hold a lone call back: send it in a pipeline of one.
     if (batch.length === 1 && this.#client.options.enableAutoPipelining !== true) {
       const one = batch[0]!;
-      this.#direct(one.args).then(one.resolve, one.reject);
+      this.#direct(one.command, one.args).then(one.resolve, one.reject);
       return;
     }
     const pipeline = this.#client.pipeline();
-    const add = (pipeline as unknown as Record<string, (...args: ScriptArgs) => unknown>)[this.#command]!;
-    for (const p of batch) add.apply(pipeline, p.args as (string | Buffer | number)[]);
+    const commands = pipeline as unknown as Record<string, (...args: ScriptArgs) => unknown>;
+    for (const p of batch) commands[p.command]!.apply(pipeline, p.args as (string | Buffer | number)[]);
     pipeline.exec().then(
       (results) => {
         batch.forEach((p, i) => {

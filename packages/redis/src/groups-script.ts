@@ -1,5 +1,5 @@
 /**
- * The Lua of ordering groups, spliced into the one script (see script.ts)
+ * The Lua of ordering groups, spliced into the script source (see script.ts)
  * after `ready_add`. A grouped message has its group in the hash field `g`.
  * Only a group's head is ready, delayed or in flight; the others wait in
  * `B:gq:<group>` (a zset by enqueue sequence, state `w`). `B:gh` maps each

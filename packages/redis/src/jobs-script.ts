@@ -1,5 +1,5 @@
 /**
- * The Lua of the job features, spliced into the one script (see script.ts):
+ * The Lua of the job features, spliced into the script source (see script.ts):
  * {@link JOBS_FUNCTIONS} before the operations (dead-lettering and acks call
  * them), {@link JOBS_OPS} after the core operations.
  *

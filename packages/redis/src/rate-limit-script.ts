@@ -1,6 +1,6 @@
 /**
- * The Lua of the rate limits (`rateLimit`, `groupRateLimit`), spliced into the
- * one script (see script.ts). A limit is kept in the queue's settings hash as
+ * The Lua of the rate limits (`rateLimit`, `groupRateLimit`), spliced into the script
+ * source (see script.ts). A limit is kept in the queue's settings hash as
  * `"max/perMs"`. A bucket is a hash `{ tk = tokens, at = refill time }` under
  * the queue's hash tag: `B:rl` for the queue, `B:gb:<group>` per group. It is
  * refilled lazily from Redis `TIME` (max tokens per perMs, continuously), so it

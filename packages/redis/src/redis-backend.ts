@@ -48,13 +48,12 @@ import type { RedisBackendOptions } from "./options";
 import { RedisJobs } from "./jobs";
 import { ScheduleRunner } from "./schedule-runner";
 import { Scheduler } from "./scheduler";
-import { SCRIPT } from "./script";
+import { commandOf, OPERATION_SCRIPTS } from "./operation-scripts";
 import { decodeSettings, encodeLimit, validateQueueSettings } from "./settings-schema";
 import { assertArray, assertDuration, assertName, assertPositiveInt } from "./validate";
 
 /** Most messages one receive may lease. */
 export const MAX_RECEIVE_BATCH = 10_000;
-const COMMAND = "mqQueueOp";
 
 type Client = Redis | Cluster;
 
@@ -192,9 +191,9 @@ export class RedisBackend implements QueueBackend {
       this.#status = "closed";
       throw new InvalidArgumentError("redis", "replication.replicas", "must be an integer ≥ 1");
     }
-    this.#client.defineCommand(COMMAND, { lua: SCRIPT });
+    for (const [operation, lua] of OPERATION_SCRIPTS) this.#client.defineCommand(commandOf(operation), { lua });
     // One pipeline stays in one slot: on Cluster every call goes alone.
-    this.#calls = new CallBatcher(this.#client, COMMAND, !this.#cluster);
+    this.#calls = new CallBatcher(this.#client, !this.#cluster);
     // On Cluster PUBLISH counts only the node's own subscribers, so the script cannot tell a gone consumer: wake all.
     this.#scriptHead = `${this.keys.readyChannel}|${this.#origin}|${this.#cluster ? "0" : "1"}`;
     this.#client.on("error", this.#ignore); // reported through close/ready below
@@ -547,9 +546,9 @@ export class RedisBackend implements QueueBackend {
     void operation;
   }
 
-  /** Runs the script with `keys` (sent with the other calls of this tick, without waiting on earlier replies); connection trouble becomes `ConnectionError`. */
+  /** Runs the script of the operation `args[0]` with `keys` (sent with the other calls of this tick, without waiting on earlier replies); connection trouble becomes `ConnectionError`. */
   async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
-    const reply = await this.#guard<Reply>(this.#calls.call([keys.length, ...keys, this.#scriptHead, ...args]));
+    const reply = await this.#guard<Reply>(this.#calls.call(commandOf(args[0] as string), [keys.length, ...keys, this.#scriptHead, ...args]));
     if (this.#options.replication !== undefined && !READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
   }

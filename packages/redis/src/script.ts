@@ -3,7 +3,9 @@ import { JOBS_FUNCTIONS, JOBS_OPS } from "./jobs-script";
 import { RATE_LIMIT_FUNCTIONS } from "./rate-limit-script";
 
 /**
- * The one Lua script every state change runs through. Redis runs a script
+ * The Lua of every state change, one branch per operation: operation-scripts.ts
+ * cuts it into one script per operation (the branch and the definitions it
+ * reaches); as a whole it is also a valid script. Redis runs a script
  * atomically, so each call is all-or-nothing as long as it fails before its
  * first write: every operation checks everything first, then writes.
  *
@@ -289,7 +291,13 @@ local function apply_enqueue(p, counts_current)
       local ready = e.av <= NOW
       local st = 'd'
       if ready then st = 'r' end
-      local f = { 'p', e.payload, 'v', e.v, 'pr', e.pr, 'eq', NOW, 'av', e.av, 'a', '0', 'ts', '', 'j', e.j, 'b', #e.payload, 's', st }
+      -- Fields at their default stay absent (every reader fills them in): version 1, priority 0, available at
+      -- enqueue, no attempts yet, no meta. Fewer fields cost less time and memory per message.
+      local f = { 'p', e.payload, 'eq', NOW, 'b', #e.payload, 's', st }
+      if e.v ~= 1 then table.insert(f, 'v'); table.insert(f, e.v) end
+      if e.pr ~= 0 then table.insert(f, 'pr'); table.insert(f, e.pr) end
+      if not ready then table.insert(f, 'av'); table.insert(f, e.av) end
+      if e.j ~= '{}' and e.j ~= '' then table.insert(f, 'j'); table.insert(f, e.j) end
       if e.key ~= '' then table.insert(f, 'k'); table.insert(f, e.key) end
       if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
       local x = nil

@@ -161,10 +161,10 @@ if (REDIS_SERVER === undefined) {
     const b = await backend(prefix, { client });
     // Fault injection: the first advance of the schedule is lost, as if the process died right after the fire.
     const fn = client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const real = fn.mqQueueOpBuffer!.bind(client);
+    const real = fn.mqOp_sadvBuffer!.bind(client);
     let dropped = 0;
-    fn.mqQueueOpBuffer = (...args: unknown[]) => {
-      if (dropped === 0 && args.some((a) => a === "sadv")) {
+    fn.mqOp_sadvBuffer = (...args: unknown[]) => {
+      if (dropped === 0) {
         dropped++;
         return Promise.reject(new Error("connection lost (injected)"));
       }

@@ -20,13 +20,17 @@ for (const group of ["packages", "apps", "tooling"]) {
   for (const name of readdirSync(dir)) rmSync(path.join(dir, name, ".cache", "vitest-report.json"), { force: true });
 }
 
+// Two packages at a time: most integration tests wait on fsync, Redis or child processes, so two
+// share the 2-core CI machine well (within a package, integration files still run one at a time).
+const testConcurrency = process.env.MQ_TEST_CONCURRENCY ?? "2";
+
 /** @type {[string, string, string[]][]} */
 const steps = [
   ["dependency rules", process.execPath, ["tooling/scripts/check-deps.mjs"]],
   ["build, lint, typecheck", turbo, ["run", "build", "lint", "typecheck", "--output-logs=errors-only"]],
   ["public API reports (pnpm api:update to accept a change)", process.execPath, ["tooling/api-report/api-report.mjs"]],
   ["README code blocks", process.execPath, ["tooling/scripts/check-readme-snippets.mjs"]],
-  ["tests and package checks", turbo, ["run", "test", "test:package", "--concurrency=1", "--continue", "--force", "--output-logs=full"]],
+  ["tests and package checks", turbo, ["run", "test", "test:package", `--concurrency=${testConcurrency}`, "--continue", "--force", "--output-logs=full"]],
 ];
 const failedSteps = [];
 for (const [name, cmd, args] of steps) {

@@ -1,7 +1,6 @@
-import { InvalidArgumentError, MQ_ERROR_CODES, MqError, NotFoundError, type DeadLetter, type DeadLetterFilter, type Message, type SnapshotInfo } from "@mq/core";
+import { InvalidArgumentError, MQ_ERROR_CODES, MqError, NotFoundError, NotSupportedError, type DeadLetter, type DeadLetterFilter, type Message, type SnapshotInfo } from "@mq/core";
 import type { AdminHost, HandlerStats, HealthLike } from "./admin-host";
 import { toJsonSafe } from "./json-safe";
-import { NotSupportedError } from "./not-supported-error";
 import { limitsOf, toSettings, type LimitsUpdate, type QueueLimits } from "./limits";
 import { queueMetrics, type AdminMetrics, type QueueMetrics } from "./queue-metrics";
 
@@ -114,13 +113,13 @@ export function createAdminApi(host: AdminHost): AdminApi {
     async peek(queue, limit = 10) {
       await knownQueue(queue);
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PEEK) throw new InvalidArgumentError("admin", "limit", `must be an integer from 1 to ${MAX_PEEK}`);
-      if (host.peek === undefined) throw new NotSupportedError("peek", "upgrade @mq/host to a version with host.peek(queue, limit)");
+      if (host.peek === undefined) throw new NotSupportedError("peek", "upgrade @mq/host to a version with host.peek(queue, limit)", { part: "admin" });
       const messages = await backendSupports("peek", "peeking at a queue", host.peek(queue, limit));
       return messages.map(safeMessage);
     },
     async purge(queue) {
       await knownQueue(queue);
-      if (host.purge === undefined) throw new NotSupportedError("purge", "upgrade @mq/host to a version with host.purge(queue)");
+      if (host.purge === undefined) throw new NotSupportedError("purge", "upgrade @mq/host to a version with host.purge(queue)", { part: "admin" });
       return { purged: await backendSupports("purge", "purging a queue", host.purge(queue)) };
     },
     async limits(queue) {
@@ -130,7 +129,7 @@ export function createAdminApi(host: AdminHost): AdminApi {
     async setLimits(queue, limits) {
       assertQueueName(queue);
       const settings = toSettings(limits);
-      if (host.configureQueue === undefined) throw new NotSupportedError("setLimits", "upgrade @mq/host to a version with host.configureQueue(queue, settings)");
+      if (host.configureQueue === undefined) throw new NotSupportedError("setLimits", "upgrade @mq/host to a version with host.configureQueue(queue, settings)", { part: "admin" });
       await host.configureQueue(queue, settings);
       return limitsOf(await host.stats(queue));
     },
@@ -161,15 +160,16 @@ export function createAdminApi(host: AdminHost): AdminApi {
 
 /**
  * The host has the method but its backend may not: `@mq/host` then rejects
- * with `InvalidArgumentError` on the argument `backend`. That is a missing
- * capability, not bad input, so it becomes a `NotSupportedError` (HTTP 501).
+ * with `NotSupportedError`, which passes through. Hosts before it rejected
+ * with `InvalidArgumentError` on the argument `backend`: a missing capability
+ * too, not bad input, so it becomes a `NotSupportedError` (HTTP 501).
  */
 async function backendSupports<T>(capability: string, what: string, call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (error) {
     if (MqError.hasCode(error, MQ_ERROR_CODES.INVALID_ARGUMENT) && (error as { argument?: unknown }).argument === "backend") {
-      throw new NotSupportedError(capability, `its backend does not support ${what}`, { cause: error });
+      throw new NotSupportedError(capability, `its backend does not support ${what}`, { part: "admin", cause: error });
     }
     throw error;
   }

@@ -4,7 +4,8 @@ export type { AdminHost, HandlerStats, HealthLike, LatencySummary, RateName } fr
 export type { AdminMetrics, QueueMetrics } from "./queue-metrics";
 export type { LimitsUpdate, QueueLimits } from "./limits";
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from "./prometheus";
-export { NotSupportedError } from "./not-supported-error";
+// Defined in @mq/core (the host throws it too); exported here as before.
+export { NotSupportedError } from "@mq/core";
 export { createAdminServer } from "./server/create-admin-server";
 export type { AdminServer } from "./server/create-admin-server";
 export type { AdminServerOptions, ResolvedAdminServerOptions } from "./server/server-options";

@@ -270,7 +270,7 @@ describe("a host whose journal failed", () => {
 });
 
 describe("a host whose backend cannot peek or purge", () => {
-  it("peek and purge answer 501 with MQ_INVALID_ARGUMENT and say the backend lacks them; bad input is still a 400", async () => {
+  it("peek and purge answer 501 with MQ_NOT_SUPPORTED and say the backend lacks them; bad input is still a 400", async () => {
     const owner = await startHost();
     // A custom backend without the optional peek and purge.
     const bare = new Proxy(owner.backend, {
@@ -285,9 +285,9 @@ describe("a host whose backend cannot peek or purge", () => {
     const admin = await createAdminServer(guest, { token: TOKEN });
     try {
       const peek = await json(await fetch(`${admin.url}/api/queues/pull/messages`), 501);
-      expect(peek).toEqual({ statusCode: 501, code: "MQ_INVALID_ARGUMENT", error: "Not Implemented", message: expect.stringMatching(/peek is not supported.*backend does not support/) });
+      expect(peek).toEqual({ statusCode: 501, code: "MQ_NOT_SUPPORTED", error: "Not Implemented", message: expect.stringMatching(/peek is not supported.*backend does not support/) });
       const purge = await json(await fetch(`${admin.url}/api/queues/pull/purge`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } }), 501);
-      expect(purge).toEqual({ statusCode: 501, code: "MQ_INVALID_ARGUMENT", error: "Not Implemented", message: expect.stringMatching(/purge is not supported.*backend does not support/) });
+      expect(purge).toEqual({ statusCode: 501, code: "MQ_NOT_SUPPORTED", error: "Not Implemented", message: expect.stringMatching(/purge is not supported.*backend does not support/) });
       expect((await owner.stats("pull")).ready).toBe(1);
       await json(await fetch(`${admin.url}/api/queues/pull/messages?limit=0`), 400);
       await json(await fetch(`${admin.url}/api/queues/nope/messages`), 404);

@@ -14,6 +14,7 @@ import {
   MQ_ERROR_CODES,
   MqError,
   NotFoundError,
+  NotSupportedError,
   PayloadTooLargeError,
   PersistenceError,
   QueueFullError,
@@ -91,6 +92,9 @@ export function errorFromWire(body: WireErrorBody | undefined, status: number, t
       break;
     case MQ_ERROR_CODES.IN_FLIGHT:
       error = new MessageInFlightError(s("queue"), s("id"));
+      break;
+    case MQ_ERROR_CODES.NOT_SUPPORTED:
+      error = new NotSupportedError(s("capability", "operation"), body.message, { part: "server" });
       break;
     case MQ_ERROR_CODES.UNRECOVERABLE:
       error = new UnrecoverableError(body.message);

@@ -11,6 +11,7 @@ import {
   JournalCorruptError,
   LeaseLostError,
   MessageInFlightError,
+  NotSupportedError,
   MQ_ERROR_CODES,
   MqError,
   NotFoundError,
@@ -218,6 +219,7 @@ describe("errors: every code the server sends comes back as its class", () => {
     [MQ_ERROR_CODES.RATE_LIMITED, new RateLimitedError("slow down", 250), RateLimitedError],
     [MQ_ERROR_CODES.UNRECOVERABLE, new UnrecoverableError("final"), UnrecoverableError],
     [MQ_ERROR_CODES.IN_FLIGHT, new MessageInFlightError("q", "id-1"), MessageInFlightError],
+    [MQ_ERROR_CODES.NOT_SUPPORTED, new NotSupportedError("peek", "its backend does not support peeking at a queue"), NotSupportedError],
     [MQ_ERROR_CODES.INTERNAL, new MqError({ code: MQ_ERROR_CODES.INTERNAL, message: "boom" }), MqError],
   ];
 
@@ -238,6 +240,8 @@ describe("errors: every code the server sends comes back as its class", () => {
   it("keeps the typed fields the server sends (MessageInFlightError queue and id, RateLimitedError retryAfterMs)", () => {
     const inFlight = errorFromWire(errorResponse(new MessageInFlightError("orders", "m-42")).body.error, 409, "t") as MessageInFlightError;
     expect([inFlight.queue, inFlight.id]).toEqual(["orders", "m-42"]);
+    const notSupported = errorFromWire(errorResponse(new NotSupportedError("purge", "no purge")).body.error, 501, "t") as NotSupportedError;
+    expect(notSupported.capability).toBe("purge");
     const limited = errorFromWire(errorResponse(new RateLimitedError("x", 1_500)).body.error, 429, "t") as RateLimitedError;
     expect(limited.retryAfterMs).toBe(1_500);
     const unknown = errorFromWire({ code: "MQ_FROM_THE_FUTURE", message: "?" }, 500, "t");

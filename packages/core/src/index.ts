@@ -13,6 +13,7 @@ export { InvalidPayloadError } from "./errors/invalid-payload-error";
 export { JournalCorruptError } from "./errors/journal-corrupt-error";
 export { LeaseLostError } from "./errors/lease-lost-error";
 export { NotFoundError } from "./errors/not-found-error";
+export { NotSupportedError } from "./errors/not-supported-error";
 export { PayloadTooLargeError } from "./errors/payload-too-large-error";
 export { PersistenceError } from "./errors/persistence-error";
 export { QueueFullError } from "./errors/queue-full-error";

@@ -31,6 +31,7 @@ export {
   MessageInFlightError,
   MqError,
   NotFoundError,
+  NotSupportedError,
   UnrecoverableError,
   PayloadTooLargeError,
   PersistenceError,

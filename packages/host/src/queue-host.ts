@@ -7,6 +7,7 @@ import {
   guardLogger,
   HostClosedError,
   InvalidArgumentError,
+  NotSupportedError,
   newId,
   silentLogger,
   systemClock,
@@ -209,7 +210,7 @@ export class QueueHost {
   /** Queues currently bound to `topic`. */
   bindings(topic: string): Promise<string[]> {
     const backend = this.backend;
-    if (backend.bindings === undefined) return Promise.reject(new InvalidArgumentError("bindings", "backend", "this backend does not list a topic's bindings"));
+    if (backend.bindings === undefined) return Promise.reject(new NotSupportedError("bindings", "its backend does not list a topic's bindings"));
     return backend.bindings(topic);
   }
 
@@ -270,7 +271,7 @@ export class QueueHost {
   /** Up to `limit` ready messages of `queue` in delivery order, without leasing them or counting an attempt. */
   peek<TPayload = unknown>(queue: string, limit = 10): Promise<Message<TPayload>[]> {
     const backend = this.backend;
-    if (backend.peek === undefined) return Promise.reject(new InvalidArgumentError("peek", "backend", "this backend does not support peeking at a queue"));
+    if (backend.peek === undefined) return Promise.reject(new NotSupportedError("peek", "its backend does not support peeking at a queue"));
     return backend.peek(queue, limit) as Promise<Message<TPayload>[]>;
   }
 
@@ -280,7 +281,7 @@ export class QueueHost {
    */
   purge(queue: string): Promise<number> {
     const backend = this.backend;
-    if (backend.purge === undefined) return Promise.reject(new InvalidArgumentError("purge", "backend", "this backend does not support purging a queue; drain it with receive and ack instead"));
+    if (backend.purge === undefined) return Promise.reject(new NotSupportedError("purge", "its backend does not support purging a queue; drain it with receive and ack instead"));
     return backend.purge(queue);
   }
 
@@ -459,8 +460,8 @@ function assertMessageId(operation: string, id: unknown): void {
   if (typeof id !== "string" || id.length === 0) throw new InvalidArgumentError(operation, "id", "must be a message id (a non-empty string)");
 }
 
-function unsupported(operation: string): InvalidArgumentError {
-  return new InvalidArgumentError(operation, "backend", `this backend does not support ${operation}; use the embedded engine or a backend that implements it`);
+function unsupported(operation: string): NotSupportedError {
+  return new NotSupportedError(operation, `its backend does not support ${operation}; use the embedded engine or a backend that implements it`);
 }
 
 function waitOptions(waitIfFull: boolean | undefined, signal: AbortSignal | undefined): { waitIfFull?: boolean; signal?: AbortSignal } {

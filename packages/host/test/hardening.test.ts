@@ -3,7 +3,7 @@ import { EventEmitter } from "eventemitter3";
 import { afterEach, describe, expect, it } from "vitest";
 import { withFailingAppends } from "@mq/core/testing";
 import { createMemoryPersistence } from "@mq/journal/memory";
-import { createQueueHost, MQ_ERROR_CODES, MqError, PersistenceError, UnsupportedVersionError, type QueueHost } from "../src/index";
+import { createQueueHost, MQ_ERROR_CODES, MqError, NotSupportedError, PersistenceError, UnsupportedVersionError, type QueueHost } from "../src/index";
 import { memoryHost } from "./support";
 
 const failure = (p: Promise<unknown>): Promise<unknown> =>
@@ -300,6 +300,32 @@ describe("hardening: inputs, reads and stored data", () => {
     await guest.receive("q", { max: 2 });
     expect(await guest.deadLetters.purge({ queue: "orders" })).toBe(99);
     expect(reached).toEqual(["receive q", "purge"]);
+    await guest.stop();
+  });
+
+  it("answers NotSupportedError, naming the capability, when a custom backend lacks an optional method", async () => {
+    const owner = await start();
+    await owner.enqueue("q", 1);
+    const bare = new Proxy(owner.backend, {
+      get(target, property) {
+        if (property === "peek" || property === "purge" || property === "schedule") return undefined;
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const guest = createQueueHost({ backend: bare });
+    await guest.start();
+    for (const [capability, call] of [
+      ["peek", () => guest.peek("q")],
+      ["purge", () => guest.purge("q")],
+      ["schedule", () => guest.schedule("s", { everyMs: 1_000, queue: "q", payload: 1 })],
+    ] as const) {
+      const error = await failure(call());
+      expect(error).toBeInstanceOf(NotSupportedError);
+      expect(error).toMatchObject({ code: MQ_ERROR_CODES.NOT_SUPPORTED, capability });
+      expect((error as Error).message).toMatch(new RegExp(`${capability} is not supported.*backend`));
+    }
+    expect((await owner.stats("q")).ready).toBe(1);
     await guest.stop();
   });
 

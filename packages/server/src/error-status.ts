@@ -31,6 +31,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<MqErrorCode, number>> = {
   [MQ_ERROR_CODES.RATE_LIMITED]: 429,
   [MQ_ERROR_CODES.UNRECOVERABLE]: 422,
   [MQ_ERROR_CODES.IN_FLIGHT]: 409,
+  [MQ_ERROR_CODES.NOT_SUPPORTED]: 501,
   [MQ_ERROR_CODES.INTERNAL]: 500,
 };
 
@@ -48,7 +49,7 @@ export interface WireError {
   };
 }
 
-const FIELD_NAMES = ["receipt", "queue", "limit", "bytes", "argument", "key", "expected", "actual", "what", "id", "path", "timeoutMs", "errno"] as const;
+const FIELD_NAMES = ["receipt", "queue", "limit", "bytes", "argument", "key", "expected", "actual", "what", "id", "path", "timeoutMs", "errno", "capability"] as const;
 
 /**
  * Status, headers and body for any thrown value. Unknown errors become a

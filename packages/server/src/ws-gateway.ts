@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { MqError, toMqError, type Delivery } from "@mq/core";
+import { MqError, NotSupportedError, toMqError, type Delivery } from "@mq/core";
 import * as v from "valibot";
 import { WebSocketServer, type WebSocket } from "ws";
 import { authorize, type Principal } from "./auth";
@@ -230,13 +230,13 @@ class Connection {
       }
       case "throttle": {
         const [engineReceipt] = this.#open([msg.receipt as string]);
-        if (host.backend.throttle === undefined) throw invalidField("backend", "this server's backend cannot throttle; nack with a delay instead");
+        if (host.backend.throttle === undefined) throw new NotSupportedError("throttle", "this server's backend cannot throttle; nack with a delay instead", { part: "server" });
         await host.backend.throttle(engineReceipt!, msg.ms as number);
         return undefined;
       }
       case "progress": {
         const [engineReceipt] = this.#open([msg.receipt as string]);
-        if (host.backend.progress === undefined) throw invalidField("backend", "this server's backend does not keep progress");
+        if (host.backend.progress === undefined) throw new NotSupportedError("progress", "this server's backend does not keep progress", { part: "server" });
         await host.backend.progress(engineReceipt!, msg.value);
         return undefined;
       }

@@ -1,6 +1,5 @@
 import { MQ_ERROR_CODES, MqError } from "@mq/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { NotSupportedError } from "../not-supported-error";
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -27,9 +26,10 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
 // ---------------------------------------------------------------------------
 
 function statusOf(error: FastifyError | Error): number {
-  if (error instanceof NotSupportedError) return 501;
   if (MqError.isInstance(error)) {
     switch (error.code) {
+      case MQ_ERROR_CODES.NOT_SUPPORTED:
+        return 501;
       case MQ_ERROR_CODES.NOT_FOUND:
         return 404;
       case MQ_ERROR_CODES.INVALID_ARGUMENT:

@@ -1,9 +1,9 @@
-import { HostClosedError, MQ_ERROR_CODES, MqError, NotFoundError, type CompletedMessage } from "@mq/core";
+import { HostClosedError, MQ_ERROR_CODES, MqError, NotFoundError, NotSupportedError, type CompletedMessage } from "@mq/core";
 import type { FastifyInstance } from "fastify";
 import { authorize, type Principal } from "../auth";
 import { encodedSize } from "../codec";
 import { principalOf, requestSignal, type ServerContext } from "../context";
-import { invalidField, tooLarge } from "../http-errors";
+import { tooLarge } from "../http-errors";
 import { MESSAGE_ID_PATTERN, parse, parseName, parseSegment } from "../validation";
 import { takeLongPoll } from "./messages";
 
@@ -41,7 +41,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
       if (size > options.maxMessageBytes) throw tooLarge("a progress value", size, options.maxMessageBytes);
     }
     const backend = host.backend;
-    if (backend.progress === undefined) throw invalidField("backend", "this server's backend does not keep progress");
+    if (backend.progress === undefined) throw new NotSupportedError("progress", "this server's backend does not keep progress", { part: "server" });
     await backend.progress(engineReceipt, body.value);
     reply.code(204);
   });

@@ -1,9 +1,9 @@
-import { HostClosedError, RateLimitedError, type Delivery, type EnqueueItem, type EnqueueResult, type NackOptions } from "@mq/core";
+import { HostClosedError, NotSupportedError, RateLimitedError, type Delivery, type EnqueueItem, type EnqueueResult, type NackOptions } from "@mq/core";
 import type { FastifyInstance } from "fastify";
 import { authorize } from "../auth";
 import { encodedSize } from "../codec";
 import { principalOf, requestSignal, type ServerContext } from "../context";
-import { invalidField, tooLarge } from "../http-errors";
+import { tooLarge } from "../http-errors";
 import { authorizeTopics } from "../topic-auth";
 import { parse, parseName, parseSend } from "../validation";
 
@@ -117,7 +117,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: ServerContext):
     const { queue, engineReceipt } = signer.open(body.receipt);
     authorize(principalOf(req), "consume", queue);
     const backend = host.backend;
-    if (backend.throttle === undefined) throw invalidField("backend", "this server's backend cannot throttle; nack with a delay instead");
+    if (backend.throttle === undefined) throw new NotSupportedError("throttle", "this server's backend cannot throttle; nack with a delay instead", { part: "server" });
     await backend.throttle(engineReceipt, body.ms);
     reply.code(204);
   });

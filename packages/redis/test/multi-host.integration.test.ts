@@ -12,8 +12,8 @@ import { RedisServer, REDIS_SERVER, SKIP_REASON, startCluster } from "./redis-se
 // message must be handled at least once, none after its ack, retries bounded
 // and dedup versions right: the history checker reads all their logs.
 // 100,000 messages (about 40 s on a loaded 2-core machine); MQ_QUICK=1 (the
-// extra Node versions in CI) runs 30,000; MQ_REDIS_MULTIHOST_MESSAGES overrides.
-const TOTAL = Number(process.env.MQ_REDIS_MULTIHOST_MESSAGES ?? (process.env.MQ_QUICK === "1" ? 30_000 : 100_000));
+// extra Node versions in CI) runs 15,000; MQ_REDIS_MULTIHOST_MESSAGES overrides.
+const TOTAL = Number(process.env.MQ_REDIS_MULTIHOST_MESSAGES ?? (process.env.MQ_QUICK === "1" ? 15_000 : 100_000));
 /** The same run on a three-master Cluster, smaller (it shows the cross-process sweeps and fencing there). */
 const CLUSTER_TOTAL = Math.min(TOTAL, 10_000);
 const here = path.dirname(fileURLToPath(import.meta.url));

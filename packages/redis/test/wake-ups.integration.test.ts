@@ -60,6 +60,9 @@ if (REDIS_SERVER === undefined) {
       await producer.open();
       cleanups.push(() => producer.close());
       await idle("w1", "q", 3);
+      // Each backend sweeps once right after open; a sweep that finds a message ready says "ready" too
+      // (the bound on a lost wake-up). Let those first sweeps finish, so only wake-ups are counted below.
+      await sleep(300);
       const before = cs.map((c) => c.readies());
       await producer.enqueue([{ queue: "q", payload: "m1" }]);
       await until(() => handled.length === 1, 10_000);

@@ -18,7 +18,7 @@ describe("crash recovery with real processes", () => {
     const logs = tempDir("mq-crash-logs-");
     dirs.push(data, logs);
     const parentLog = createEventLog(path.join(logs.dir, "parent.jsonl"));
-    const cycles = long ? 300 : quick ? 8 : 30;
+    const cycles = long ? 300 : quick ? 10 : 30;
     const failpoints = ["append.beforeWrite", "append.afterWrite", "append.afterSync", "append.afterResolve", "snapshot.afterTmpSync", "snapshot.afterRename", "compaction.afterFirstUnlink", "segment.roll.afterCreate"];
     const recoveryMs: number[] = [];
     let failpointDeaths = 0;

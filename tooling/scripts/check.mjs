@@ -20,8 +20,8 @@ for (const group of ["packages", "apps", "tooling"]) {
   for (const name of readdirSync(dir)) rmSync(path.join(dir, name, ".cache", "vitest-report.json"), { force: true });
 }
 
-// Two packages at a time: most integration tests wait on fsync, Redis or child processes, so two
-// share the 2-core CI machine well (within a package, integration files still run one at a time).
+// Two packages at a time: a package's integration files run one at a time and often wait (fsync,
+// Redis, child processes), so a second package keeps the other core of the CI machine busy.
 const testConcurrency = process.env.MQ_TEST_CONCURRENCY ?? "2";
 
 /** @type {[string, string, string[]][]} */

@@ -36,13 +36,11 @@ export class CallBatcher {
     this.#coalesce = coalesce;
   }
 
-  /** Calls the script `command` (its name as given to `defineCommand`; the `…Buffer` variant is called) with `args` (numKeys, keys, argv). */
+  /** Calls the client method `command` (a script's `…Buffer` variant, as `defineCommand` made it) with `args` (numKeys, keys, argv). */
   call(command: string, args: ScriptArgs): Promise<Reply> {
-    const buffer = `${command}Buffer`;
-    if (typeof (this.#client as unknown as Record<string, unknown>)[buffer] !== "function") return Promise.reject(new Error(`redis script ${command} is not defined`));
-    if (!this.#coalesce) return this.#direct(buffer, args);
+    if (!this.#coalesce) return this.#direct(command, args);
     return new Promise<Reply>((resolve, reject) => {
-      if (this.#pending.push({ command: buffer, args, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
+      if (this.#pending.push({ command, args, resolve, reject }) === 1) queueMicrotask(() => this.#flush());
     });
   }
 

@@ -77,6 +77,8 @@ export class RedisBackend implements QueueBackend {
   #client!: Client;
   #sub!: Client;
   #calls!: CallBatcher;
+  /** Operation → the client method that runs its script. */
+  readonly #commands = new Map<string, string>();
   #ownsClient = false;
   #cluster = false;
   #status: Status = "new";
@@ -191,7 +193,11 @@ export class RedisBackend implements QueueBackend {
       this.#status = "closed";
       throw new InvalidArgumentError("redis", "replication.replicas", "must be an integer ≥ 1");
     }
-    for (const [operation, lua] of OPERATION_SCRIPTS) this.#client.defineCommand(commandOf(operation), { lua });
+    for (const [operation, lua] of OPERATION_SCRIPTS) {
+      this.#client.defineCommand(commandOf(operation), { lua });
+      // Its Buffer variant: replies keep binary payloads.
+      this.#commands.set(operation, `${commandOf(operation)}Buffer`);
+    }
     // One pipeline stays in one slot: on Cluster every call goes alone.
     this.#calls = new CallBatcher(this.#client, !this.#cluster);
     // On Cluster PUBLISH counts only the node's own subscribers, so the script cannot tell a gone consumer: wake all.
@@ -548,7 +554,9 @@ export class RedisBackend implements QueueBackend {
 
   /** Runs the script of the operation `args[0]` with `keys` (sent with the other calls of this tick, without waiting on earlier replies); connection trouble becomes `ConnectionError`. */
   async #call(keys: readonly string[], args: readonly (string | Buffer)[]): Promise<Reply> {
-    const reply = await this.#guard<Reply>(this.#calls.call(commandOf(args[0] as string), [keys.length, ...keys, this.#scriptHead, ...args]));
+    const command = this.#commands.get(args[0] as string);
+    if (command === undefined) throw new Error(`mq redis: no script for operation ${String(args[0])}`);
+    const reply = await this.#guard<Reply>(this.#calls.call(command, [keys.length, ...keys, this.#scriptHead, ...args]));
     if (this.#options.replication !== undefined && !READ_ONLY.has(args[0] as string)) await this.#replicated();
     return reply;
   }

@@ -1,10 +1,11 @@
 import type { DeadLetter, ErrorInfo, Message, MessageBackoff } from "@mq/core";
 import { decodePayload } from "./codec";
 
-/** A script reply element read with the Buffer variant of the command. */
-export type Reply = Buffer | null | number | Reply[];
+/** A script reply element: Buffers from the Buffer variant of a command, strings from its text variant (replies with no payload). */
+export type Reply = Buffer | string | null | number | Reply[];
 
-export const str = (r: Reply | undefined): string | undefined => (r === null || r === undefined ? undefined : Buffer.isBuffer(r) ? r.toString("utf8") : typeof r === "number" ? String(r) : undefined);
+export const str = (r: Reply | undefined): string | undefined =>
+  typeof r === "string" ? r : r === null || r === undefined ? undefined : Buffer.isBuffer(r) ? r.toString("utf8") : typeof r === "number" ? String(r) : undefined;
 export const num = (r: Reply | undefined): number | undefined => {
   const s = str(r);
   return s === undefined || s === "" ? undefined : Number(s);

@@ -27,9 +27,17 @@ export class KeySpace {
     this.keptKey = `{${escapeName(prefix)}}:kept`;
   }
 
+  // Bases are built on every call of the hot path; a queue name's escaping is worth keeping (bounded: names are few).
+  readonly #bases = new Map<string, string>();
+
   /** The base (and hash tag) of a queue's keys. */
   base(queue: string): string {
-    return `{${escapeName(this.prefix)}:${escapeName(queue)}}`;
+    let base = this.#bases.get(queue);
+    if (base === undefined) {
+      base = `{${escapeName(this.prefix)}:${escapeName(queue)}}`;
+      if (this.#bases.size < 10_000) this.#bases.set(queue, base);
+    }
+    return base;
   }
 
   /** The queue a base names, or undefined when it is not one of this prefix. */

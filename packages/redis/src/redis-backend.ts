@@ -195,13 +195,13 @@ export class RedisBackend implements QueueBackend {
     }
     for (const [operation, lua] of OPERATION_SCRIPTS) {
       this.#client.defineCommand(commandOf(operation), { lua });
-      // Its Buffer variant: replies keep binary payloads.
-      this.#commands.set(operation, `${commandOf(operation)}Buffer`);
+      // The Buffer variant where replies carry binary payloads; the text one (no Buffer per reply element) for enqueues.
+      this.#commands.set(operation, TEXT_REPLIES.has(operation) ? commandOf(operation) : `${commandOf(operation)}Buffer`);
     }
     // One pipeline stays in one slot: on Cluster every call goes alone.
     this.#calls = new CallBatcher(this.#client, !this.#cluster);
     // On Cluster PUBLISH counts only the node's own subscribers, so the script cannot tell a gone consumer: wake all.
-    this.#scriptHead = `${this.keys.readyChannel}|${this.#origin}|${this.#cluster ? "0" : "1"}`;
+    this.#scriptHead = `${this.#cluster ? "0" : "1"}|${this.#origin}|${this.keys.readyChannel}`;
     this.#client.on("error", this.#ignore); // reported through close/ready below
     this.#client.on("close", this.#lost);
     this.#client.on("ready", this.#back);
@@ -669,7 +669,7 @@ export class RedisBackend implements QueueBackend {
       shape.push(queues);
       for (const queue of queues) {
         if (!this.#knownQueues.has(queue)) await this.#register(queue); // known: no await on the hot path
-        rows.push({ queue, base: this.keys.base(queue), args: itemArgs(this.#newId(), item, payload) });
+        rows.push({ queue, base: this.keys.base(queue), args: itemArgs(this.#newId(), item, payload), plain: item.key === undefined && item.group === undefined });
       }
     }
     return { rows, shape };
@@ -677,6 +677,12 @@ export class RedisBackend implements QueueBackend {
 
   /** Enqueues rows: one atomic call when they share a slot (always, on a single node); per slot on Cluster. */
   async #runEnqueue(rows: readonly Row[]): Promise<Reply[]> {
+    if (rows.length === 1) {
+      const row = rows[0]!;
+      const ok = this.#check(await this.#call([row.base], [row.plain ? "enqueue_one" : "enqueue", ...rowArgs(rows, [row.base])]), [], rows);
+      this.#scheduler.noteDue(num(ok[2]));
+      return [list(ok[1])[0]!];
+    }
     const groups = this.#oneSlot(rows.map((r) => r.base)) ? [rows.map((_, i) => i)] : this.#bySlot(rows.map((_, i) => i), (i) => rows[i]!.base);
     const results: Reply[] = new Array<Reply>(rows.length);
     if (groups.length > 1) {
@@ -932,6 +938,8 @@ export class RedisBackend implements QueueBackend {
   }
 }
 
+/** Operations whose replies hold no payload (statuses, ids, numbers). */
+const TEXT_REPLIES = new Set(["enqueue", "enqueue_one"]);
 /** Script operations that change nothing (no WAIT after them); `tick` only redoes work a failover would redo. */
 const READ_ONLY = new Set(["stats", "dlpage", "dlget", "dlcount", "check", "tick", "info", "peek", "cfind", "slist", "sdue"]);
 

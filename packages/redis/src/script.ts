@@ -11,17 +11,21 @@ import { RATE_LIMIT_FUNCTIONS } from "./rate-limit-script";
  *
  * KEYS are queue bases (`{prefix:queue}`); every other key a call touches is
  * built from a base, so one call touches one hash slot per base it is given.
- * ARGV[1] is `<channel>|<origin>|<directed>`: the pub/sub channel for ready
- * wake-ups, the calling backend's origin id, and "1" when wake-ups may go to
- * one idle consumer each instead of to every subscriber (see `notify`);
+ * ARGV[1] is `<directed>|<origin>|<channel>`: "1" when wake-ups may go to
+ * one idle consumer each instead of to every subscriber (see `notify`), the
+ * calling backend's origin id (no `|` in it) and the pub/sub channel for ready
+ * wake-ups (read with one plain find: a pattern match cost 0.7 µs a call);
  * ARGV[2] is the operation.
  * Time comes from Redis `TIME`, never from a client clock.
  */
 export const SCRIPT = String.raw`
 local op = ARGV[2]
-local CHANNEL, ORIGIN, DIRECTED = string.match(ARGV[1], '^(.*)|([^|]*)|([01])$')
+local HEAD = ARGV[1]
+local HEAD_BAR = string.find(HEAD, '|', 3, true)
+local DIRECTED, ORIGIN, CHANNEL = string.sub(HEAD, 1, 1), string.sub(HEAD, 3, HEAD_BAR - 1), string.sub(HEAD, HEAD_BAR + 1)
 local DEFAULTS = { maxAttempts = 5, capacity = 1000000, maxBytes = 1073741824, maxPayloadBytes = 1048576,
   dedupMode = 'replace', dedupWindowMs = 300000, onExpire = 'drop', defaultLeaseMs = 30000 }
+local CONF_DEFAULTS = { __index = DEFAULTS }
 local MAX_DEAD = 100000
 local NF = 12
 
@@ -36,8 +40,7 @@ local confs = {}
 local function conf(B)
   local c = confs[B]
   if c then return c end
-  c = {}
-  for k, v in pairs(DEFAULTS) do c[k] = v end
+  c = setmetatable({}, CONF_DEFAULTS)
   local raw = redis.call('HGETALL', B .. ':c')
   for i = 1, #raw, 2 do
     local k, v = raw[i], raw[i + 1]
@@ -169,6 +172,44 @@ local function fields(B, id)
   return redis.call('HMGET', B .. ':m:' .. id, 'p', 'k', 'v', 'pr', 'eq', 'av', 'x', 'a', 'ts', 'j', 'h', 'rs', 'err', 'dat')
 end
 
+-- Priority, availableAt and expiry (or nil) of the item whose fields start at ARGV[i] (its key index).
+local function item_times(i)
+  local av = NOW + tonumber(ARGV[i + 7])
+  if ARGV[i + 6] ~= '' then av = tonumber(ARGV[i + 6]) end
+  local x = nil
+  if ARGV[i + 8] ~= '' then x = tonumber(ARGV[i + 8]) elseif ARGV[i + 9] ~= '' then x = NOW + tonumber(ARGV[i + 9]) end
+  return tonumber(ARGV[i + 5]), av, x
+end
+
+-- Stores a new message and puts it in place: behind its group, ready (with the sequence number seq when its
+-- caller reserved one) or delayed. Fields at their default stay absent (every reader fills them in): version 1,
+-- priority 0, available at enqueue, no attempts yet, no meta. Fewer fields cost less time and memory per message.
+local function store_new(B, id, payload, v, pr, av, x, j, h, key, grp, seq)
+  local ready = av <= NOW
+  local st = 'd'
+  if ready then st = 'r' end
+  local f = { 'p', payload, 'eq', NOW, 'b', #payload, 's', st }
+  local n = 8
+  if v ~= 1 then f[n + 1] = 'v'; f[n + 2] = v; n = n + 2 end
+  if pr ~= 0 then f[n + 1] = 'pr'; f[n + 2] = pr; n = n + 2 end
+  if not ready then f[n + 1] = 'av'; f[n + 2] = av; n = n + 2 end
+  if j ~= '{}' and j ~= '' then f[n + 1] = 'j'; f[n + 2] = j; n = n + 2 end
+  if key ~= '' then f[n + 1] = 'k'; f[n + 2] = key; n = n + 2 end
+  if h ~= '' then f[n + 1] = 'h'; f[n + 2] = h; n = n + 2 end
+  if x then x = fmt(x); f[n + 1] = 'x'; f[n + 2] = x; n = n + 2 end
+  if grp then f[n + 1] = 'g'; f[n + 2] = grp end
+  redis.call('HSET', B .. ':m:' .. id, unpack(f))
+  if grp and group_join(B, grp, id) then
+    -- waits behind its group's head
+  elseif ready then
+    ready_add(B, id, pr, x, true, seq)
+  else
+    redis.call('ZADD', B .. ':d', fmt(av), id)
+    if x then redis.call('ZADD', B .. ':t', x, id) end
+    at_due(av)
+  end
+end
+
 -- Plans an enqueue of the items in ARGV[start..] without writing; returns plan, results, counts or nil, error.
 local function plan_enqueue(start)
   local plan, results, counts, growth, batch, held = {}, {}, {}, {}, {}, {}
@@ -189,11 +230,7 @@ local function plan_enqueue(start)
   while i <= #ARGV do
     local B = KEYS[tonumber(ARGV[i])]
     local id, payload, key, ev = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-    local pr = tonumber(ARGV[i + 5])
-    local av = NOW + tonumber(ARGV[i + 7])
-    if ARGV[i + 6] ~= '' then av = tonumber(ARGV[i + 6]) end
-    local x = nil
-    if ARGV[i + 8] ~= '' then x = tonumber(ARGV[i + 8]) elseif ARGV[i + 9] ~= '' then x = NOW + tonumber(ARGV[i + 9]) end
+    local pr, av, x = item_times(i)
     local j, h = ARGV[i + 10], ARGV[i + 11]
     i = i + NF
     local c = conf(B)
@@ -285,45 +322,19 @@ local function apply_enqueue(p, counts_current)
   for B, n in pairs(seqs) do seqs[B] = redis.call('HINCRBY', B .. ':s', 'seq', n) - n end
   for _, e in ipairs(p.plan) do
     local B = e.B
-    local mk = B .. ':m:' .. e.id
-    local s = B .. ':s'
     if e.kind == 'create' then
-      local ready = e.av <= NOW
-      local st = 'd'
-      if ready then st = 'r' end
-      -- Fields at their default stay absent (every reader fills them in): version 1, priority 0, available at
-      -- enqueue, no attempts yet, no meta. Fewer fields cost less time and memory per message.
-      local f = { 'p', e.payload, 'eq', NOW, 'b', #e.payload, 's', st }
-      if e.v ~= 1 then table.insert(f, 'v'); table.insert(f, e.v) end
-      if e.pr ~= 0 then table.insert(f, 'pr'); table.insert(f, e.pr) end
-      if not ready then table.insert(f, 'av'); table.insert(f, e.av) end
-      if e.j ~= '{}' and e.j ~= '' then table.insert(f, 'j'); table.insert(f, e.j) end
-      if e.key ~= '' then table.insert(f, 'k'); table.insert(f, e.key) end
-      if e.h ~= '' then table.insert(f, 'h'); table.insert(f, e.h) end
-      local x = nil
-      if e.x then x = fmt(e.x); table.insert(f, 'x'); table.insert(f, x) end
-      local grp = e.grp
-      if grp then table.insert(f, 'g'); table.insert(f, grp) end
-      redis.call('HSET', mk, unpack(f))
-      if grp and group_join(B, grp, e.id) then
-        -- waits behind its group's head
-      elseif ready then
-        local seq = nil
-        if not grp then seqs[B] = seqs[B] + 1; seq = seqs[B] end
-        ready_add(B, e.id, e.pr, x, true, seq)
-      else
-        redis.call('ZADD', B .. ':d', fmt(e.av), e.id)
-        if x then redis.call('ZADD', B .. ':t', x, e.id) end
-        at_due(e.av)
-      end
+      local seq = nil
+      if not e.grp and e.av <= NOW then seqs[B] = seqs[B] + 1; seq = seqs[B] end
+      store_new(B, e.id, e.payload, e.v, e.pr, e.av, e.x, e.j, e.h, e.key, e.grp, seq)
       local g = grown[B]
       if not g then g = { n = 0, b = 0 }; grown[B] = g end
       g.n = g.n + 1
       g.b = g.b + #e.payload
       if e.key ~= '' then slot_set(B, e.key, e.id, e.v, e.mode, e.win) end
     else
+      local mk = B .. ':m:' .. e.id
       redis.call('HSET', mk, 'p', e.payload, 'v', fmt(e.v), 'b', fmt(#e.payload))
-      redis.call('HINCRBY', s, 'b', #e.payload - e.oldb)
+      redis.call('HINCRBY', B .. ':s', 'b', #e.payload - e.oldb)
       if e.h ~= '' then redis.call('HSET', mk, 'h', e.h) end
       if e.x then
         redis.call('HSET', mk, 'x', fmt(e.x))
@@ -398,6 +409,24 @@ if op == 'enqueue' then
   apply_enqueue(p, true)
   notify()
   return { 'OK', p.results, due_reply() }
+
+elseif op == 'enqueue_one' then
+  -- One item with no dedup key and no group, the usual single enqueue: the checks and writes of
+  -- enqueue without its batch bookkeeping (a quarter of the script's time).
+  local B = KEYS[1]
+  local id, payload = ARGV[4], ARGV[5]
+  local c = conf(B)
+  if #payload > c.maxPayloadBytes then return { 'E', { 'PAYLOAD_TOO_LARGE', B, fmt(#payload), fmt(c.maxPayloadBytes) } } end
+  local s = B .. ':s'
+  local held = redis.call('HMGET', s, 'n', 'b', 'enqueued')
+  local n, b = tonumber(held[1] or '0') + 1, tonumber(held[2] or '0') + #payload
+  if n > c.capacity then return { 'E', { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } } end
+  if b > c.maxBytes then return { 'E', { 'QUEUE_FULL', B, 'bytes', fmt(c.maxBytes) } } end
+  local pr, av, x = item_times(3)
+  store_new(B, id, payload, 1, pr, av, x, ARGV[13], ARGV[14], '', nil, nil)
+  redis.call('HSET', s, 'n', n, 'b', b, 'enqueued', tonumber(held[3] or '0') + 1)
+  notify()
+  return { 'OK', { { 'created', id, '1' } }, due_reply() }
 
 elseif op == 'check' then
   -- Dry run of an enqueue (a cross-slot batch on Cluster checks every slot before applying any).
@@ -652,11 +681,14 @@ elseif op == 'stats' then
   -- The resolved settings as a flat list (limits in their stored "max/perMs" form).
   local function settings_list(c)
     local out = {}
-    for k, v in pairs(c) do
+    local function put(k, v)
       if type(v) == 'table' then v = v.raw elseif type(v) == 'number' then v = tostring(v) end
       table.insert(out, k)
       table.insert(out, v)
     end
+    -- conf() holds only the stored settings; the rest come from DEFAULTS through its metatable.
+    for k, v in pairs(c) do put(k, v) end
+    for k, v in pairs(DEFAULTS) do if rawget(c, k) == nil then put(k, v) end end
     return out
   end
   local B = KEYS[1]

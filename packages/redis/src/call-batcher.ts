@@ -36,7 +36,7 @@ export class CallBatcher {
     this.#coalesce = coalesce;
   }
 
-  /** Calls the client method `command` (a script's `…Buffer` variant, as `defineCommand` made it) with `args` (numKeys, keys, argv). */
+  /** Calls the client method `command` (a script's command or its `…Buffer` variant, as `defineCommand` made them) with `args` (numKeys, keys, argv). */
   call(command: string, args: ScriptArgs): Promise<Reply> {
     if (!this.#coalesce) return this.#direct(command, args);
     return new Promise<Reply>((resolve, reject) => {

@@ -97,7 +97,7 @@ export class RedisBackend implements QueueBackend {
   readonly #origin = randomUUID().replace(/-/g, "");
   /** Where wake-ups meant for this backend alone arrive (it waited on an empty queue; see `notify` in the script). */
   readonly #ownChannel: string;
-  /** ARGV[1] of every script call: channel, origin, and whether wake-ups may go to one idle consumer. */
+  /** ARGV[1] of every script call: whether wake-ups may go to one idle consumer, origin, channel (`<0|1>|<origin>|<channel>`). */
   #scriptHead = "";
   /** Receives in progress per queue, so a wake-up meant for this backend is passed on when none will lease. */
   readonly #receiving = new Map<string, number>();

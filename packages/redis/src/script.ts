@@ -21,7 +21,9 @@ import { RATE_LIMIT_FUNCTIONS } from "./rate-limit-script";
 export const SCRIPT = String.raw`
 local op = ARGV[2]
 local HEAD = ARGV[1]
-local HEAD_BAR = string.find(HEAD, '|', 3, true)
+-- Only the backend builds the header; one in another shape (an older caller) fails loudly instead of waking no one.
+local function bad_head() error('mq: script header must be <0|1>|<origin>|<channel>, got ' .. tostring(HEAD)) end
+local HEAD_BAR = string.find(HEAD, '^[01]|') and string.find(HEAD, '|', 3, true) or bad_head()
 local DIRECTED, ORIGIN, CHANNEL = string.sub(HEAD, 1, 1), string.sub(HEAD, 3, HEAD_BAR - 1), string.sub(HEAD, HEAD_BAR + 1)
 local DEFAULTS = { maxAttempts = 5, capacity = 1000000, maxBytes = 1073741824, maxPayloadBytes = 1048576,
   dedupMode = 'replace', dedupWindowMs = 300000, onExpire = 'drop', defaultLeaseMs = 30000 }
@@ -412,7 +414,7 @@ if op == 'enqueue' then
 
 elseif op == 'enqueue_one' then
   -- One item with no dedup key and no group, the usual single enqueue: the checks and writes of
-  -- enqueue without its batch bookkeeping (a quarter of the script's time).
+  -- enqueue without its batch bookkeeping (about a fifth of the script's time).
   local B = KEYS[1]
   local id, payload = ARGV[4], ARGV[5]
   local c = conf(B)

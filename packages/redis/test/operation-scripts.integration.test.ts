@@ -55,6 +55,9 @@ describe.skipIf(REDIS_SERVER === undefined)("operation scripts on Redis", () => 
   it("a lone item without key or group takes enqueue_one, which stores and counts what the batch script does", async () => {
     const b = redisBackend({ connection: { port: server.port }, prefix: "one" });
     await b.open();
+    // Load both scripts first (a first call is EVALSHA, NOSCRIPT, then EVAL), so each call shows once below.
+    await b.enqueue([{ queue: "warm", payload: 1 }]);
+    await b.enqueue([{ queue: "warm", payload: 1 }, { queue: "warm", payload: 2 }]);
     const watch = await watchOperations(client);
     const items: EnqueueItem[] = [
       { queue: "q", payload: "plain" },
@@ -64,7 +67,7 @@ describe.skipIf(REDIS_SERVER === undefined)("operation scripts on Redis", () => 
     try {
       const alone = [];
       for (const item of items) alone.push(...(await b.enqueue([item])));
-      // Two items go through the batch script (enqueue).
+      // More than one item goes through the batch script (enqueue), and so does a keyed item.
       const batch = await b.enqueue([...items, ...items]);
       const batched = batch.slice(0, items.length);
       const [keyed] = await b.enqueue([{ queue: "q", payload: "keyed", key: "k" }]);
@@ -92,6 +95,12 @@ describe.skipIf(REDIS_SERVER === undefined)("operation scripts on Redis", () => 
       watch.stop();
       await b.close();
     }
+  });
+
+  it("a script header in another shape is refused, not read as a channel", async () => {
+    const args = ["1", "01J0000000000000000000000A", "x", "", "", "0", "", "0", "", "", "{}", ""];
+    await expect(client.eval(OPERATION_SCRIPTS.get("enqueue_one")!, 1, "{mq:h}", "mq:ready|o|1", "enqueue_one", ...args)).rejects.toThrow(/script header/);
+    expect(await client.exists("{mq:h}:r")).toBe(0);
   });
 
   it("an operation's script runs its branch: dlcount of an empty queue is 0", async () => {

@@ -677,12 +677,7 @@ export class RedisBackend implements QueueBackend {
 
   /** Enqueues rows: one atomic call when they share a slot (always, on a single node); per slot on Cluster. */
   async #runEnqueue(rows: readonly Row[]): Promise<Reply[]> {
-    if (rows.length === 1) {
-      const row = rows[0]!;
-      const ok = this.#check(await this.#call([row.base], [row.plain ? "enqueue_one" : "enqueue", ...rowArgs(rows, [row.base])]), [], rows);
-      this.#scheduler.noteDue(num(ok[2]));
-      return [list(ok[1])[0]!];
-    }
+    if (rows.length === 1) return this.#enqueueInSlot(rows);
     const groups = this.#oneSlot(rows.map((r) => r.base)) ? [rows.map((_, i) => i)] : this.#bySlot(rows.map((_, i) => i), (i) => rows[i]!.base);
     const results: Reply[] = new Array<Reply>(rows.length);
     if (groups.length > 1) {
@@ -694,15 +689,19 @@ export class RedisBackend implements QueueBackend {
       }
     }
     for (const group of groups) {
-      const part = group.map((i) => rows[i]!);
-      const keys = unique(part.map((r) => r.base));
-      const reply = await this.#call(keys, ["enqueue", ...rowArgs(part, keys)]);
-      const ok = this.#check(reply, [], part);
-      const got = list(ok[1]);
+      const got = await this.#enqueueInSlot(group.map((i) => rows[i]!));
       group.forEach((i, k) => (results[i] = got[k]!));
-      this.#scheduler.noteDue(num(ok[2]));
     }
     return results;
+  }
+
+  /** One enqueue call for rows of one slot; a lone plain row takes the shorter `enqueue_one` script. */
+  async #enqueueInSlot(part: readonly Row[]): Promise<Reply[]> {
+    const lone = part.length === 1;
+    const keys = lone ? [part[0]!.base] : unique(part.map((r) => r.base));
+    const ok = this.#check(await this.#call(keys, [lone && part[0]!.plain ? "enqueue_one" : "enqueue", ...rowArgs(part, keys)]), [], part);
+    this.#scheduler.noteDue(num(ok[2]));
+    return list(ok[1]);
   }
 
   #assemble(items: readonly EnqueueItem[], shape: readonly string[][], flat: readonly Reply[]): EnqueueResult[] {

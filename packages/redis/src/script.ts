@@ -212,6 +212,13 @@ local function store_new(B, id, payload, v, pr, av, x, j, h, key, grp, seq)
   end
 end
 
+-- The error of a queue that would hold n messages of b bytes in all, or nil when they fit.
+local function room_error(B, c, n, b)
+  if n > c.capacity then return { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } end
+  if b > c.maxBytes then return { 'QUEUE_FULL', B, 'bytes', fmt(c.maxBytes) } end
+  return nil
+end
+
 -- Plans an enqueue of the items in ARGV[start..] without writing; returns plan, results, counts or nil, error.
 local function plan_enqueue(start)
   local plan, results, counts, growth, batch, held = {}, {}, {}, {}, {}, {}
@@ -224,9 +231,7 @@ local function plan_enqueue(start)
       h = { n = tonumber(r[1] or '0'), b = tonumber(r[2] or '0'), e = tonumber(r[3] or '0') }
       held[B] = h
     end
-    if h.n + g.n > c.capacity then return { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } end
-    if h.b + g.b > c.maxBytes then return { 'QUEUE_FULL', B, 'bytes', fmt(c.maxBytes) } end
-    return nil
+    return room_error(B, c, h.n + g.n, h.b + g.b)
   end
   local i = start
   while i <= #ARGV do
@@ -422,8 +427,8 @@ elseif op == 'enqueue_one' then
   local s = B .. ':s'
   local held = redis.call('HMGET', s, 'n', 'b', 'enqueued')
   local n, b = tonumber(held[1] or '0') + 1, tonumber(held[2] or '0') + #payload
-  if n > c.capacity then return { 'E', { 'QUEUE_FULL', B, 'messages', fmt(c.capacity) } } end
-  if b > c.maxBytes then return { 'E', { 'QUEUE_FULL', B, 'bytes', fmt(c.maxBytes) } } end
+  local full = room_error(B, c, n, b)
+  if full then return { 'E', full } end
   local pr, av, x = item_times(3)
   store_new(B, id, payload, 1, pr, av, x, ARGV[13], ARGV[14], '', nil, nil)
   redis.call('HSET', s, 'n', n, 'b', b, 'enqueued', tonumber(held[3] or '0') + 1)
